@@ -1,0 +1,163 @@
+//! A bounds-checked cursor over a byte slice: the only way the codec reads bytes.
+//!
+//! Every read checks what remains first and returns
+//! [`ProtocolError::Truncated`] instead of panicking. Lengths read from the
+//! wire are checked against the bytes that remain before anything is sliced
+//! or allocated.
+
+use byteorder::{BigEndian, ByteOrder};
+
+use crate::error::ProtocolError;
+
+/// A cursor over big-endian wire data.
+///
+/// ```
+/// use voltdb::wire::Reader;
+/// let mut r = Reader::new(&[0, 0, 0, 2, b'h', b'i', 0xff]);
+/// assert_eq!(r.read_str("name").unwrap(), Some("hi"));
+/// assert_eq!(r.read_i8("byte").unwrap(), -1);
+/// assert!(r.read_i8("byte").is_err()); // nothing left: an error, not a panic
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `buf`.
+    pub fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader { buf, pos: 0 }
+    }
+
+    /// Bytes not yet read.
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// The read position from the start of the buffer.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The whole underlying buffer.
+    pub fn buffer(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The unread rest of the buffer.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Takes the next `n` bytes.
+    pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], ProtocolError> {
+        let have = self.remaining();
+        if n > have {
+            return Err(ProtocolError::Truncated {
+                what,
+                need: n,
+                have,
+            });
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Skips `n` bytes.
+    pub fn skip(&mut self, n: usize, what: &'static str) -> Result<(), ProtocolError> {
+        self.take(n, what).map(|_| ())
+    }
+
+    /// Fails unless every byte was read.
+    pub fn finish(&self, what: &'static str) -> Result<(), ProtocolError> {
+        match self.remaining() {
+            0 => Ok(()),
+            extra => Err(ProtocolError::TrailingBytes { what, extra }),
+        }
+    }
+
+    /// Reads a `u8`.
+    pub fn read_u8(&mut self, what: &'static str) -> Result<u8, ProtocolError> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    /// Reads an `i8`.
+    pub fn read_i8(&mut self, what: &'static str) -> Result<i8, ProtocolError> {
+        Ok(self.take(1, what)?[0] as i8)
+    }
+
+    /// Reads a big-endian `i16`.
+    pub fn read_i16(&mut self, what: &'static str) -> Result<i16, ProtocolError> {
+        Ok(BigEndian::read_i16(self.take(2, what)?))
+    }
+
+    /// Reads a big-endian `i32`.
+    pub fn read_i32(&mut self, what: &'static str) -> Result<i32, ProtocolError> {
+        Ok(BigEndian::read_i32(self.take(4, what)?))
+    }
+
+    /// Reads a big-endian `i64`.
+    pub fn read_i64(&mut self, what: &'static str) -> Result<i64, ProtocolError> {
+        Ok(BigEndian::read_i64(self.take(8, what)?))
+    }
+
+    /// Reads a big-endian `i128`.
+    pub fn read_i128(&mut self, what: &'static str) -> Result<i128, ProtocolError> {
+        Ok(BigEndian::read_i128(self.take(16, what)?))
+    }
+
+    /// Reads a big-endian IEEE-754 double.
+    pub fn read_f64(&mut self, what: &'static str) -> Result<f64, ProtocolError> {
+        Ok(BigEndian::read_f64(self.take(8, what)?))
+    }
+
+    /// Reads an `i32` length that must be `-1` (NULL, returned as `None`) or
+    /// within what remains.
+    pub fn read_len(&mut self, what: &'static str) -> Result<Option<usize>, ProtocolError> {
+        let len = self.read_i32(what)?;
+        if len == -1 {
+            return Ok(None);
+        }
+        if len < 0 || len as usize > self.remaining() {
+            return Err(ProtocolError::BadLength {
+                what,
+                value: len as i64,
+            });
+        }
+        Ok(Some(len as usize))
+    }
+
+    /// Reads an `i32`-length-prefixed byte string (`None` for NULL).
+    pub fn read_bytes(&mut self, what: &'static str) -> Result<Option<&'a [u8]>, ProtocolError> {
+        match self.read_len(what)? {
+            None => Ok(None),
+            Some(n) => self.take(n, what).map(Some),
+        }
+    }
+
+    /// Reads an `i32`-length-prefixed UTF-8 string (`None` for NULL).
+    pub fn read_str(&mut self, what: &'static str) -> Result<Option<&'a str>, ProtocolError> {
+        match self.read_bytes(what)? {
+            None => Ok(None),
+            Some(b) => std::str::from_utf8(b)
+                .map(Some)
+                .map_err(|_| ProtocolError::InvalidUtf8(what)),
+        }
+    }
+
+    /// Reads a count (an `i16` or `i32` already read) that must be
+    /// non-negative and fit in what remains at `min_size` bytes per item.
+    pub fn check_count(
+        &self,
+        count: i64,
+        min_size: usize,
+        what: &'static str,
+    ) -> Result<usize, ProtocolError> {
+        if count < 0 || (count as u64).saturating_mul(min_size as u64) > self.remaining() as u64 {
+            return Err(ProtocolError::BadLength { what, value: count });
+        }
+        Ok(count as usize)
+    }
+}
