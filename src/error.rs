@@ -61,6 +61,15 @@ pub enum Error {
     #[error("conversion error: {0}")]
     Conversion(#[from] ConversionError),
 
+    /// The server answered with a non-success status (from [`VoltResponse::ok`](crate::VoltResponse::ok)).
+    #[error("server returned {status}: {message}")]
+    Server {
+        /// The status.
+        status: crate::wire::response::Status,
+        /// The status string.
+        message: String,
+    },
+
     /// Too many calls are in flight and the caller asked not to wait.
     #[error("backpressure: {0} calls already in flight")]
     Backpressure(usize),

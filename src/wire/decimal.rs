@@ -66,7 +66,10 @@ impl Decimal {
 
     /// The integer part (truncated toward zero) and the 12 fractional digits.
     pub fn split(self) -> (i128, u64) {
-        (self.0 / SCALE_FACTOR, (self.0 % SCALE_FACTOR).unsigned_abs() as u64)
+        (
+            self.0 / SCALE_FACTOR,
+            (self.0 % SCALE_FACTOR).unsigned_abs() as u64,
+        )
     }
 
     /// As an `f64` (rounded to the nearest double).
@@ -158,7 +161,9 @@ impl FromStr for Decimal {
         let pad = (SCALE as i64 - scale) as usize;
         let int_digit_count = digits.len() as i64 - scale;
         if int_digit_count > 26 {
-            return Err(EncodeError::DecimalPrecision(int_digit_count.min(u32::MAX as i64) as u32));
+            return Err(EncodeError::DecimalPrecision(
+                int_digit_count.min(u32::MAX as i64) as u32,
+            ));
         }
         let mut unscaled: i128 = 0;
         for b in digits.bytes().chain(std::iter::repeat(b'0').take(pad)) {
@@ -237,7 +242,10 @@ mod tests {
 
     #[test]
     fn rejects() {
-        assert_eq!("0.0000000000001".parse::<Decimal>(), Err(EncodeError::DecimalScale(13)));
+        assert_eq!(
+            "0.0000000000001".parse::<Decimal>(),
+            Err(EncodeError::DecimalScale(13))
+        );
         assert_eq!(
             "100000000000000000000000000".parse::<Decimal>(),
             Err(EncodeError::DecimalPrecision(27))

@@ -7,9 +7,15 @@
 //! against the bytes that remain and against the frame cap.
 
 pub mod decimal;
+pub mod geo;
+pub mod invocation;
+pub mod login;
 pub mod reader;
+pub mod response;
+pub mod sha1;
 pub mod timestamp;
 pub mod types;
+pub mod value;
 pub mod writer;
 
 pub use reader::Reader;

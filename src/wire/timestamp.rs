@@ -246,7 +246,9 @@ pub struct Date {
 impl Date {
     /// A valid calendar date.
     pub fn new(year: i16, month: u8, day: u8) -> Result<Date, EncodeError> {
-        if !(1..=12).contains(&month) || day == 0 || day as u32 > days_in_month(year as i64, month as u32)
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day as u32 > days_in_month(year as i64, month as u32)
         {
             return Err(EncodeError::parse("date", &format!("{year}-{month}-{day}")));
         }
@@ -295,13 +297,21 @@ mod tests {
             let t = Timestamp(us);
             let c = t.to_utc();
             if (-290_000..=290_000).contains(&c.year) {
-                let back = Timestamp::from_utc(c.year, c.month, c.day, c.hour, c.minute, c.second, c.micro)
-                    .unwrap();
+                let back = Timestamp::from_utc(
+                    c.year, c.month, c.day, c.hour, c.minute, c.second, c.micro,
+                )
+                .unwrap();
                 assert_eq!(back, t);
             }
         }
-        assert_eq!(Timestamp::SQL_MAX.to_string(), "9999-12-31T23:59:59.999999Z");
-        assert_eq!(Timestamp::from_micros(0).python_repr(), "datetime.datetime(1970, 1, 1, 0, 0)");
+        assert_eq!(
+            Timestamp::SQL_MAX.to_string(),
+            "9999-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(
+            Timestamp::from_micros(0).python_repr(),
+            "datetime.datetime(1970, 1, 1, 0, 0)"
+        );
         assert!(Timestamp::from_utc(2023, 2, 29, 0, 0, 0, 0).is_err());
     }
 }

@@ -1,0 +1,759 @@
+//! [`VoltTable`], [`VoltColumn`], rows and typed cell access ([`FromVolt`]).
+//!
+//! A table keeps its wire bytes as they arrived (shared with the response
+//! they came in) plus one index of cell offsets built while validating the
+//! layout; cells are decoded when they are read, and strings and binaries are
+//! borrowed from the buffer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{ConversionError, EncodeError, ProtocolError};
+use crate::wire::decimal::Decimal;
+use crate::wire::geo::{Geography, GeographyPoint};
+use crate::wire::reader::Reader;
+use crate::wire::timestamp::{Date, Timestamp};
+use crate::wire::types::VoltType;
+use crate::wire::value::{read_value, skip_value, write_value, Value, ValueRef};
+use crate::wire::writer::{begin_frame, end_frame, WireWrite};
+
+/// One column of a table: its name and type.
+///
+/// `Display` is the Python client's `(NAME: code)`.
+///
+/// ```
+/// use voltdb::{VoltColumn, VoltType};
+/// assert_eq!(VoltColumn::new("ID", VoltType::Integer).to_string(), "(ID: 5)");
+/// assert_eq!(VoltColumn::new("", VoltType::BigInt).to_string(), "(modified tuples: 6)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VoltColumn {
+    /// The column name (may be empty).
+    pub name: String,
+    /// The column type.
+    pub ty: VoltType,
+}
+
+impl VoltColumn {
+    /// A column.
+    pub fn new(name: impl Into<String>, ty: VoltType) -> VoltColumn {
+        VoltColumn {
+            name: name.into(),
+            ty,
+        }
+    }
+}
+
+impl fmt::Display for VoltColumn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.name.is_empty() {
+            "modified tuples"
+        } else {
+            &self.name
+        };
+        write!(f, "({}: {})", name, self.ty.code())
+    }
+}
+
+/// A VoltTable: columns and rows, backed by its wire bytes.
+///
+/// ```
+/// use voltdb::{VoltTable, VoltColumn, VoltType, Value};
+/// let mut b = VoltTable::builder(vec![
+///     VoltColumn::new("ID", VoltType::Integer),
+///     VoltColumn::new("NAME", VoltType::String),
+/// ]);
+/// b.add_row(&[Value::from(1), Value::from("alice")]).unwrap();
+/// b.add_row(&[Value::from(2), Value::Null]).unwrap();
+/// let t = b.build();
+/// assert_eq!(t.row_count(), 2);
+/// let row = t.row(0).unwrap();
+/// assert_eq!(row.get::<i32>(0).unwrap(), 1);
+/// assert_eq!(row.get::<&str>("NAME").unwrap(), "alice");
+/// assert_eq!(t.row(1).unwrap().get::<Option<&str>>(1).unwrap(), None);
+/// assert_eq!(t.to_string(), "column count: 2\nrow count: 2\ncols: (ID: 5), (NAME: 9)\nrows -\n[1, 'alice']\n[2, 'NULL']");
+/// ```
+#[derive(Clone)]
+pub struct VoltTable {
+    buf: Arc<Vec<u8>>,
+    start: usize,
+    end: usize,
+    status: i8,
+    columns: Arc<[VoltColumn]>,
+    rows_start: usize,
+    row_count: usize,
+    /// Absolute offsets into `buf` of every cell, row-major.
+    cells: Vec<u32>,
+}
+
+impl VoltTable {
+    /// Parses the table that starts at `start` in `buf` (at its `i32` total
+    /// length) and returns it with the offset just past it.
+    pub fn parse(buf: &Arc<Vec<u8>>, start: usize) -> Result<(VoltTable, usize), ProtocolError> {
+        let mut r = Reader::new(buf.as_slice());
+        r.skip(start, "table")?;
+        let total = r.read_i32("table length")?;
+        if total < 0 || total as usize > r.remaining() {
+            return Err(ProtocolError::BadLength {
+                what: "table length",
+                value: total as i64,
+            });
+        }
+        let end = r.position() + total as usize;
+        let mut r = Reader::new(&buf[..end]);
+        r.skip(start + 4, "table")?;
+        let header_len = r.read_i32("table header length")?;
+        if header_len < 3 || header_len as usize > r.remaining() {
+            return Err(ProtocolError::BadLength {
+                what: "table header length",
+                value: header_len as i64,
+            });
+        }
+        let header_end = r.position() + header_len as usize;
+        let status = r.read_i8("table status")?;
+        let ncols = r.read_i16("column count")?;
+        let ncols = r.check_count(ncols as i64, 5, "column count")?;
+        let mut types = Vec::with_capacity(ncols);
+        for _ in 0..ncols {
+            let ty = VoltType::from_code(r.read_i8("column type")?)?;
+            if matches!(ty, VoltType::Null | VoltType::Table) {
+                return Err(ProtocolError::UnexpectedType {
+                    ty,
+                    context: "a table column",
+                });
+            }
+            types.push(ty);
+        }
+        let mut columns = Vec::with_capacity(ncols);
+        for ty in types {
+            let name = r.read_str("column name")?.unwrap_or("");
+            columns.push(VoltColumn::new(name, ty));
+        }
+        if r.position() > header_end {
+            return Err(ProtocolError::Malformed("table header length"));
+        }
+        r.skip(header_end - r.position(), "table header")?;
+        let nrows = r.read_i32("row count")?;
+        let nrows = r.check_count(nrows as i64, 4, "row count")?;
+        let rows_start = r.position();
+        let mut cells = Vec::with_capacity(nrows.saturating_mul(ncols).min(r.remaining()));
+        for _ in 0..nrows {
+            let len = r.read_i32("row length")?;
+            if len < 0 || len as usize > r.remaining() {
+                return Err(ProtocolError::BadLength {
+                    what: "row length",
+                    value: len as i64,
+                });
+            }
+            let row_end = r.position() + len as usize;
+            for c in &*columns {
+                cells.push(r.position() as u32);
+                skip_value(&mut r, c.ty)?;
+            }
+            if r.position() != row_end {
+                return Err(ProtocolError::Malformed("row length"));
+            }
+        }
+        let table = VoltTable {
+            buf: Arc::clone(buf),
+            start,
+            end,
+            status,
+            columns: columns.into(),
+            rows_start,
+            row_count: nrows,
+            cells,
+        };
+        Ok((table, end))
+    }
+
+    /// A table from its complete encoding (starting with the `i32` total
+    /// length); fails on trailing bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<VoltTable, ProtocolError> {
+        let buf = Arc::new(bytes);
+        let (t, end) = VoltTable::parse(&buf, 0)?;
+        if end != buf.len() {
+            return Err(ProtocolError::TrailingBytes {
+                what: "table",
+                extra: buf.len() - end,
+            });
+        }
+        Ok(t)
+    }
+
+    /// Starts building a table with these columns.
+    pub fn builder(columns: Vec<VoltColumn>) -> TableBuilder {
+        TableBuilder::new(columns)
+    }
+
+    /// The complete encoding, with the leading `i32` total length.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// The table status byte (−128 for most server tables; do not rely on it).
+    pub fn status(&self) -> i8 {
+        self.status
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> &[VoltColumn] {
+        &self.columns
+    }
+
+    /// Number of columns.
+    pub fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Number of rows.
+    pub fn row_count(&self) -> usize {
+        self.row_count
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.row_count == 0
+    }
+
+    /// The index of a column by name (exact match first, then ASCII case-insensitive).
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.name == name)
+            .or_else(|| {
+                self.columns
+                    .iter()
+                    .position(|c| c.name.eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> Result<Row<'_>, ConversionError> {
+        if i >= self.row_count {
+            return Err(ConversionError::RowIndex {
+                index: i,
+                count: self.row_count,
+            });
+        }
+        Ok(Row {
+            table: self,
+            index: i,
+        })
+    }
+
+    /// Iterates over the rows.
+    pub fn rows(&self) -> Rows<'_> {
+        Rows {
+            table: self,
+            next: 0,
+        }
+    }
+
+    /// The first column of the first row, for single-value results
+    /// (`SELECT COUNT(*)`, `modified_tuples`).
+    pub fn scalar<'a, T: FromVolt<'a>>(&'a self) -> crate::Result<T> {
+        Ok(self.row(0)?.get(0)?)
+    }
+
+    /// Every row as owned values (the Python client's `tuples`).
+    pub fn tuples(&self) -> crate::Result<Vec<Vec<Value>>> {
+        self.rows().map(|r| r.values()).collect()
+    }
+
+    fn cell(&self, row: usize, col: usize) -> Result<ValueRef<'_>, ConversionError> {
+        let off = self.cells[row * self.columns.len() + col] as usize;
+        let mut r = Reader::new(&self.buf[..self.end]);
+        let ty = self.columns[col].ty;
+        r.skip(off, "cell")
+            .and_then(|_| read_value(&mut r, ty))
+            .map_err(|problem| ConversionError::Malformed {
+                column: col,
+                problem,
+            })
+    }
+}
+
+impl PartialEq for VoltTable {
+    /// Same columns and the same row bytes (the status byte is ignored).
+    fn eq(&self, other: &VoltTable) -> bool {
+        self.columns == other.columns
+            && self.row_count == other.row_count
+            && self.buf[self.rows_start..self.end] == other.buf[other.rows_start..other.end]
+    }
+}
+
+impl fmt::Debug for VoltTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VoltTable")
+            .field("columns", &self.columns)
+            .field("row_count", &self.row_count)
+            .finish()
+    }
+}
+
+impl fmt::Display for VoltTable {
+    /// The Python client's `str(table)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "column count: {}\nrow count: {}\ncols: ",
+            self.columns.len(),
+            self.row_count
+        )?;
+        for (i, c) in self.columns.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        f.write_str("\nrows -\n")?;
+        for (i, row) in self.rows().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{row}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds a [`VoltTable`] row by row (for the test server, and for tables
+/// sent as parameters).
+#[derive(Debug, Clone)]
+pub struct TableBuilder {
+    columns: Vec<VoltColumn>,
+    rows: Vec<u8>,
+    row_count: usize,
+    status: i8,
+}
+
+impl TableBuilder {
+    /// A builder for these columns.
+    pub fn new(columns: Vec<VoltColumn>) -> TableBuilder {
+        TableBuilder {
+            columns,
+            rows: Vec::new(),
+            row_count: 0,
+            status: -128,
+        }
+    }
+
+    /// Sets the status byte (default −128, as the server writes).
+    pub fn status(mut self, status: i8) -> TableBuilder {
+        self.status = status;
+        self
+    }
+
+    /// Appends a row; values are converted to the column types (exactly, or an error).
+    pub fn add_row(&mut self, values: &[Value]) -> Result<&mut TableBuilder, EncodeError> {
+        if values.len() != self.columns.len() {
+            return Err(EncodeError::ParamCount {
+                procedure: "<table row>".into(),
+                expected: self.columns.len(),
+                got: values.len(),
+            });
+        }
+        let start = self.rows.len();
+        let at = begin_frame(&mut self.rows);
+        for (c, v) in self.columns.iter().zip(values) {
+            if let Err(e) = write_value(&mut self.rows, c.ty, v) {
+                self.rows.truncate(start);
+                return Err(e);
+            }
+        }
+        end_frame(&mut self.rows, at);
+        self.row_count += 1;
+        Ok(self)
+    }
+
+    /// Encodes the table.
+    pub fn build(&self) -> VoltTable {
+        let mut out = Vec::with_capacity(64 + self.rows.len());
+        let total_at = begin_frame(&mut out);
+        let header_at = begin_frame(&mut out);
+        out.put_i8(self.status);
+        out.put_i16(self.columns.len() as i16);
+        for c in &self.columns {
+            out.put_i8(c.ty.code());
+        }
+        for c in &self.columns {
+            out.put_str(Some(&c.name));
+        }
+        end_frame(&mut out, header_at);
+        out.put_i32(self.row_count as i32);
+        out.put_raw(&self.rows);
+        end_frame(&mut out, total_at);
+        // The bytes were made by this builder from checked values; parsing
+        // them cannot fail, but a failure is still reported as an empty table
+        // rather than a panic.
+        VoltTable::from_bytes(out).unwrap_or_else(|_| TableBuilder::new(Vec::new()).build_empty())
+    }
+
+    fn build_empty(&self) -> VoltTable {
+        VoltTable {
+            buf: Arc::new(Vec::new()),
+            start: 0,
+            end: 0,
+            status: self.status,
+            columns: Arc::from(Vec::new()),
+            rows_start: 0,
+            row_count: 0,
+            cells: Vec::new(),
+        }
+    }
+}
+
+/// A column given by index or by name.
+pub trait ColumnIndex {
+    /// The column's index in `table`.
+    fn index(&self, table: &VoltTable) -> Result<usize, ConversionError>;
+}
+
+impl ColumnIndex for usize {
+    fn index(&self, table: &VoltTable) -> Result<usize, ConversionError> {
+        if *self < table.column_count() {
+            Ok(*self)
+        } else {
+            Err(ConversionError::ColumnIndex {
+                index: *self,
+                count: table.column_count(),
+            })
+        }
+    }
+}
+
+impl ColumnIndex for &str {
+    fn index(&self, table: &VoltTable) -> Result<usize, ConversionError> {
+        table
+            .column_index(self)
+            .ok_or_else(|| ConversionError::NoSuchColumn((*self).to_string()))
+    }
+}
+
+/// One row of a [`VoltTable`].
+#[derive(Clone, Copy)]
+pub struct Row<'a> {
+    table: &'a VoltTable,
+    index: usize,
+}
+
+impl<'a> Row<'a> {
+    /// The row's index in its table.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.table.column_count()
+    }
+
+    /// True for a table without columns.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A cell, converted to `T` (use `Option<T>` for nullable columns).
+    pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
+        let c = col.index(self.table)?;
+        let v = self.table.cell(self.index, c)?;
+        T::from_volt(v).map_err(|e| e.at(c))
+    }
+
+    /// A cell as a borrowed [`ValueRef`].
+    pub fn get_ref(&self, col: impl ColumnIndex) -> Result<ValueRef<'a>, ConversionError> {
+        let c = col.index(self.table)?;
+        self.table.cell(self.index, c)
+    }
+
+    /// Every cell as an owned [`Value`].
+    pub fn values(&self) -> crate::Result<Vec<Value>> {
+        (0..self.len())
+            .map(|c| Ok(self.table.cell(self.index, c)?.to_value()?))
+            .collect()
+    }
+}
+
+impl fmt::Display for Row<'_> {
+    /// Python's `str(list)` of the row, NULL shown as `'NULL'`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for c in 0..self.len() {
+            if c > 0 {
+                f.write_str(", ")?;
+            }
+            match self.table.cell(self.index, c) {
+                Ok(v) => f.write_str(&v.python_repr())?,
+                Err(_) => f.write_str("<malformed>")?,
+            }
+        }
+        f.write_str("]")
+    }
+}
+
+impl fmt::Debug for Row<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Row({self})")
+    }
+}
+
+/// Iterator over the rows of a table.
+pub struct Rows<'a> {
+    table: &'a VoltTable,
+    next: usize,
+}
+
+impl<'a> Iterator for Rows<'a> {
+    type Item = Row<'a>;
+    fn next(&mut self) -> Option<Row<'a>> {
+        if self.next >= self.table.row_count {
+            return None;
+        }
+        self.next += 1;
+        Some(Row {
+            table: self.table,
+            index: self.next - 1,
+        })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.table.row_count - self.next;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Rows<'_> {}
+
+impl<'a> IntoIterator for &'a VoltTable {
+    type Item = Row<'a>;
+    type IntoIter = Rows<'a>;
+    fn into_iter(self) -> Rows<'a> {
+        self.rows()
+    }
+}
+
+impl ConversionError {
+    /// Sets the column index of a conversion error made without one.
+    pub(crate) fn at(self, column: usize) -> ConversionError {
+        match self {
+            ConversionError::UnexpectedNull { .. } => ConversionError::UnexpectedNull { column },
+            ConversionError::WrongType { ty, target, .. } => {
+                ConversionError::WrongType { column, ty, target }
+            }
+            ConversionError::Overflow { target, .. } => {
+                ConversionError::Overflow { column, target }
+            }
+            ConversionError::Malformed { problem, .. } => {
+                ConversionError::Malformed { column, problem }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Conversion from a cell to a Rust type (like `postgres_types::FromSql`).
+///
+/// Integers widen freely and narrow only when the value fits; NULL converts
+/// only into `Option<T>` (or [`Value`]/[`ValueRef`]).
+///
+/// ```
+/// use voltdb::{FromVolt, ValueRef};
+/// assert_eq!(i64::from_volt(ValueRef::TinyInt(5)).unwrap(), 5);
+/// assert!(i8::from_volt(ValueRef::BigInt(500)).is_err());
+/// assert_eq!(Option::<i64>::from_volt(ValueRef::Null(voltdb::VoltType::BigInt)).unwrap(), None);
+/// ```
+pub trait FromVolt<'a>: Sized {
+    /// Converts a cell. Errors carry column 0; row getters fill in the real index.
+    fn from_volt(v: ValueRef<'a>) -> Result<Self, ConversionError>;
+}
+
+fn wrong<T>(v: &ValueRef<'_>, target: &'static str) -> Result<T, ConversionError> {
+    if v.is_null() {
+        return Err(ConversionError::UnexpectedNull { column: 0 });
+    }
+    Err(ConversionError::WrongType {
+        column: 0,
+        ty: v.volt_type(),
+        target,
+    })
+}
+
+fn int_of(v: &ValueRef<'_>) -> Option<i64> {
+    match *v {
+        ValueRef::TinyInt(x) => Some(x as i64),
+        ValueRef::SmallInt(x) => Some(x as i64),
+        ValueRef::Integer(x) => Some(x as i64),
+        ValueRef::BigInt(x) => Some(x),
+        _ => None,
+    }
+}
+
+macro_rules! from_volt_int {
+    ($($t:ty),*) => {$(
+        impl<'a> FromVolt<'a> for $t {
+            fn from_volt(v: ValueRef<'a>) -> Result<$t, ConversionError> {
+                match int_of(&v) {
+                    Some(i) => <$t>::try_from(i).map_err(|_| ConversionError::Overflow {
+                        column: 0,
+                        target: stringify!($t),
+                    }),
+                    None => wrong(&v, stringify!($t)),
+                }
+            }
+        }
+    )*};
+}
+
+from_volt_int!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, i128);
+
+impl<'a> FromVolt<'a> for f64 {
+    fn from_volt(v: ValueRef<'a>) -> Result<f64, ConversionError> {
+        match v {
+            ValueRef::Float(f) => Ok(f),
+            ValueRef::Decimal(d) => Ok(d.to_f64()),
+            ref o => match int_of(o) {
+                Some(i) => Ok(i as f64),
+                None => wrong(o, "f64"),
+            },
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for bool {
+    fn from_volt(v: ValueRef<'a>) -> Result<bool, ConversionError> {
+        match v {
+            ValueRef::Boolean(b) => Ok(b),
+            ref o => match int_of(o) {
+                Some(0) => Ok(false),
+                Some(1) => Ok(true),
+                Some(_) => Err(ConversionError::Overflow {
+                    column: 0,
+                    target: "bool",
+                }),
+                None => wrong(o, "bool"),
+            },
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for &'a str {
+    fn from_volt(v: ValueRef<'a>) -> Result<&'a str, ConversionError> {
+        match v {
+            ValueRef::String(s) => Ok(s),
+            ref o => wrong(o, "&str"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for String {
+    fn from_volt(v: ValueRef<'a>) -> Result<String, ConversionError> {
+        match v {
+            ValueRef::String(s) => Ok(s.to_owned()),
+            ref o => wrong(o, "String"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for &'a [u8] {
+    fn from_volt(v: ValueRef<'a>) -> Result<&'a [u8], ConversionError> {
+        match v {
+            ValueRef::Varbinary(b) => Ok(b),
+            ValueRef::String(s) => Ok(s.as_bytes()),
+            ref o => wrong(o, "&[u8]"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for Vec<u8> {
+    fn from_volt(v: ValueRef<'a>) -> Result<Vec<u8>, ConversionError> {
+        <&[u8]>::from_volt(v).map(<[u8]>::to_vec)
+    }
+}
+
+impl<'a> FromVolt<'a> for Decimal {
+    fn from_volt(v: ValueRef<'a>) -> Result<Decimal, ConversionError> {
+        match v {
+            ValueRef::Decimal(d) => Ok(d),
+            ref o => match int_of(o) {
+                Some(i) => Ok(Decimal::from_i64(i)),
+                None => wrong(o, "Decimal"),
+            },
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for rust_decimal::Decimal {
+    fn from_volt(v: ValueRef<'a>) -> Result<rust_decimal::Decimal, ConversionError> {
+        let d = Decimal::from_volt(v)?;
+        rust_decimal::Decimal::try_from(d).map_err(|_| ConversionError::Overflow {
+            column: 0,
+            target: "rust_decimal::Decimal",
+        })
+    }
+}
+
+impl<'a> FromVolt<'a> for Timestamp {
+    fn from_volt(v: ValueRef<'a>) -> Result<Timestamp, ConversionError> {
+        match v {
+            ValueRef::Timestamp(t) => Ok(t),
+            ref o => wrong(o, "Timestamp"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for std::time::SystemTime {
+    fn from_volt(v: ValueRef<'a>) -> Result<std::time::SystemTime, ConversionError> {
+        Timestamp::from_volt(v).map(Timestamp::to_system_time)
+    }
+}
+
+impl<'a> FromVolt<'a> for Date {
+    fn from_volt(v: ValueRef<'a>) -> Result<Date, ConversionError> {
+        match v {
+            ValueRef::Date(d) => Ok(d),
+            ref o => wrong(o, "Date"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for GeographyPoint {
+    fn from_volt(v: ValueRef<'a>) -> Result<GeographyPoint, ConversionError> {
+        match v {
+            ValueRef::GeographyPoint(p) => Ok(p),
+            ref o => wrong(o, "GeographyPoint"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for Geography {
+    fn from_volt(v: ValueRef<'a>) -> Result<Geography, ConversionError> {
+        match v {
+            ValueRef::Geography(b) => Geography::decode_body(b)
+                .map_err(|problem| ConversionError::Malformed { column: 0, problem }),
+            ref o => wrong(o, "Geography"),
+        }
+    }
+}
+
+impl<'a> FromVolt<'a> for ValueRef<'a> {
+    fn from_volt(v: ValueRef<'a>) -> Result<ValueRef<'a>, ConversionError> {
+        Ok(v)
+    }
+}
+
+impl<'a> FromVolt<'a> for Value {
+    fn from_volt(v: ValueRef<'a>) -> Result<Value, ConversionError> {
+        v.to_value()
+            .map_err(|problem| ConversionError::Malformed { column: 0, problem })
+    }
+}
+
+impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
+    fn from_volt(v: ValueRef<'a>) -> Result<Option<T>, ConversionError> {
+        if v.is_null() {
+            Ok(None)
+        } else {
+            T::from_volt(v).map(Some)
+        }
+    }
+}

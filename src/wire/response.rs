@@ -1,0 +1,262 @@
+//! Procedure responses (PROTOCOL.md §5): status codes, parsing and encoding.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::ProtocolError;
+use crate::response::{VoltException, VoltResponse};
+use crate::table::VoltTable;
+use crate::wire::reader::Reader;
+use crate::wire::writer::{begin_frame, end_frame, WireWrite};
+
+/// Handle of the keep-alive `@Ping` used by the Java and Python clients.
+pub const PING_HANDLE: i64 = i64::MAX;
+/// Handle of unsolicited topology pushes (`@Subscribe TOPOLOGY`).
+pub const ASYNC_TOPO_HANDLE: i64 = i64::MAX - 1;
+/// Handle of unsolicited procedure-catalog pushes.
+pub const ASYNC_PROC_HANDLE: i64 = i64::MAX - 2;
+/// Client handles above this value are reserved for the server's notices.
+pub const MAX_CLIENT_HANDLE: i64 = i64::MAX - 64;
+
+/// A response status (§5.2). Keeps the numeric value: unknown codes are
+/// [`Status::Other`].
+///
+/// ```
+/// use voltdb::Status;
+/// assert_eq!(Status::from_code(-3), Status::UnexpectedFailure);
+/// assert_eq!(Status::UnexpectedFailure.code(), -3);
+/// assert_eq!(Status::from_code(-99).code(), -99);
+/// assert!(Status::Success.is_success());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// 1
+    Success,
+    /// −1
+    UserAbort,
+    /// −2
+    GracefulFailure,
+    /// −3
+    UnexpectedFailure,
+    /// −4 (client-generated)
+    ConnectionLost,
+    /// −5
+    ServerUnavailable,
+    /// −6 (client-generated)
+    ConnectionTimeout,
+    /// −7
+    ResponseUnknown,
+    /// −8
+    TxnRestart,
+    /// −9
+    OperationalFailure,
+    /// −10
+    TxnMispartitioned,
+    /// −11
+    TxnMisrouted,
+    /// −12
+    DrTableHashNotFound,
+    /// −13
+    UnsupportedDynamicChange,
+    /// −14 (client-generated)
+    ClientErrorTxnNotSent,
+    /// −15 (client-generated)
+    ClientRequestTimeout,
+    /// −16 (client-generated)
+    ClientResponseTimeout,
+    /// −17
+    CompoundProcUserAbort,
+    /// −18
+    CompoundProcTimeout,
+    /// Any other code.
+    Other(i8),
+}
+
+const STATUS_TABLE: [(Status, i8, &str); 19] = [
+    (Status::Success, 1, "SUCCESS"),
+    (Status::UserAbort, -1, "USER_ABORT"),
+    (Status::GracefulFailure, -2, "GRACEFUL_FAILURE"),
+    (Status::UnexpectedFailure, -3, "UNEXPECTED_FAILURE"),
+    (Status::ConnectionLost, -4, "CONNECTION_LOST"),
+    (Status::ServerUnavailable, -5, "SERVER_UNAVAILABLE"),
+    (Status::ConnectionTimeout, -6, "CONNECTION_TIMEOUT"),
+    (Status::ResponseUnknown, -7, "RESPONSE_UNKNOWN"),
+    (Status::TxnRestart, -8, "TXN_RESTART"),
+    (Status::OperationalFailure, -9, "OPERATIONAL_FAILURE"),
+    (Status::TxnMispartitioned, -10, "TXN_MISPARTITIONED"),
+    (Status::TxnMisrouted, -11, "TXN_MISROUTED"),
+    (Status::DrTableHashNotFound, -12, "DR_TABLE_HASH_NOT_FOUND"),
+    (
+        Status::UnsupportedDynamicChange,
+        -13,
+        "UNSUPPORTED_DYNAMIC_CHANGE",
+    ),
+    (
+        Status::ClientErrorTxnNotSent,
+        -14,
+        "CLIENT_ERROR_TXN_NOT_SENT",
+    ),
+    (Status::ClientRequestTimeout, -15, "CLIENT_REQUEST_TIMEOUT"),
+    (
+        Status::ClientResponseTimeout,
+        -16,
+        "CLIENT_RESPONSE_TIMEOUT",
+    ),
+    (
+        Status::CompoundProcUserAbort,
+        -17,
+        "COMPOUND_PROC_USER_ABORT",
+    ),
+    (Status::CompoundProcTimeout, -18, "COMPOUND_PROC_TIMEOUT"),
+];
+
+impl Status {
+    /// The status for a wire code.
+    pub fn from_code(code: i8) -> Status {
+        STATUS_TABLE
+            .iter()
+            .find(|(_, c, _)| *c == code)
+            .map_or(Status::Other(code), |(s, _, _)| *s)
+    }
+
+    /// The wire code.
+    pub fn code(self) -> i8 {
+        match self {
+            Status::Other(c) => c,
+            s => STATUS_TABLE
+                .iter()
+                .find(|(t, _, _)| *t == s)
+                .map_or(0, |(_, c, _)| *c),
+        }
+    }
+
+    /// The Java constant name (`"GRACEFUL_FAILURE"`).
+    pub fn name(self) -> &'static str {
+        STATUS_TABLE
+            .iter()
+            .find(|(t, _, _)| *t == self)
+            .map_or("UNKNOWN", |(_, _, n)| n)
+    }
+
+    /// `SUCCESS`.
+    pub fn is_success(self) -> bool {
+        self == Status::Success
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.code())
+    }
+}
+
+/// Parses a response body (after the length prefix). The tables keep
+/// sharing `body`; nothing is copied per row or per cell.
+pub fn parse_response(body: Vec<u8>) -> Result<VoltResponse, ProtocolError> {
+    let buf = Arc::new(body);
+    let mut r = Reader::new(buf.as_slice());
+    let version = r.read_u8("response version")?;
+    let client_handle = r.read_i64("client handle")?;
+    let present = r.read_u8("fields present")?;
+    let status = Status::from_code(r.read_i8("status")?);
+    let status_string = if present & 0x20 != 0 {
+        r.read_str("status string")?.map(str::to_owned)
+    } else {
+        None
+    };
+    let app_status = match r.read_i8("app status")? {
+        i8::MIN => None,
+        s => Some(s),
+    };
+    let app_status_string = if present & 0x80 != 0 {
+        r.read_str("app status string")?.map(str::to_owned)
+    } else {
+        None
+    };
+    let cluster_round_trip_ms = r.read_i32("cluster round trip")?;
+    let exception = if present & 0x40 != 0 {
+        VoltException::read(&mut r)?
+    } else {
+        None
+    };
+    if present & 0x10 != 0 {
+        let n = r.read_i16("hash count")?;
+        let n = r.check_count(n as i64, 4, "hash count")?;
+        r.skip(4 * n, "hashes")?;
+    }
+    let ntables = r.read_i16("table count")?;
+    let ntables = r.check_count(ntables as i64, 4, "table count")?;
+    let mut tables = Vec::with_capacity(ntables);
+    let mut pos = r.position();
+    for _ in 0..ntables {
+        let (t, next) = VoltTable::parse(&buf, pos)?;
+        tables.push(t);
+        pos = next;
+    }
+    if pos != buf.len() {
+        return Err(ProtocolError::TrailingBytes {
+            what: "response",
+            extra: buf.len() - pos,
+        });
+    }
+    Ok(VoltResponse {
+        version,
+        client_handle,
+        status,
+        status_string,
+        app_status,
+        app_status_string,
+        cluster_round_trip_ms,
+        client_round_trip: None,
+        exception,
+        tables,
+    })
+}
+
+/// Appends a framed response (what the server sends).
+///
+/// ```
+/// use voltdb::{Status, VoltResponse};
+/// use voltdb::wire::response::{encode_response, parse_response};
+/// let mut r = VoltResponse::new(7, Status::GracefulFailure);
+/// r.status_string = Some("oops".into());
+/// let mut bytes = Vec::new();
+/// encode_response(&r, &mut bytes);
+/// let back = parse_response(bytes[4..].to_vec()).unwrap();
+/// assert_eq!(back.client_handle, 7);
+/// assert_eq!(back.status_string.as_deref(), Some("oops"));
+/// ```
+pub fn encode_response(resp: &VoltResponse, out: &mut Vec<u8>) {
+    let at = begin_frame(out);
+    out.put_u8(resp.version);
+    out.put_i64(resp.client_handle);
+    let mut present = 0u8;
+    if resp.app_status_string.is_some() {
+        present |= 0x80;
+    }
+    if resp.status_string.is_some() {
+        present |= 0x20;
+    }
+    if resp.exception.is_some() {
+        present |= 0x40;
+    }
+    out.put_u8(present);
+    out.put_i8(resp.status.code());
+    if let Some(s) = &resp.status_string {
+        out.put_str(Some(s));
+    }
+    out.put_i8(resp.app_status.unwrap_or(i8::MIN));
+    if let Some(s) = &resp.app_status_string {
+        out.put_str(Some(s));
+    }
+    out.put_i32(resp.cluster_round_trip_ms);
+    if let Some(e) = &resp.exception {
+        e.write(out);
+    }
+    out.put_i16(resp.tables.len() as i16);
+    for t in &resp.tables {
+        out.put_raw(t.as_bytes());
+    }
+    end_frame(out, at);
+}
