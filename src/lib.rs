@@ -3,6 +3,7 @@
 //! A synchronous VoltDB client.
 
 pub mod error;
+pub mod hashinator;
 pub mod wire;
 
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
