@@ -6,6 +6,7 @@ pub mod error;
 mod pyrepr;
 pub mod response;
 pub mod table;
+pub mod hashinator;
 pub mod wire;
 
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};

@@ -1,0 +1,440 @@
+//! The hashinator against the golden vectors (`../shared/vectors/vectors.json`,
+//! kinds `hash` and `hash_ring`) and the real VoltDB 11.4 captures
+//! (`../shared/captures/*.json`: TOPO rings and leaders, `@GetPartitionKeys`,
+//! `@SystemCatalog PROCEDURES` remarks).
+//!
+//! `cooked_hex` (the zlib-compressed ring form) is not checked: decoding it
+//! needs zlib, which is not among the allowed dependencies, and VoltDB 11's
+//! TOPO never sends it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use voltdb::hashinator::{
+    hash_token, leader_host, murmur3_token, parse_host_site, HashKey, HashRing, ProcedureInfo,
+    MP_INIT_PID,
+};
+use voltdb::VoltType;
+
+const VECTORS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/vectors.json"
+);
+const SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/captures/real-server-11.4.json"
+);
+const CLUSTER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/captures/real-cluster-11.4.json"
+);
+
+fn load(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {path}: {e}. The shared test data (vectors / captures) must sit next \
+             to the crate at ../shared; these tests never skip silently{}",
+            if std::env::var_os("CI").is_some() {
+                " (CI is set)"
+            } else {
+                ""
+            }
+        )
+    });
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd-length hex {s:?}");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+fn vectors(kind: &str) -> Vec<Value> {
+    let doc = load(VECTORS);
+    let v: Vec<Value> = doc["vectors"]
+        .as_array()
+        .expect("vectors array")
+        .iter()
+        .filter(|v| v["kind"] == kind)
+        .cloned()
+        .collect();
+    assert!(!v.is_empty(), "no vectors of kind {kind}");
+    v
+}
+
+fn sample_ring() -> HashRing {
+    let v = vectors("hash_ring");
+    let s = v
+        .iter()
+        .find(|v| v["name"] == "sample_ring_4_partitions")
+        .expect("sample_ring_4_partitions");
+    HashRing::from_raw_config(&unhex(s["hex"].as_str().unwrap())).expect("sample ring decodes")
+}
+
+#[test]
+fn hash_ring_vectors() {
+    for v in vectors("hash_ring") {
+        let name = v["name"].as_str().unwrap();
+        let raw = unhex(v["hex"].as_str().unwrap());
+        let ring = HashRing::from_raw_config(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let tokens: Vec<i32> = v["value"]["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_i64().unwrap() as i32)
+            .collect();
+        let parts: Vec<i32> = v["value"]["partitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_i64().unwrap() as i32)
+            .collect();
+        let expected: Vec<(i32, i32)> = tokens.iter().copied().zip(parts.iter().copied()).collect();
+        assert_eq!(ring.entries(), &expected[..], "{name}: entries");
+        assert_eq!(ring.tokens(), tokens.len(), "{name}");
+        let distinct: Vec<i32> = parts
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(ring.partitions(), distinct, "{name}");
+        // Raw round trip, both ways.
+        assert_eq!(ring.to_raw_config(), raw, "{name}: to_raw_config");
+        assert_eq!(
+            HashRing::from_raw_config(&ring.to_raw_config()).unwrap(),
+            ring
+        );
+        // Each token maps to its own entry; one below it to the previous entry.
+        for (i, &(t, p)) in expected.iter().enumerate() {
+            assert_eq!(ring.partition_for_token(t), p);
+            if i > 0 {
+                assert_eq!(ring.partition_for_token(t - 1), expected[i - 1].1);
+            }
+        }
+        // The sample ring is exactly HashRing::uniform's layout.
+        if name == "sample_ring_4_partitions" {
+            assert_eq!(HashRing::uniform(4, 16), ring);
+        }
+        // cooked_hex is deliberately not checked (needs zlib; see module doc).
+    }
+}
+
+#[test]
+fn hash_vectors() {
+    let ring = sample_ring();
+    let vs = vectors("hash");
+    for v in &vs {
+        let name = v["name"].as_str().unwrap();
+        let ty = VoltType::from_name(v["volt_type"].as_str().unwrap()).expect("type name");
+        assert_eq!(i64::from(ty.code()), v["volt_type_code"].as_i64().unwrap());
+        let bytes_holder;
+        let key = match &v["value"] {
+            Value::Null => HashKey::Null,
+            Value::Number(n) => HashKey::Int(n.as_i64().expect("i64 value")),
+            Value::String(s) => HashKey::Str(s),
+            Value::Object(o) => {
+                bytes_holder = unhex(o["bytes_hex"].as_str().expect("bytes_hex"));
+                HashKey::Bytes(&bytes_holder)
+            }
+            other => panic!("{name}: unexpected value {other}"),
+        };
+        let token = hash_token(ty, key);
+        assert_eq!(
+            token.map(i64::from),
+            v["token"].as_i64(),
+            "{name}: token of {key:?} as {ty}"
+        );
+        // The hashed bytes give the same token on their own.
+        match v["hashed_bytes_hex"].as_str() {
+            Some(h) => {
+                let hashed = unhex(h);
+                assert_eq!(
+                    v["hex"].as_str(),
+                    Some(h),
+                    "{name}: hex == hashed_bytes_hex"
+                );
+                assert_eq!(Some(murmur3_token(&hashed)), token, "{name}: murmur3");
+            }
+            None => assert_eq!(token, None, "{name}: NULL is not hashed"),
+        }
+        assert_eq!(
+            i64::from(ring.partition_for(ty, key)),
+            v["partition_in_sample_ring"].as_i64().unwrap(),
+            "{name}: partition_in_sample_ring"
+        );
+    }
+    assert!(vs.len() >= 40, "expected the full hash vector set");
+}
+
+// ---------------------------------------------------------------------------
+// Real-server captures
+// ---------------------------------------------------------------------------
+
+fn exchange<'a>(file: &'a Value, name: &str) -> &'a Value {
+    file.as_array()
+        .expect("capture list")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no exchange {name}"))
+}
+
+fn column(table: &Value, name: &str) -> usize {
+    table["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c[0] == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+struct Topo {
+    ring: HashRing,
+    /// partition id -> leader host id
+    leaders: BTreeMap<i32, i32>,
+    /// partition id -> replica (host, site) list
+    sites: BTreeMap<i32, Vec<(i32, i32)>>,
+}
+
+fn parse_topo(e: &Value) -> Topo {
+    let tables = e["decoded"]["tables"].as_array().expect("tables");
+    assert_eq!(tables.len(), 2, "TOPO has two tables");
+    let t0 = &tables[0];
+    let cols: Vec<&str> = t0["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[0].as_str().unwrap())
+        .collect();
+    assert_eq!(cols, ["Partition", "Sites", "Leader"]);
+    let mut leaders = BTreeMap::new();
+    let mut sites = BTreeMap::new();
+    for row in t0["rows"].as_array().unwrap() {
+        let pid = row[0].as_i64().unwrap() as i32;
+        let (Some(s), Some(l)) = (row[1].as_str(), row[2].as_str()) else {
+            continue;
+        };
+        if s.is_empty() || l.is_empty() {
+            continue; // transient rows
+        }
+        let replicas: Vec<(i32, i32)> = s
+            .split(',')
+            .map(|x| parse_host_site(x).unwrap_or_else(|| panic!("bad site {x:?}")))
+            .collect();
+        let leader = parse_host_site(l).expect("leader cell");
+        assert!(
+            replicas.contains(&leader),
+            "leader {l} is one of the sites {s}"
+        );
+        assert_eq!(leader_host(l), Some(leader.0));
+        leaders.insert(pid, leader.0);
+        sites.insert(pid, replicas);
+    }
+    let t1 = &tables[1];
+    assert_eq!(t1["rows"][0][0], "ELASTIC");
+    let raw = unhex(t1["rows"][0][1]["bytes_hex"].as_str().expect("HASHCONFIG"));
+    assert_eq!(raw.len(), 131_076);
+    let ring = HashRing::from_raw_config(&raw).expect("real ring decodes");
+    assert_eq!(ring.tokens(), 16_384);
+    assert_eq!(ring.entries()[0].0, i32::MIN);
+    assert_eq!(ring.to_raw_config(), raw, "round trip of the real ring");
+    // Every ring partition is a TOPO partition with a leader; the only other
+    // TOPO row is the MP initiator.
+    for p in ring.partitions() {
+        assert!(leaders.contains_key(&p), "ring partition {p} has a leader");
+    }
+    let mut topo_ids: Vec<i32> = leaders.keys().copied().collect();
+    assert_eq!(topo_ids.pop(), Some(MP_INIT_PID));
+    assert_eq!(topo_ids, ring.partitions());
+    Topo {
+        ring,
+        leaders,
+        sites,
+    }
+}
+
+#[test]
+fn single_node_topo() {
+    let file = load(SERVER);
+    let topo = parse_topo(exchange(&file, "statistics_topo"));
+    assert_eq!(topo.ring.partitions(), vec![0, 1]);
+    assert_eq!(
+        topo.leaders,
+        BTreeMap::from([(0, 0), (1, 0), (MP_INIT_PID, 0)])
+    );
+    assert_eq!(topo.sites[&1], vec![(0, 1)]);
+
+    // @GetPartitionKeys: each key hashes to the partition the server says.
+    let e = exchange(&file, "get_partition_keys_integer");
+    let rows = e["decoded"]["tables"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        let (pid, key) = (r[0].as_i64().unwrap() as i32, r[1].as_i64().unwrap());
+        assert_eq!(
+            topo.ring
+                .partition_for(VoltType::Integer, HashKey::Int(key)),
+            pid
+        );
+        assert_eq!(
+            topo.ring.partition_for(VoltType::BigInt, HashKey::Int(key)),
+            pid
+        );
+    }
+    let e = exchange(&file, "get_partition_keys_string");
+    let rows = e["decoded"]["tables"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        let (pid, key) = (r[0].as_i64().unwrap() as i32, r[1].as_str().unwrap());
+        assert_eq!(
+            topo.ring.partition_for(VoltType::String, HashKey::Str(key)),
+            pid
+        );
+    }
+}
+
+#[test]
+fn cluster_topo() {
+    let file = load(CLUSTER);
+    let topo = parse_topo(exchange(&file, "cluster_statistics_topo"));
+    assert_eq!(topo.ring.partitions(), vec![0, 1, 2]);
+    assert_eq!(
+        topo.leaders,
+        BTreeMap::from([(0, 0), (1, 2), (2, 1), (MP_INIT_PID, 1)])
+    );
+    assert_eq!(topo.sites[&0], vec![(0, 0), (1, 0)]);
+
+    let e = exchange(&file, "cluster_get_partition_keys_integer");
+    let rows = e["decoded"]["tables"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        let (pid, key) = (r[0].as_i64().unwrap() as i32, r[1].as_i64().unwrap());
+        assert_eq!(
+            topo.ring
+                .partition_for(VoltType::Integer, HashKey::Int(key)),
+            pid
+        );
+        // The same key sent as a string or as little-endian bytes routes alike.
+        let s = key.to_string();
+        assert_eq!(
+            topo.ring.partition_for(VoltType::Integer, HashKey::Str(&s)),
+            pid
+        );
+        let b = (key as i32).to_le_bytes();
+        assert_eq!(
+            topo.ring
+                .partition_for(VoltType::Integer, HashKey::Bytes(&b)),
+            pid
+        );
+    }
+
+    // Every TOPO result in the cluster file (queries and pushes) parses; the
+    // ring never changes, leaders do (node 2 rejoined as host 3).
+    let mut count = 0;
+    for e in file.as_array().unwrap() {
+        let tables = e["decoded"]["tables"].as_array();
+        let is_topo = tables.is_some_and(|t| t.len() == 2 && t[1]["columns"][0][0] == "HASHTYPE");
+        if is_topo
+            && e["decoded"]["tables"][1]["rows"][0][1]["bytes_hex"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("00004000"))
+        {
+            let t = parse_topo(e);
+            assert_eq!(t.ring, topo.ring, "{}", e["name"]);
+            count += 1;
+        }
+    }
+    assert!(count >= 5, "found {count} TOPO results");
+    let after = parse_topo(exchange(&file, "cluster_statistics_topo_after_rejoin"));
+    assert_eq!(after.leaders[&1], 3);
+}
+
+fn procedures(file: &Value, name: &str) -> BTreeMap<String, ProcedureInfo> {
+    let t = &exchange(file, name)["decoded"]["tables"][0];
+    let (ni, ri) = (column(t, "PROCEDURE_NAME"), column(t, "REMARKS"));
+    t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let remarks = r[ri].as_str().unwrap();
+            let info = ProcedureInfo::from_remarks(remarks)
+                .unwrap_or_else(|e| panic!("REMARKS {remarks:?}: {e}"));
+            (r[ni].as_str().unwrap().to_string(), info)
+        })
+        .collect()
+}
+
+fn check_procedures(procs: &BTreeMap<String, ProcedureInfo>) {
+    assert_eq!(procs.len(), 24);
+    let sp = |param: i32, ty: i8, read_only: bool| ProcedureInfo {
+        read_only,
+        single_partition: true,
+        partition_parameter: Some(param),
+        partition_parameter_type: Some(ty),
+        compound: false,
+    };
+    let mp = |read_only: bool| ProcedureInfo {
+        read_only,
+        single_partition: false,
+        partition_parameter: None,
+        partition_parameter_type: None,
+        compound: false,
+    };
+    let expect = [
+        ("AllTypesSelect", sp(0, 6, true)),
+        ("AllTypesInsert", sp(0, 6, false)),
+        ("AllTypesUpsert", sp(0, 6, false)),
+        ("AllTypesDelete", sp(0, 6, false)),
+        ("ALL_TYPES.select", sp(0, 6, true)),
+        ("ALL_TYPES.update", sp(12, 6, false)),
+        ("HELLOWORLD.insert", sp(2, 9, false)),
+        ("HELLOWORLD.update", sp(3, 9, false)),
+        ("Insert", sp(2, 9, false)),
+        ("Select", sp(0, 9, true)),
+        ("AllTypesCount", mp(true)),
+        ("AllTypesScan", mp(true)),
+        ("ReplSelect", mp(true)),
+        ("ReplUpsert", mp(false)),
+        ("REPL_TYPES.insert", mp(false)),
+    ];
+    for (name, info) in expect {
+        assert_eq!(procs[name], info, "{name}");
+    }
+    assert_eq!(
+        procs["AllTypesSelect"].routing_parameter(),
+        Some((0, VoltType::BigInt))
+    );
+    assert_eq!(
+        procs["Insert"].routing_parameter(),
+        Some((2, VoltType::String))
+    );
+    assert_eq!(procs["AllTypesCount"].routing_parameter(), None);
+    for (name, info) in procs {
+        assert!(!info.compound && !info.is_directed(), "{name}");
+        assert_eq!(
+            info.single_partition,
+            info.routing_parameter().is_some(),
+            "{name}"
+        );
+        assert!(!name.starts_with('@'), "no system procedures in the list");
+    }
+}
+
+#[test]
+fn procedure_remarks() {
+    let server = load(SERVER);
+    let single = procedures(&server, "system_catalog_procedures");
+    check_procedures(&single);
+    let cluster = load(CLUSTER);
+    let c = procedures(&cluster, "cluster_system_catalog_procedures");
+    check_procedures(&c);
+    assert_eq!(c, single);
+    let pushed = procedures(
+        &cluster,
+        "cluster_push_after_the_DDL_batch_changed_the_catalog_1",
+    );
+    assert_eq!(pushed, single);
+}
