@@ -12,8 +12,8 @@ a minimal response) and, when available, the real-server captures. Exit 0 when
 everything matches, 1 otherwise.
 
 Vectors: argv[1], else $VOLTDB_VECTORS, else the first existing of
-tests/vectors/vectors.json and /work/shared/vectors/vectors.json.
-Captures: $VOLTDB_CAPTURES (a directory), else /work/shared/captures (skipped
+tests/vectors/vectors.json and ../shared/vectors/vectors.json.
+Captures: $VOLTDB_CAPTURES (a directory), else ../shared/captures (required
 when absent).
 """
 
@@ -60,7 +60,7 @@ def find_vectors():
     if os.environ.get("VOLTDB_VECTORS"):
         return os.environ["VOLTDB_VECTORS"]
     for c in (os.path.join(REPO, "tests", "vectors", "vectors.json"),
-              "/work/shared/vectors/vectors.json"):
+              os.path.join(REPO, "..", "shared", "vectors", "vectors.json")):
         if os.path.exists(c):
             return c
     raise SystemExit("vectors.json not found (pass a path or set VOLTDB_VECTORS)")
@@ -187,11 +187,10 @@ def check_tables(vectors):
 
 
 def check_captures():
-    d = os.environ.get("VOLTDB_CAPTURES", "/work/shared/captures")
+    d = os.environ.get("VOLTDB_CAPTURES", os.path.join(REPO, "..", "shared", "captures"))
     files = [os.path.join(d, f) for f in ("real-server-11.4.json", "real-cluster-11.4.json")]
     if not all(os.path.exists(f) for f in files):
-        print("captures not found, skipped")
-        return 0
+        raise SystemExit("captures not found in %s (set VOLTDB_CAPTURES)" % d)
     n = 0
     for f in files:
         for e in json.load(open(f, encoding="utf-8")):
