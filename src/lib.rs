@@ -3,14 +3,19 @@
 //! A synchronous VoltDB client.
 
 pub mod error;
+pub mod hashinator;
+pub mod procedure;
 mod pyrepr;
 pub mod response;
+pub mod serializer;
 pub mod table;
-pub mod hashinator;
+mod transport;
 pub mod wire;
 
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
+pub use procedure::VoltProcedure;
 pub use response::{VoltException, VoltResponse};
+pub use serializer::{FastSerializer, FastSerializerBuilder};
 pub use table::{ColumnIndex, FromVolt, Row, Rows, TableBuilder, VoltColumn, VoltTable};
 pub use wire::decimal::Decimal;
 pub use wire::geo::{Geography, GeographyPoint, XyzPoint};

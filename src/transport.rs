@@ -1,0 +1,332 @@
+//! Blocking socket plumbing shared by [`FastSerializer`](crate::FastSerializer)
+//! and the thread-safe [`Client`](crate::client::Client): connect, log in, and
+//! read whole frames with a resumable buffer (a timeout never loses bytes).
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, LoginError, ProtocolError};
+use crate::wire::login::{HashScheme, LoginRequest, LoginResponse, CONNECTION_LIMIT_BYTE};
+use crate::wire::{check_frame_length, DEFAULT_FRAME_CAP};
+
+/// How to reach and log in to a server.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// User name (empty when security is off).
+    pub username: String,
+    /// Password (hashed with `hash_scheme` before it is sent).
+    pub password: String,
+    /// Password hash scheme (SHA-256 by default).
+    pub hash_scheme: HashScheme,
+    /// Time allowed for the TCP connect and for the login exchange (default 8 s).
+    pub connect_timeout: Duration,
+    /// Largest frame accepted from the server (default 50 MiB).
+    pub frame_cap: usize,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("hash_scheme", &self.hash_scheme)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("frame_cap", &self.frame_cap)
+            .finish()
+    }
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            username: String::new(),
+            password: String::new(),
+            hash_scheme: HashScheme::Sha256,
+            connect_timeout: Duration::from_secs(8),
+            frame_cap: DEFAULT_FRAME_CAP,
+        }
+    }
+}
+
+/// Resolves `host:port` and connects to the first address that answers,
+/// within `timeout` per address.
+pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
+    let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
+    let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, timeout.max(Duration::from_millis(1))) {
+            Ok(s) => {
+                s.set_nodelay(true)?;
+                return Ok(s);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(Error::Io(last))
+}
+
+/// Connects and logs in. Returns the stream (blocking, no timeouts set), the
+/// frame reader (which may already hold bytes), the login response and its
+/// framed bytes. `on_sent` receives the login request as sent (for dump files).
+pub(crate) fn connect_and_login(
+    host: &str,
+    port: u16,
+    opts: &ConnectOptions,
+    on_sent: &mut dyn FnMut(&[u8], &LoginRequest),
+) -> Result<(TcpStream, FrameReader, LoginResponse, Vec<u8>), Error> {
+    let deadline = Instant::now() + opts.connect_timeout;
+    let mut stream = connect_tcp(host, port, opts.connect_timeout)?;
+    let req = LoginRequest::new(&opts.username, &opts.password, opts.hash_scheme);
+    let mut bytes = Vec::new();
+    req.encode(&mut bytes);
+    stream.set_write_timeout(Some(opts.connect_timeout.max(Duration::from_millis(1))))?;
+    stream.write_all(&bytes)?;
+    on_sent(&bytes, &req);
+    let mut reader = FrameReader::new(opts.frame_cap);
+    let body = match reader.read_frame(&mut stream, Some(deadline)) {
+        Ok(b) => b,
+        Err(ReadError::TimedOut) => {
+            return Err(Error::Login(LoginError::TimedOut(opts.connect_timeout)))
+        }
+        Err(ReadError::Eof { partial }) => {
+            // A server at its connection limit sends one unframed 0x01 byte and closes.
+            if partial == [CONNECTION_LIMIT_BYTE] {
+                return Err(Error::Login(LoginError::TooManyConnections));
+            }
+            return Err(Error::ConnectionLost(format!(
+                "server closed the connection during login after {} bytes",
+                partial.len()
+            )));
+        }
+        Err(ReadError::Io(e)) => return Err(Error::Io(e)),
+        Err(ReadError::Protocol(p)) => return Err(Error::Protocol(p)),
+    };
+    let mut framed = (body.len() as i32).to_be_bytes().to_vec();
+    framed.extend_from_slice(&body);
+    let login = LoginResponse::parse(&body)?;
+    stream.set_write_timeout(None)?;
+    Ok((stream, reader, login, framed))
+}
+
+/// Why a frame could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The deadline passed; bytes read so far stay buffered.
+    TimedOut,
+    /// The peer closed the connection; `partial` holds the bytes of the
+    /// unfinished frame (empty at a frame boundary).
+    Eof { partial: Vec<u8> },
+    /// An I/O error.
+    Io(io::Error),
+    /// A bad length prefix.
+    Protocol(ProtocolError),
+}
+
+impl ReadError {
+    /// Converts to the crate error, given what was in flight.
+    pub(crate) fn into_error(self, in_flight: bool) -> Error {
+        match self {
+            ReadError::TimedOut => Error::Timeout(Duration::ZERO),
+            ReadError::Eof { partial } if partial.is_empty() => {
+                let what = "server closed the connection";
+                if in_flight {
+                    Error::ConnectionLost(what.into())
+                } else {
+                    Error::ConnectionError(what.into())
+                }
+            }
+            ReadError::Eof { partial } => Error::ConnectionLost(format!(
+                "server closed the connection inside a frame, after {} bytes",
+                partial.len()
+            )),
+            ReadError::Io(e) if in_flight => Error::ConnectionLost(e.to_string()),
+            ReadError::Io(e) => Error::Io(e),
+            ReadError::Protocol(p) => Error::Protocol(p),
+        }
+    }
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// Reads whole frames from a blocking stream. Bytes beyond the current frame
+/// stay buffered; a timeout in the middle of a frame keeps what was read.
+#[derive(Debug)]
+pub(crate) struct FrameReader {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    cap: usize,
+}
+
+impl FrameReader {
+    pub(crate) fn new(cap: usize) -> FrameReader {
+        FrameReader {
+            buf: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            cap,
+        }
+    }
+
+    fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Reads one frame and returns its body (a fresh vector of exactly the
+    /// body's length: the one allocation per response).
+    pub(crate) fn read_frame<S: Read + ReadTimeout>(
+        &mut self,
+        stream: &mut S,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>, ReadError> {
+        // The length prefix.
+        while self.end - self.start < 4 {
+            self.fill(stream, deadline)?;
+        }
+        let b = self.buffered();
+        let len = i32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        let len = check_frame_length(len, self.cap).map_err(ReadError::Protocol)?;
+        let have = self.end - self.start - 4;
+        if have >= len {
+            let body = self.buf[self.start + 4..self.start + 4 + len].to_vec();
+            self.start += 4 + len;
+            if self.start == self.end {
+                self.start = 0;
+                self.end = 0;
+            }
+            return Ok(body);
+        }
+        if len + 4 <= self.buf.len() {
+            // Small frame: keep filling the buffer.
+            if self.start + 4 + len > self.buf.len() {
+                self.compact();
+            }
+            while self.end - self.start < 4 + len {
+                self.fill(stream, deadline)?;
+            }
+            return self.read_frame(stream, deadline);
+        }
+        // Large frame: move what we have into the body, then read straight into it.
+        let mut body = Vec::with_capacity(len);
+        body.extend_from_slice(&self.buf[self.start + 4..self.end]);
+        self.start = 0;
+        self.end = 0;
+        // Keep the prefix around (re-injected on timeout) by reading into body.
+        let mut filled = body.len();
+        body.resize(len, 0);
+        while filled < len {
+            match self.read_some(stream, &mut body[filled..], deadline) {
+                Ok(n) => filled += n,
+                Err(e) => {
+                    // Put the partial frame back so nothing is lost.
+                    let mut partial = (len as i32).to_be_bytes().to_vec();
+                    partial.extend_from_slice(&body[..filled]);
+                    if let ReadError::Eof { .. } = e {
+                        return Err(ReadError::Eof { partial });
+                    }
+                    self.restore(&partial);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(body)
+    }
+
+    fn restore(&mut self, bytes: &[u8]) {
+        if self.buf.len() < bytes.len() {
+            self.buf.resize(bytes.len(), 0);
+        }
+        self.buf[..bytes.len()].copy_from_slice(bytes);
+        self.start = 0;
+        self.end = bytes.len();
+    }
+
+    fn compact(&mut self) {
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+    }
+
+    fn fill<S: Read + ReadTimeout>(
+        &mut self,
+        stream: &mut S,
+        deadline: Option<Instant>,
+    ) -> Result<(), ReadError> {
+        if self.end == self.buf.len() {
+            self.compact();
+        }
+        let end = self.end;
+        let mut tmp = std::mem::take(&mut self.buf);
+        let r = self.read_some(stream, &mut tmp[end..], deadline);
+        self.buf = tmp;
+        match r {
+            Ok(n) => {
+                self.end += n;
+                Ok(())
+            }
+            Err(ReadError::Eof { .. }) => Err(ReadError::Eof {
+                partial: self.buffered().to_vec(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_some<S: Read + ReadTimeout>(
+        &self,
+        stream: &mut S,
+        into: &mut [u8],
+        deadline: Option<Instant>,
+    ) -> Result<usize, ReadError> {
+        loop {
+            let timeout = match deadline {
+                None => None,
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Err(ReadError::TimedOut);
+                    }
+                    Some((d - now).max(Duration::from_millis(1)))
+                }
+            };
+            stream.set_timeout(timeout).map_err(ReadError::Io)?;
+            match stream.read(into) {
+                Ok(0) => {
+                    return Err(ReadError::Eof {
+                        partial: Vec::new(),
+                    })
+                }
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    if deadline.is_none() {
+                        continue;
+                    }
+                }
+                Err(e) => return Err(ReadError::Io(e)),
+            }
+        }
+    }
+}
+
+/// Streams whose reads can time out.
+pub(crate) trait ReadTimeout {
+    fn set_timeout(&mut self, t: Option<Duration>) -> io::Result<()>;
+}
+
+impl ReadTimeout for TcpStream {
+    fn set_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(t)
+    }
+}
+
+impl ReadTimeout for &TcpStream {
+    fn set_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(t)
+    }
+}
