@@ -1,0 +1,238 @@
+//! Integration tests against a real VoltDB 11 server.
+//!
+//! They run when `VOLTDB_HOST` is set (optionally `VOLTDB_PORT`, and
+//! `VOLTDB_USER`/`VOLTDB_PASSWORD` for a server with security on). They
+//! create their own schema (`tests/schema/real_server.sql`) with `@AdHoc`
+//! DDL and assert exact results. Without `VOLTDB_HOST` each test prints that
+//! it did not run and returns.
+
+use voltdb::{
+    Decimal, Error, FastSerializer, Geography, GeographyPoint, LoginError, Status, Timestamp,
+    Value, VoltProcedure, VoltType,
+};
+
+const SCHEMA: &str = include_str!("schema/real_server.sql");
+
+fn server() -> Option<(String, u16)> {
+    let host = std::env::var("VOLTDB_HOST").ok()?;
+    let port = std::env::var("VOLTDB_PORT")
+        .map(|p| p.parse().expect("VOLTDB_PORT must be a port number"))
+        .unwrap_or(21212);
+    Some((host, port))
+}
+
+fn connect() -> Option<FastSerializer> {
+    let Some((host, port)) = server() else {
+        eprintln!("VOLTDB_HOST is not set: real-server test not run");
+        return None;
+    };
+    let mut b = FastSerializer::builder(&host, port);
+    if let (Ok(u), Ok(p)) = (std::env::var("VOLTDB_USER"), std::env::var("VOLTDB_PASSWORD")) {
+        b = b.username(u).password(p);
+    }
+    Some(b.connect().expect("connect to VOLTDB_HOST"))
+}
+
+/// Drops and recreates the test schema (once per process).
+fn schema(fser: &FastSerializer) {
+    static ONCE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = ONCE.lock().unwrap_or_else(|e| e.into_inner());
+    if *done {
+        return;
+    }
+    for drop in [
+        "DROP PROCEDURE RustAllTypesInsert IF EXISTS;",
+        "DROP PROCEDURE RustAllTypesSelect IF EXISTS;",
+        "DROP TABLE RUST_ALL_TYPES IF EXISTS;",
+    ] {
+        let r = fser.adhoc(drop, &[]).expect("drop");
+        assert_eq!(r.status, Status::Success, "{r}");
+    }
+    let statements: String = SCHEMA
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = fser.adhoc(&statements, &[]).expect("create schema");
+    assert_eq!(r.status, Status::Success, "{r}");
+    *done = true;
+}
+
+fn insert_types() -> Vec<VoltType> {
+    use VoltType::*;
+    vec![
+        BigInt, TinyInt, SmallInt, Integer, BigInt, Float, Decimal, String, Varbinary, Timestamp,
+        GeographyPoint, Geography,
+    ]
+}
+
+fn row(id: i64, values: Vec<Value>) -> Vec<Value> {
+    let mut v = vec![Value::BigInt(id)];
+    v.extend(values);
+    v
+}
+
+#[test]
+fn every_column_type_round_trips() {
+    let Some(fser) = connect() else { return };
+    schema(&fser);
+    let insert = VoltProcedure::new(&fser, "RustAllTypesInsert", insert_types());
+    let select = VoltProcedure::new(&fser, "RustAllTypesSelect", vec![VoltType::BigInt]);
+    let poly: Geography =
+        "POLYGON((-122.5 37.5, -122.0 37.5, -122.0 38.0, -122.5 38.0, -122.5 37.5), (-122.4 37.6, -122.4 37.9, -122.1 37.9, -122.1 37.6, -122.4 37.6))"
+            .parse()
+            .unwrap();
+    let cases: Vec<Vec<Value>> = vec![
+        row(
+            1,
+            vec![
+                Value::TinyInt(127),
+                Value::SmallInt(32767),
+                Value::Integer(i32::MAX),
+                Value::BigInt(i64::MAX),
+                Value::Float(f64::MAX),
+                Value::Decimal("99999999999999999999999999.999999999999".parse().unwrap()),
+                Value::from("aé☃日".repeat(64)),
+                Value::Varbinary((0..=255).collect()),
+                Value::Timestamp(Timestamp::SQL_MAX),
+                Value::GeographyPoint(GeographyPoint::new(180.0, 90.0)),
+                Value::Geography(poly.clone()),
+            ],
+        ),
+        row(
+            2,
+            vec![
+                Value::TinyInt(-127),
+                Value::SmallInt(-32767),
+                Value::Integer(i32::MIN + 1),
+                Value::BigInt(i64::MIN + 1),
+                Value::Float(-f64::MAX),
+                Value::Decimal("-99999999999999999999999999.999999999999".parse().unwrap()),
+                Value::from(""),
+                Value::Varbinary(vec![]),
+                Value::Timestamp(Timestamp::SQL_MIN),
+                Value::GeographyPoint(GeographyPoint::new(-180.0, -90.0)),
+                Value::Geography(poly),
+            ],
+        ),
+        row(3, vec![Value::Null; 11]),
+        row(
+            4,
+            vec![
+                Value::TinyInt(0),
+                Value::SmallInt(-1),
+                Value::Integer(123456789),
+                Value::BigInt(5551234567),
+                Value::Float(f64::NAN),
+                Value::Decimal(Decimal::from_unscaled(1).unwrap()),
+                Value::from("a\u{0}b"),
+                Value::Varbinary(vec![0]),
+                Value::Timestamp(Timestamp::from_micros(-500_000)),
+                Value::GeographyPoint(GeographyPoint::new(-122.4194, 37.7749)),
+                Value::Geography("POLYGON((0 0, 1 0, 0 1, 0 0))".parse().unwrap()),
+            ],
+        ),
+    ];
+    for values in &cases {
+        let r = insert.call(values, true, None).unwrap().unwrap();
+        assert_eq!(r.status, Status::Success, "{r}");
+        assert_eq!(r.tables[0].scalar::<i64>().unwrap(), 1);
+    }
+    for values in &cases {
+        let r = select.call(&values[..1], true, None).unwrap().unwrap();
+        assert_eq!(r.status, Status::Success, "{r}");
+        let t = &r.tables[0];
+        assert_eq!(t.row_count(), 1);
+        let got = t.row(0).unwrap().values().unwrap();
+        for (c, (want, have)) in values.iter().zip(&got).enumerate() {
+            let ty = t.columns()[c].ty;
+            match (want, have) {
+                (Value::Null, h) => assert!(h.is_null(), "column {c}: {h:?}"),
+                (Value::Float(w), Value::Float(h)) if w.is_nan() => assert!(h.is_nan()),
+                (Value::Geography(w), Value::Geography(h)) => {
+                    let (wr, hr) = (w.rings(), h.rings());
+                    assert_eq!(wr.len(), hr.len());
+                    for (a, b) in wr.iter().flatten().zip(hr.iter().flatten()) {
+                        assert!((a.lng - b.lng).abs() < 1e-9 && (a.lat - b.lat).abs() < 1e-9);
+                    }
+                }
+                (w, h) => assert_eq!(&coerce(w, ty), h, "column {c}"),
+            }
+        }
+    }
+}
+
+/// The value as the server returns it for a column of type `ty`.
+fn coerce(v: &Value, ty: VoltType) -> Value {
+    let mut buf = Vec::new();
+    voltdb::wire::value::write_value(&mut buf, ty, v).unwrap();
+    let mut r = voltdb::wire::Reader::new(&buf);
+    voltdb::wire::value::read_value(&mut r, ty)
+        .unwrap()
+        .to_value()
+        .unwrap()
+}
+
+#[test]
+fn multi_table_response() {
+    let Some(fser) = connect() else { return };
+    schema(&fser);
+    let r = fser
+        .adhoc("SELECT COUNT(*) AS N FROM RUST_ALL_TYPES; SELECT 1 AS ONE FROM RUST_ALL_TYPES LIMIT 1;", &[])
+        .unwrap();
+    assert_eq!(r.status, Status::Success, "{r}");
+    assert_eq!(r.tables.len(), 2);
+    assert_eq!(r.tables[0].columns()[0].name, "N");
+    assert_eq!(r.tables[1].columns()[0].name, "ONE");
+}
+
+#[test]
+fn constraint_violation_is_a_graceful_failure() {
+    let Some(fser) = connect() else { return };
+    schema(&fser);
+    let insert = VoltProcedure::new(&fser, "RustAllTypesInsert", insert_types());
+    let mut values = row(100, vec![Value::Null; 11]);
+    let first = insert.call(&values, true, None).unwrap().unwrap();
+    // A rerun of the suite finds the row already there.
+    assert!(matches!(first.status, Status::Success | Status::GracefulFailure));
+    values[1] = Value::TinyInt(1);
+    let r = insert.call(&values, true, None).unwrap().unwrap();
+    assert_eq!(r.status, Status::GracefulFailure, "{r}");
+    let msg = r.status_string.unwrap_or_default();
+    assert!(msg.contains("CONSTRAINT VIOLATION"), "{msg}");
+}
+
+#[test]
+fn unknown_procedure() {
+    let Some(fser) = connect() else { return };
+    let r = fser.call("NoSuchProcRust", &[]).unwrap();
+    assert_eq!(r.status, Status::UnexpectedFailure);
+    assert_eq!(
+        r.status_string.as_deref(),
+        Some("Procedure NoSuchProcRust was not found")
+    );
+    assert!(r.tables.is_empty());
+    // The connection stays usable.
+    assert_eq!(fser.call("@Ping", &[]).unwrap().status, Status::Success);
+}
+
+#[test]
+fn wrong_password_is_rejected() {
+    let Some((host, port)) = server() else {
+        eprintln!("VOLTDB_HOST is not set: real-server test not run");
+        return;
+    };
+    let Ok(user) = std::env::var("VOLTDB_USER") else {
+        eprintln!("VOLTDB_USER is not set: wrong-password test not run");
+        return;
+    };
+    let err = FastSerializer::builder(&host, port)
+        .username(user)
+        .password("definitely-not-the-password")
+        .connect()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Login(LoginError::AuthenticationFailed)),
+        "{err:?}"
+    );
+}
