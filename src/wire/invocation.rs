@@ -294,7 +294,9 @@ impl Invocation {
         };
         let n = r.read_i16("parameter count").map_err(p)?;
         let n = r.check_count(n as i64, 1, "parameter count").map_err(p)?;
-        let mut params = Vec::with_capacity(n);
+        // Reserve no more memory than the bytes that remain (a `Value` is
+        // much larger than its 1-byte minimum encoding).
+        let mut params = Vec::with_capacity(n.min(r.remaining() / std::mem::size_of::<Value>()));
         for _ in 0..n {
             params.push(read_param(&mut r).map_err(p)?);
         }

@@ -187,7 +187,10 @@ pub fn parse_response(body: Vec<u8>) -> Result<VoltResponse, ProtocolError> {
     }
     let ntables = r.read_i16("table count")?;
     let ntables = r.check_count(ntables as i64, 4, "table count")?;
-    let mut tables = Vec::with_capacity(ntables);
+    // Reserve no more memory than the bytes that remain (a `VoltTable` is
+    // much larger than its 4-byte minimum encoding).
+    let mut tables =
+        Vec::with_capacity(ntables.min(r.remaining() / std::mem::size_of::<VoltTable>()));
     let mut pos = r.position();
     for _ in 0..ntables {
         let (t, next) = VoltTable::parse(&buf, pos)?;

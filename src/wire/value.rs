@@ -683,7 +683,9 @@ fn read_array(r: &mut Reader<'_>, ty: VoltType) -> Result<Value, ProtocolError> 
         t => t.fixed_size().unwrap_or(4),
     };
     let n = r.check_count(n as i64, min, "array count")?;
-    let mut items = Vec::with_capacity(n);
+    // Reserve no more memory than the bytes that remain (a `Value` is much
+    // larger than its smallest encoding); a genuine array grows as it decodes.
+    let mut items = Vec::with_capacity(n.min(r.remaining() / std::mem::size_of::<Value>()));
     for _ in 0..n {
         items.push(if ty == VoltType::Table {
             Value::Table(read_table_param(r)?)
