@@ -1,6 +1,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-//! A synchronous VoltDB client.
+#![doc = include_str!("../README.md")]
 
 pub mod error;
 pub mod hashinator;

@@ -27,7 +27,10 @@ fn connect() -> Option<FastSerializer> {
         return None;
     };
     let mut b = FastSerializer::builder(&host, port);
-    if let (Ok(u), Ok(p)) = (std::env::var("VOLTDB_USER"), std::env::var("VOLTDB_PASSWORD")) {
+    if let (Ok(u), Ok(p)) = (
+        std::env::var("VOLTDB_USER"),
+        std::env::var("VOLTDB_PASSWORD"),
+    ) {
         b = b.username(u).password(p);
     }
     Some(b.connect().expect("connect to VOLTDB_HOST"))
@@ -61,8 +64,18 @@ fn schema(fser: &FastSerializer) {
 fn insert_types() -> Vec<VoltType> {
     use VoltType::*;
     vec![
-        BigInt, TinyInt, SmallInt, Integer, BigInt, Float, Decimal, String, Varbinary, Timestamp,
-        GeographyPoint, Geography,
+        BigInt,
+        TinyInt,
+        SmallInt,
+        Integer,
+        BigInt,
+        Float,
+        Decimal,
+        String,
+        Varbinary,
+        Timestamp,
+        GeographyPoint,
+        Geography,
     ]
 }
 
@@ -194,7 +207,10 @@ fn constraint_violation_is_a_graceful_failure() {
     let mut values = row(100, vec![Value::Null; 11]);
     let first = insert.call(&values, true, None).unwrap().unwrap();
     // A rerun of the suite finds the row already there.
-    assert!(matches!(first.status, Status::Success | Status::GracefulFailure));
+    assert!(matches!(
+        first.status,
+        Status::Success | Status::GracefulFailure
+    ));
     values[1] = Value::TinyInt(1);
     let r = insert.call(&values, true, None).unwrap().unwrap();
     assert_eq!(r.status, Status::GracefulFailure, "{r}");
