@@ -579,7 +579,21 @@ fn arrays() {
     assert_eq!(enc[..6], [0x9d, 3, 0, 0, 0x9c, 0x40]);
     assert_eq!(
         read_param(&mut Reader::new(&enc)).unwrap(),
-        Value::TinyIntArray(bytes)
+        Value::TinyIntArray(bytes.clone())
+    );
+    // Bytes declared as TINYINT are a TINYINT array (Python's as_array); as
+    // VARBINARY, or undeclared, they are a scalar VARBINARY.
+    assert_eq!(
+        param(Some(VoltType::TinyInt), &Value::Varbinary(bytes.clone())).unwrap(),
+        enc
+    );
+    assert_eq!(
+        param(None, &Value::Varbinary(vec![1, 2])).unwrap(),
+        unhex("19000000020102")
+    );
+    assert_eq!(
+        param(Some(VoltType::Varbinary), &Value::TinyIntArray(vec![1, 2])).unwrap(),
+        unhex("19000000020102")
     );
     let list = Value::Array(VoltType::TinyInt, vec![Value::TinyInt(1); 40_000]);
     assert_eq!(param(None, &list).unwrap(), enc);
@@ -691,6 +705,15 @@ fn typed_and_untyped_nulls() {
         }
         assert_eq!(back, Value::TypedNull(ty), "{ty:?}");
     }
+    // Only NULL can be sent as type NULL (a value would be silently dropped).
+    assert!(matches!(
+        param(Some(VoltType::Null), &Value::from(5)),
+        Err(EncodeError::TypeMismatch { .. })
+    ));
+    assert!(matches!(
+        value(VoltType::Null, &Value::from("x")),
+        Err(EncodeError::TypeMismatch { .. })
+    ));
     // A table parameter cannot be NULL.
     for v in [Value::Null, Value::TypedNull(VoltType::Table)] {
         assert!(matches!(

@@ -334,7 +334,8 @@ pub fn write_value(out: &mut Vec<u8>, ty: VoltType, v: &Value) -> Result<(), Enc
             Value::Table(t) => out.put_raw(t.as_bytes()),
             _ => return Err(mismatch(ty, v)),
         },
-        VoltType::Null => {}
+        // Only NULL can be sent as type NULL; anything else would be dropped.
+        VoltType::Null => return Err(mismatch(ty, v)),
     }
     Ok(())
 }
@@ -363,7 +364,11 @@ fn write_param_inner(
     let ty = declared.unwrap_or_else(|| v.volt_type());
     match v {
         Value::Array(_, items) => write_array(out, ty, items),
-        Value::TinyIntArray(bytes) if ty == VoltType::TinyInt || declared.is_none() => {
+        // Bytes declared as TINYINT are a TINYINT array, as in the Python client.
+        Value::TinyIntArray(bytes) | Value::Varbinary(bytes)
+            if ty == VoltType::TinyInt
+                || (declared.is_none() && matches!(v, Value::TinyIntArray(_))) =>
+        {
             check_len("TINYINT array", bytes.len(), MAX_VALUE_LENGTH)?;
             out.put_i8(ARRAY_MARKER);
             out.put_i8(VoltType::TinyInt.code());
