@@ -408,6 +408,24 @@ fn invocation_vectors() {
             .unwrap_or_else(|e| panic!("{n}: {e}"));
             assert_eq!(to_hex(&out), to_hex(&hex), "{n}");
             encoded += 1;
+            // Plain bytes declared TINYINT are sent as a TINYINT array too.
+            if n == "invocation_tinyint_array_as_bytes" {
+                let Value::TinyIntArray(b) = &params[0] else {
+                    panic!("{n}")
+                };
+                let mut out2 = Vec::new();
+                encode_invocation(
+                    &mut out2,
+                    procedure,
+                    handle,
+                    &opts,
+                    &[Value::Varbinary(b.clone())],
+                    Some(&types),
+                    DEFAULT_FRAME_CAP,
+                )
+                .unwrap();
+                assert_eq!(out2, hex, "{n}: from Value::Varbinary");
+            }
         } else {
             assert!(val.get("batch_timeout_ms").is_some(), "{n}");
         }
