@@ -3,10 +3,12 @@
 //! A synchronous VoltDB client.
 
 pub mod error;
+pub mod hashinator;
 mod pyrepr;
 pub mod response;
 pub mod table;
-pub mod hashinator;
+#[cfg(feature = "test-server")]
+pub mod testing;
 pub mod wire;
 
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
