@@ -148,6 +148,14 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+#[test]
+fn server_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<TestServer>();
+    check::<Fault>();
+    check::<Procedure>();
+}
+
 // ---------------------------------------------------------------------------
 // login
 // ---------------------------------------------------------------------------

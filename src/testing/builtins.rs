@@ -128,8 +128,8 @@ fn key(ctx: &CallContext, p: &[Value]) -> Result<String, ProcError> {
 /// `Put(STRING key, VARBINARY or STRING value)`: upsert.
 fn kv_put(store: &KvStore, ctx: &CallContext, p: &[Value]) -> ProcResult {
     let k = key(ctx, p)?;
-    let value = match &p[1] {
-        Value::String(s) => Some(s.as_bytes().to_vec()),
+    let value = match p.get(1) {
+        Some(Value::String(s)) => Some(s.as_bytes().to_vec()),
         _ => ctx.bytes_param(p, 1)?,
     };
     lock(store).insert(k, value);
