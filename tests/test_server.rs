@@ -1333,3 +1333,166 @@ fn user_procedures_errors_panics_and_context() {
         "the leading key parameter is removed"
     );
 }
+
+// ---------------------------------------------------------------------------
+// clusters
+// ---------------------------------------------------------------------------
+
+fn login_at(addr: std::net::SocketAddr) -> (TcpStream, LoginResponse) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    send_login(&mut s, &LoginRequest::new("", "", HashScheme::Sha256));
+    let login = LoginResponse::parse(&read_frame(&mut s).unwrap()).unwrap();
+    (s, login)
+}
+
+fn topo_leaders(r: &VoltResponse) -> Vec<(i32, Option<i32>)> {
+    r.tables[0]
+        .rows()
+        .map(|row| {
+            (
+                row.get::<i32>(0).unwrap(),
+                leader_host(row.get::<&str>(2).unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cluster_topology_routing_and_failover() {
+    let cluster = TestServer::builder()
+        .partitions(6)
+        .host_id(10)
+        .start_cluster(3)
+        .unwrap();
+    cluster.register_procedure(
+        Procedure::new("Where", |ctx, _| {
+            Ok(ProcReply::new().with_status_string(format!(
+                "{} {}",
+                ctx.host_id,
+                ctx.partition.unwrap()
+            )))
+        })
+        .params(1)
+        .partitioned(0, VoltType::BigInt),
+    );
+    let addrs = cluster.addrs();
+    let mut conns: Vec<(TcpStream, LoginResponse)> = addrs.iter().map(|a| login_at(*a)).collect();
+    let ids: Vec<i32> = conns.iter().map(|(_, l)| l.host_id).collect();
+    assert_eq!(ids, [10, 11, 12]);
+    assert_eq!(cluster.host_ids(), [10, 11, 12]);
+    assert!(conns
+        .iter()
+        .all(|(_, l)| l.cluster_instance_id() == conns[0].1.cluster_instance_id()));
+
+    // TOPO: leaders spread round-robin, the MP initiator on the first host.
+    let r = call(
+        &mut conns[1].0,
+        "@Statistics",
+        1,
+        &[Value::from("TOPO"), Value::from(0)],
+    );
+    let leaders = topo_leaders(&r);
+    assert_eq!(
+        leaders,
+        [
+            (0, Some(10)),
+            (1, Some(11)),
+            (2, Some(12)),
+            (3, Some(10)),
+            (4, Some(11)),
+            (5, Some(12)),
+            (MP_INIT_PID, Some(10))
+        ]
+    );
+    for (p, h) in &leaders {
+        assert_eq!(cluster.leader_of(*p), *h);
+    }
+    let sites: BTreeSet<String> = strings(&r.tables[0], 1).into_iter().collect();
+    assert_eq!(sites.len(), 7, "distinct host:site pairs");
+
+    // OVERVIEW lists every node with its port.
+    let r = call(
+        &mut conns[2].0,
+        "@SystemInformation",
+        2,
+        &[Value::from("OVERVIEW")],
+    );
+    let mut ports = HashMap::new();
+    for row in r.tables[0].rows() {
+        if row.get::<&str>("KEY").unwrap() == "CLIENTPORT" {
+            ports.insert(
+                row.get::<i32>(0).unwrap(),
+                row.get::<String>("VALUE").unwrap(),
+            );
+        }
+    }
+    for (i, a) in addrs.iter().enumerate() {
+        assert_eq!(ports[&(10 + i as i32)], a.port().to_string());
+    }
+
+    // Routing: a call sent to the leader's node runs there, on the hashed partition.
+    let ring = cluster.hash_ring();
+    for key in 0i64..12 {
+        let p = ring.partition_for(VoltType::BigInt, HashKey::Int(key));
+        let leader = cluster.leader_of(p).unwrap();
+        let node = (leader - 10) as usize;
+        let r = call(&mut conns[node].0, "Where", 3, &[Value::from(key)]);
+        assert_eq!(status_string(&r), format!("{leader} {p}"));
+    }
+    assert!(cluster.calls_on(0) > 0 && cluster.calls_on(1) > 0 && cluster.calls_on(2) > 0);
+
+    // One data set, one fault queue.
+    assert!(call(
+        &mut conns[0].0,
+        "Put",
+        4,
+        &[Value::from("k"), Value::from("v")]
+    )
+    .is_success());
+    assert_eq!(
+        call(&mut conns[2].0, "Get", 5, &[Value::from("k")]).tables[0].row_count(),
+        1
+    );
+    cluster.inject(Fault::WrongHandle(99));
+    send(&mut conns[1].0, "@Ping", 6, &[]);
+    assert_eq!(recv(&mut conns[1].0).client_handle, 99);
+
+    // Kill node 1: its clients see EOF, subscribers get the new topology.
+    let r = call(&mut conns[2].0, "@Subscribe", 7, &[Value::from("TOPOLOGY")]);
+    assert!(r.is_success());
+    cluster.kill(1);
+    assert!(read_to_eof(&mut conns[1].0).is_empty());
+    assert_eq!(cluster.host_ids(), [10, 12]);
+    assert_eq!(cluster.host_id(1), None);
+    let push = recv(&mut conns[2].0);
+    assert_eq!(push.client_handle, ASYNC_TOPO_HANDLE);
+    let hosts: BTreeSet<i32> = topo_leaders(&push)
+        .into_iter()
+        .filter_map(|(_, h)| h)
+        .collect();
+    assert_eq!(hosts, [10, 12].into_iter().collect());
+    assert!(
+        TcpStream::connect(addrs[1]).is_err(),
+        "nothing listens on a killed node"
+    );
+
+    // Rejoin on the same port with a new host id.
+    assert_eq!(cluster.restart(1).unwrap(), 13);
+    let push = recv(&mut conns[2].0);
+    let hosts: BTreeSet<i32> = topo_leaders(&push)
+        .into_iter()
+        .filter_map(|(_, h)| h)
+        .collect();
+    assert_eq!(hosts, [10, 12, 13].into_iter().collect());
+    let (mut again, l) = login_at(addrs[1]);
+    assert_eq!(l.host_id, 13);
+    assert_eq!(l.cluster_instance_id(), conns[0].1.cluster_instance_id());
+    assert_eq!(
+        call(&mut again, "Get", 8, &[Value::from("k")]).tables[0].row_count(),
+        1,
+        "data survives"
+    );
+    assert_eq!(cluster.connection_count_on(1), 1);
+    assert_eq!(cluster.connection_count(), 3);
+}

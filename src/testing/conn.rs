@@ -19,7 +19,7 @@ use crate::wire::login::{
 };
 use crate::wire::{frame_status, FrameStatus, DEFAULT_FRAME_CAP};
 
-use super::server::{lock, Shared};
+use super::server::{lock, Node};
 
 /// How long any blocking socket operation waits before the thread checks
 /// for a shutdown or a close.
@@ -45,7 +45,7 @@ pub(crate) enum WriteOp {
     At(Instant, Box<WriteOp>),
 }
 
-/// One client connection, shared by its reader, its writer and the server.
+/// One client connection, node by its reader, its writer and the server.
 pub(crate) struct Conn {
     /// The connection id (given in the login response).
     pub(crate) id: i64,
@@ -89,17 +89,17 @@ impl Conn {
 
     /// Closes now: the connection stops counting as live and the client
     /// reads EOF after the bytes already written.
-    pub(crate) fn close(&self, shared: &Shared) {
+    pub(crate) fn close(&self, node: &Node) {
         if !self.closing.swap(true, Ordering::SeqCst) {
-            shared.remove_conn(self.id);
+            node.remove_conn(self.id);
             let _ = self.ctl.shutdown(Shutdown::Write);
         }
     }
 
     /// Closes after the replies already queued for immediate sending.
-    pub(crate) fn close_after_queued(&self, shared: &Shared) {
+    pub(crate) fn close_after_queued(&self, node: &Node) {
         if !self.send(WriteOp::BytesThenClose(Vec::new())) {
-            self.close(shared);
+            self.close(node);
         }
     }
 }
@@ -168,14 +168,14 @@ impl Input {
 
     /// Reads and discards input until the client's EOF, for at most
     /// [`DRAIN`] (one tick when the server is shutting down).
-    fn drain(&mut self, shared: &Shared) {
+    fn drain(&mut self, node: &Node) {
         let deadline = Instant::now() + DRAIN;
         while Instant::now() < deadline {
             match self.stream.read(&mut self.chunk) {
                 Ok(0) => return,
                 Ok(_) => {}
                 Err(e) if is_transient(&e) => {
-                    if shared.is_shutdown() {
+                    if node.is_shutdown() {
                         return;
                     }
                 }
@@ -193,10 +193,10 @@ fn is_transient(e: &std::io::Error) -> bool {
 }
 
 /// Sleeps `d`, in ticks, returning early (false) on shutdown or close.
-fn pause(shared: &Shared, conn: Option<&Conn>, d: Duration) -> bool {
+fn pause(node: &Node, conn: Option<&Conn>, d: Duration) -> bool {
     let end = Instant::now() + d;
     loop {
-        if shared.is_shutdown() || conn.is_some_and(Conn::is_closing) {
+        if node.is_shutdown() || conn.is_some_and(Conn::is_closing) {
             return false;
         }
         let now = Instant::now();
@@ -210,11 +210,11 @@ fn pause(shared: &Shared, conn: Option<&Conn>, d: Duration) -> bool {
 /// Writes all of `bytes`, tolerating a client that reads slowly; gives up
 /// on shutdown, on close, on an error, or when no byte could be written for
 /// the hang-up timeout (a real server closes such a connection after 30 s).
-fn write_fully(shared: &Shared, conn: Option<&Conn>, stream: &mut TcpStream, bytes: &[u8]) -> bool {
+fn write_fully(node: &Node, conn: Option<&Conn>, stream: &mut TcpStream, bytes: &[u8]) -> bool {
     let mut rest = bytes;
     let mut stalled: Option<Instant> = None;
     while !rest.is_empty() {
-        if shared.is_shutdown() || conn.is_some_and(Conn::is_closing) {
+        if node.is_shutdown() || conn.is_some_and(Conn::is_closing) {
             return false;
         }
         match stream.write(rest) {
@@ -225,7 +225,7 @@ fn write_fully(shared: &Shared, conn: Option<&Conn>, stream: &mut TcpStream, byt
             }
             Err(e) if is_transient(&e) => {
                 let since = *stalled.get_or_insert_with(Instant::now);
-                if since.elapsed() >= shared.cfg.hangup_timeout {
+                if since.elapsed() >= node.cluster.cfg.hangup_timeout {
                     return false;
                 }
             }
@@ -236,10 +236,10 @@ fn write_fully(shared: &Shared, conn: Option<&Conn>, stream: &mut TcpStream, byt
 }
 
 /// The acceptor thread: accepts until shutdown.
-pub(crate) fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    while !shared.is_shutdown() {
+pub(crate) fn accept_loop(node: Arc<Node>, listener: TcpListener) {
+    while !node.is_shutdown() {
         match listener.accept() {
-            Ok((stream, _)) => on_accept(&shared, stream),
+            Ok((stream, _)) => on_accept(&node, stream),
             Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(2)),
             // E.g. out of file descriptors: wait a little and retry.
             Err(_) => thread::sleep(TICK),
@@ -247,46 +247,46 @@ pub(crate) fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     }
 }
 
-fn on_accept(shared: &Arc<Shared>, stream: TcpStream) {
+fn on_accept(node: &Arc<Node>, stream: TcpStream) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(TICK));
     let _ = stream.set_write_timeout(Some(TICK));
-    let Some(conn) = shared.admit(&stream) else {
-        let s = Arc::clone(shared);
-        shared.spawn("volt-test-reject", move || reject(&s, stream));
+    let Some(conn) = node.admit(&stream) else {
+        let s = Arc::clone(node);
+        node.spawn("volt-test-reject", move || reject(&s, stream));
         return;
     };
-    let s = Arc::clone(shared);
+    let s = Arc::clone(node);
     let c = Arc::clone(&conn);
-    if !shared.spawn(&format!("volt-test-conn-{}", conn.id), move || {
+    if !node.spawn(&format!("volt-test-conn-{}", conn.id), move || {
         serve(&s, &c, stream)
     }) {
-        conn.close(shared);
+        conn.close(node);
     }
 }
 
 /// A connection over the limit: the single unframed byte `0x01`, then close.
-fn reject(shared: &Shared, mut stream: TcpStream) {
-    let _ = write_fully(shared, None, &mut stream, &[CONNECTION_LIMIT_BYTE]);
+fn reject(node: &Node, mut stream: TcpStream) {
+    let _ = write_fully(node, None, &mut stream, &[CONNECTION_LIMIT_BYTE]);
     let _ = stream.shutdown(Shutdown::Write);
-    Input::new(stream).drain(shared);
+    Input::new(stream).drain(node);
 }
 
 /// The reader thread of one connection: login, then invocations until EOF,
 /// a bad frame, a close or the shutdown.
-fn serve(shared: &Arc<Shared>, conn: &Arc<Conn>, stream: TcpStream) {
+fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
     let mut input = Input::new(stream);
-    let Some(username) = login(shared, conn, &mut input) else {
-        conn.close(shared);
-        input.drain(shared);
+    let Some(username) = login(node, conn, &mut input) else {
+        conn.close(node);
+        input.drain(node);
         return;
     };
     let (tx, rx) = mpsc::channel();
     let writer = match input.stream.try_clone() {
         Ok(wstream) => {
             *lock(&conn.tx) = Some(tx);
-            let s = Arc::clone(shared);
+            let s = Arc::clone(node);
             let c = Arc::clone(conn);
             thread::Builder::new()
                 .name(format!("volt-test-writer-{}", conn.id))
@@ -296,21 +296,21 @@ fn serve(shared: &Arc<Shared>, conn: &Arc<Conn>, stream: TcpStream) {
         Err(_) => None,
     };
     if writer.is_some() {
-        read_loop(shared, conn, &mut input, &username);
+        read_loop(node, conn, &mut input, &username);
     }
-    conn.close_after_queued(shared);
+    conn.close_after_queued(node);
     *lock(&conn.tx) = None;
     if let Some(w) = writer {
         let _ = w.join();
     }
-    conn.close(shared);
-    input.drain(shared);
+    conn.close(node);
+    input.drain(node);
 }
 
-fn read_loop(shared: &Arc<Shared>, conn: &Arc<Conn>, input: &mut Input, username: &str) {
+fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &str) {
     let mut paused_until: Option<Instant> = None;
     loop {
-        if shared.is_shutdown() || conn.is_closing() {
+        if node.is_shutdown() || conn.is_closing() {
             return;
         }
         if let Some(until) = paused_until {
@@ -323,7 +323,7 @@ fn read_loop(shared: &Arc<Shared>, conn: &Arc<Conn>, input: &mut Input, username
         }
         match input.next_frame() {
             Next::Frame(body) => {
-                if let Some(d) = super::dispatch::handle(shared, conn, username, body) {
+                if let Some(d) = super::dispatch::handle(node, conn, username, body) {
                     paused_until = Some(Instant::now() + d);
                 }
             }
@@ -335,10 +335,10 @@ fn read_loop(shared: &Arc<Shared>, conn: &Arc<Conn>, input: &mut Input, username
 
 /// The login handshake (PROTOCOL.md §2). Returns the user name on success;
 /// on failure the rejection (if any) has been written.
-fn login(shared: &Shared, conn: &Conn, input: &mut Input) -> Option<String> {
-    let deadline = Instant::now() + shared.cfg.login_timeout;
+fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
+    let deadline = Instant::now() + node.cluster.cfg.login_timeout;
     let body = loop {
-        if shared.is_shutdown() || Instant::now() >= deadline {
+        if node.is_shutdown() || Instant::now() >= deadline {
             return None;
         }
         match input.next_frame() {
@@ -348,19 +348,19 @@ fn login(shared: &Shared, conn: &Conn, input: &mut Input) -> Option<String> {
         }
     };
     let mut out = Vec::new();
-    let result = check_login(shared, &body);
+    let result = check_login(node, &body);
     match &result {
         Ok(_) => LoginResponse {
-            host_id: shared.cfg.host_id,
+            host_id: node.host_id,
             connection_id: conn.id,
-            cluster_start_ms: shared.cluster_start_ms,
+            cluster_start_ms: node.cluster.cluster_start_ms,
             leader_ipv4: i32::from_be_bytes([127, 0, 0, 1]),
-            build_string: shared.cfg.build_string.clone(),
+            build_string: node.cluster.cfg.build_string.clone(),
         }
         .encode(&mut out),
         Err(code) => encode_login_failure(*code, &mut out),
     }
-    if !write_fully(shared, None, &mut input.stream, &out) {
+    if !write_fully(node, None, &mut input.stream, &out) {
         return None;
     }
     result.ok()
@@ -369,7 +369,7 @@ fn login(shared: &Shared, conn: &Conn, input: &mut Input) -> Option<String> {
 /// Checks a login request body the way an 11.4 server does: the scheme byte
 /// first (code 3), then the digest length (−1), the service (5), and the
 /// credentials when users are configured (−1).
-fn check_login(shared: &Shared, body: &[u8]) -> Result<String, i8> {
+fn check_login(node: &Node, body: &[u8]) -> Result<String, i8> {
     const AUTH_FAILED: i8 = -1;
     const FORMAT_ERROR: i8 = 3;
     const EXPORT_DISABLED: i8 = 5;
@@ -391,13 +391,13 @@ fn check_login(shared: &Shared, body: &[u8]) -> Result<String, i8> {
         "kerberos" => return Err(AUTH_FAILED),
         _ => return Err(EXPORT_DISABLED),
     }
-    if shared.cfg.users.is_empty() {
+    if node.cluster.cfg.users.is_empty() {
         return Ok(req.username);
     }
     let Some(scheme) = scheme else {
         return Err(AUTH_FAILED);
     };
-    match shared.cfg.users.get(&req.username) {
+    match node.cluster.cfg.users.get(&req.username) {
         Some(password) if scheme.digest(password) == req.digest => Ok(req.username),
         _ => Err(AUTH_FAILED),
     }
@@ -405,11 +405,11 @@ fn check_login(shared: &Shared, body: &[u8]) -> Result<String, i8> {
 
 /// The writer thread of one connection: performs queued operations in
 /// order, and timed ones when they are due.
-fn write_loop(shared: &Shared, conn: &Conn, mut stream: TcpStream, rx: Receiver<WriteOp>) {
+fn write_loop(node: &Node, conn: &Conn, mut stream: TcpStream, rx: Receiver<WriteOp>) {
     let mut timers: BTreeMap<(Instant, u64), WriteOp> = BTreeMap::new();
     let mut seq = 0u64;
     'outer: loop {
-        if shared.is_shutdown() || conn.is_closing() {
+        if node.is_shutdown() || conn.is_closing() {
             break;
         }
         let wait = timers.keys().next().map_or(TICK, |(t, _)| {
@@ -422,7 +422,7 @@ fn write_loop(shared: &Shared, conn: &Conn, mut stream: TcpStream, rx: Receiver<
                     timers.insert((t, seq), *op);
                 }
                 Ok(op) => {
-                    if !perform(shared, conn, &mut stream, op) {
+                    if !perform(node, conn, &mut stream, op) {
                         break;
                     }
                 }
@@ -434,36 +434,36 @@ fn write_loop(shared: &Shared, conn: &Conn, mut stream: TcpStream, rx: Receiver<
             if entry.key().0 > Instant::now() {
                 break;
             }
-            if !perform(shared, conn, &mut stream, entry.remove()) {
+            if !perform(node, conn, &mut stream, entry.remove()) {
                 break 'outer;
             }
         }
     }
-    conn.close(shared);
+    conn.close(node);
 }
 
 /// Performs one operation; false when the connection is (to be) closed.
-fn perform(shared: &Shared, conn: &Conn, stream: &mut TcpStream, op: WriteOp) -> bool {
+fn perform(node: &Node, conn: &Conn, stream: &mut TcpStream, op: WriteOp) -> bool {
     match op {
-        WriteOp::Bytes(b) => write_fully(shared, Some(conn), stream, &b),
+        WriteOp::Bytes(b) => write_fully(node, Some(conn), stream, &b),
         WriteOp::Drip(b, d) => {
             for (i, byte) in b.iter().enumerate() {
-                if i > 0 && !pause(shared, Some(conn), d) {
+                if i > 0 && !pause(node, Some(conn), d) {
                     return false;
                 }
-                if !write_fully(shared, Some(conn), stream, std::slice::from_ref(byte)) {
+                if !write_fully(node, Some(conn), stream, std::slice::from_ref(byte)) {
                     return false;
                 }
             }
             true
         }
         WriteOp::BytesThenClose(b) => {
-            let _ = write_fully(shared, Some(conn), stream, &b);
+            let _ = write_fully(node, Some(conn), stream, &b);
             false
         }
         // Timed operations are unpacked by the loop; one arriving here
         // (nested) is simply done now.
-        WriteOp::At(_, op) => perform(shared, conn, stream, *op),
+        WriteOp::At(_, op) => perform(node, conn, stream, *op),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::wire::value::Value;
 use super::conn::{send_at, Conn, WriteOp};
 use super::fault::Fault;
 use super::proc::{CallContext, Partitioning, ProcError, ProcReply, Procedure};
-use super::server::Shared;
+use super::server::Node;
 use super::sysprocs;
 
 /// A response with a status and a status string, no tables.
@@ -32,12 +32,12 @@ fn encode(resp: &VoltResponse) -> Vec<u8> {
 /// Handles one invocation frame body. Returns how long to stop reading
 /// this connection ([`Fault::StopReading`]).
 pub(crate) fn handle(
-    shared: &Arc<Shared>,
+    node: &Arc<Node>,
     conn: &Arc<Conn>,
     username: &str,
     body: Vec<u8>,
 ) -> Option<Duration> {
-    shared.count_call();
+    node.count_call();
     let received = Instant::now();
     match Invocation::parse(&body) {
         Err(InvocationError::Header(e)) => {
@@ -59,37 +59,37 @@ pub(crate) fn handle(
             handle,
             error,
         }) => {
-            let fault = shared.take_fault(&procedure);
+            let fault = node.take_fault(&procedure);
             let resp = failure(
                 handle,
                 Status::GracefulFailure,
                 format!("Exception while deserializing procedure params\n{error}"),
             );
-            deliver(shared, conn, resp, None, fault, received)
+            deliver(node, conn, resp, None, fault, received)
         }
         Ok(inv) => {
-            let fault = shared.take_fault(&inv.procedure);
+            let fault = node.take_fault(&inv.procedure);
             if let Some(Fault::Fail(status, message)) = fault {
                 let resp = failure(inv.handle, status, message);
-                return deliver(shared, conn, resp, None, None, received);
+                return deliver(node, conn, resp, None, None, received);
             }
-            let (resp, delay) = execute(shared, conn, username, inv);
-            deliver(shared, conn, resp, delay, fault, received)
+            let (resp, delay) = execute(node, conn, username, inv);
+            deliver(node, conn, resp, delay, fault, received)
         }
     }
 }
 
 fn execute(
-    shared: &Shared,
+    node: &Node,
     conn: &Conn,
     username: &str,
     inv: Invocation,
 ) -> (VoltResponse, Option<Duration>) {
-    if let Some(p) = shared.procedure(&inv.procedure) {
-        return run_procedure(shared, conn, username, inv, &p);
+    if let Some(p) = node.procedure(&inv.procedure) {
+        return run_procedure(node, conn, username, inv, &p);
     }
     if inv.procedure.starts_with('@') {
-        if let Some(resp) = sysprocs::run(shared, conn, &inv) {
+        if let Some(resp) = sysprocs::run(node, conn, &inv) {
             return (resp, None);
         }
     }
@@ -111,7 +111,7 @@ fn hash_key(v: &Value) -> HashKey<'_> {
 }
 
 fn run_procedure(
-    shared: &Shared,
+    node: &Node,
     conn: &Conn,
     username: &str,
     inv: Invocation,
@@ -123,12 +123,12 @@ fn run_procedure(
     let destination = inv.options.partition_destination;
     let fail = |status, text: String| (failure(h, status, text), None);
     if let Some(d) = destination {
-        if d < 0 || i64::from(d) >= i64::from(shared.cfg.partitions) {
+        if d < 0 || i64::from(d) >= i64::from(node.cluster.cfg.partitions) {
             return fail(
                 Status::GracefulFailure,
                 format!(
                     "Invalid partition destination {d}: the cluster has {} partitions",
-                    shared.cfg.partitions
+                    node.cluster.cfg.partitions
                 ),
             );
         }
@@ -159,7 +159,7 @@ fn run_procedure(
                         "Illegal partition parameter. Value cannot be null".to_string(),
                     );
                 }
-                Some(shared.ring.partition_for(ty, hash_key(key)))
+                Some(node.cluster.ring.partition_for(ty, hash_key(key)))
             }
         },
         Partitioning::Directed => {
@@ -204,7 +204,7 @@ fn run_procedure(
         version: inv.version,
         all_partition: inv.all_partition,
         partition,
-        host_id: shared.cfg.host_id,
+        host_id: node.host_id,
     };
     match catch_unwind(AssertUnwindSafe(|| (p.handler)(&ctx, &params))) {
         Ok(Ok(reply)) => reply_response(h, reply),
@@ -242,7 +242,7 @@ fn error_response(handle: i64, e: ProcError) -> VoltResponse {
 /// Sends `resp` (after `delay`, if any) with `fault` applied. Returns the
 /// pause of [`Fault::StopReading`].
 fn deliver(
-    shared: &Shared,
+    node: &Node,
     conn: &Conn,
     mut resp: VoltResponse,
     delay: Option<Duration>,
@@ -285,7 +285,7 @@ fn deliver(
         }
         Some(Fault::UnsolicitedBefore) => {
             let mut push = VoltResponse::new(ASYNC_TOPO_HANDLE, Status::Success);
-            push.tables = sysprocs::topo_tables(shared, false);
+            push.tables = sysprocs::topo_tables(&node.cluster, false);
             send(WriteOp::Bytes(encode(&push)));
             send(WriteOp::Bytes(frame))
         }

@@ -44,6 +44,11 @@
 //!   garbled or dripped replies, closes inside a frame, unsolicited pushes,
 //!   and more, each applied to one call ([`TestServer::inject`],
 //!   [`TestServer::inject_for`]).
+//! * **Clusters** ([`TestCluster`], from
+//!   [`TestServerBuilder::start_cluster`]): several nodes on their own ports
+//!   sharing one catalog and data set, with partition leaders spread over
+//!   the nodes in `@Statistics TOPO`, for testing pools and client affinity;
+//!   nodes can be killed and restarted (rejoining with a new host id).
 //!
 //! | procedure | parameters | result |
 //! |-----------|------------|--------|
@@ -133,7 +138,7 @@ use std::io::{self, Read};
 
 pub use fault::Fault;
 pub use proc::{CallContext, Partitioning, ProcError, ProcReply, ProcResult, Procedure};
-pub use server::{TestServer, TestServerBuilder, DEFAULT_BUILD_STRING};
+pub use server::{TestCluster, TestServer, TestServerBuilder, DEFAULT_BUILD_STRING};
 
 use crate::error::EncodeError;
 use crate::table::{TableBuilder, VoltColumn, VoltTable};

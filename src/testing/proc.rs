@@ -41,7 +41,7 @@ pub struct CallContext {
     /// single-partition procedure the partition its partition parameter
     /// hashes to; `None` for multi-partition procedures.
     pub partition: Option<i32>,
-    /// The host id of the server node.
+    /// The host id of the node the call arrived on.
     pub host_id: i32,
 }
 

@@ -1,16 +1,18 @@
-//! [`TestServer`], its builder, and the state its threads share.
+//! [`TestServer`], [`TestCluster`], their builder, and the state their
+//! threads share: one [`Cluster`] (catalog, faults, data, hash ring) and one
+//! [`Node`] per listening port.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::hashinator::HashRing;
 use crate::response::VoltResponse;
-use crate::wire::response::{encode_response, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
+use crate::wire::response::{encode_response, Status, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
@@ -31,15 +33,16 @@ pub const DEFAULT_BUILD_STRING: &str = "11.4.0_voltdb-client test server";
 /// The most tokens a ring may have (its gzip JSON form must fit a VARBINARY).
 const MAX_RING_TOKENS: u32 = 32_768;
 
-/// The server configuration, fixed at start.
+/// The configuration, fixed at start.
 pub(crate) struct Config {
-    pub(crate) host_id: i32,
     pub(crate) build_string: String,
     pub(crate) users: HashMap<String, String>,
     pub(crate) max_connections: usize,
     pub(crate) login_timeout: Duration,
     pub(crate) hangup_timeout: Duration,
     pub(crate) partitions: u32,
+    /// The number of nodes the cluster was started with (`FULLCLUSTERSIZE`).
+    pub(crate) hosts: usize,
 }
 
 #[derive(Default)]
@@ -48,66 +51,21 @@ struct Faults {
     by_proc: HashMap<String, VecDeque<Fault>>,
 }
 
-/// State shared by the server handle and all its threads.
-pub(crate) struct Shared {
+/// State shared by all nodes of a cluster (a [`TestServer`] is a cluster
+/// of one node).
+pub(crate) struct Cluster {
     pub(crate) cfg: Config,
-    pub(crate) addr: SocketAddr,
     pub(crate) ring: HashRing,
     pub(crate) cluster_start_ms: i64,
-    pub(crate) started: Instant,
     procs: RwLock<HashMap<String, Procedure>>,
     partitioning: HashMap<String, Partitioning>,
     faults: Mutex<Faults>,
-    conns: Mutex<HashMap<i64, Arc<Conn>>>,
-    next_conn_id: AtomicI64,
     calls: AtomicU64,
-    shutdown: AtomicBool,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    nodes: Mutex<Vec<Weak<Node>>>,
+    next_host_id: AtomicI32,
 }
 
-impl Shared {
-    pub(crate) fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
-    }
-
-    /// Registers a new connection, or `None` at the connection limit.
-    pub(crate) fn admit(&self, stream: &TcpStream) -> Option<Arc<Conn>> {
-        let mut conns = lock(&self.conns);
-        if conns.len() >= self.cfg.max_connections {
-            return None;
-        }
-        let ctl = stream.try_clone().ok()?;
-        let id = self.next_conn_id.fetch_add(1, Ordering::SeqCst);
-        let conn = Arc::new(Conn::new(id, ctl));
-        conns.insert(id, Arc::clone(&conn));
-        Some(conn)
-    }
-
-    pub(crate) fn remove_conn(&self, id: i64) {
-        lock(&self.conns).remove(&id);
-    }
-
-    fn live_conns(&self) -> Vec<Arc<Conn>> {
-        lock(&self.conns).values().cloned().collect()
-    }
-
-    /// Starts a tracked thread (joined at shutdown); false if it could not start.
-    pub(crate) fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> bool {
-        match thread::Builder::new().name(name.to_string()).spawn(f) {
-            Ok(h) => {
-                let mut threads = lock(&self.threads);
-                threads.retain(|t| !t.is_finished());
-                threads.push(h);
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    pub(crate) fn count_call(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-
+impl Cluster {
     /// The fault for the next call of `procedure`: one queued for that
     /// procedure first, else the next one queued for any call.
     pub(crate) fn take_fault(&self, procedure: &str) -> Option<Fault> {
@@ -157,18 +115,186 @@ impl Shared {
             .insert(p.name.clone(), p);
     }
 
-    /// Queues a response on every logged-in connection (subscribed ones
-    /// only when `subscribed_only`); returns how many.
+    /// The running nodes, by host id.
+    pub(crate) fn live_nodes(&self) -> Vec<Arc<Node>> {
+        let mut nodes: Vec<Arc<Node>> = lock(&self.nodes)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|n| !n.is_shutdown())
+            .collect();
+        nodes.sort_by_key(|n| n.host_id);
+        nodes
+    }
+
+    /// Queues a response on every logged-in connection of every node
+    /// (subscribed ones only when `subscribed_only`); returns how many.
     fn push(&self, resp: &VoltResponse, subscribed_only: bool) -> usize {
         let mut frame = Vec::new();
         encode_response(resp, &mut frame);
-        self.live_conns()
-            .into_iter()
+        self.live_nodes()
+            .iter()
+            .flat_map(|n| n.live_conns())
             .filter(|c| c.is_logged_in())
             .filter(|c| !subscribed_only || c.subscribed.load(Ordering::SeqCst))
             .filter(|c| c.send(WriteOp::Bytes(frame.clone())))
             .count()
     }
+
+    fn push_topology(&self) -> usize {
+        let mut resp = VoltResponse::new(ASYNC_TOPO_HANDLE, Status::Success);
+        resp.tables = sysprocs::topo_tables(self, false);
+        self.push(&resp, true)
+    }
+
+    fn push_procedures(&self) -> usize {
+        let mut resp = VoltResponse::new(ASYNC_PROC_HANDLE, Status::Success);
+        resp.tables.push(sysprocs::procedures_table(self));
+        self.push(&resp, true)
+    }
+}
+
+/// One listening node: its connections and threads.
+pub(crate) struct Node {
+    pub(crate) cluster: Arc<Cluster>,
+    pub(crate) host_id: i32,
+    pub(crate) addr: SocketAddr,
+    pub(crate) started: Instant,
+    pub(crate) started_ms: i64,
+    conns: Mutex<HashMap<i64, Arc<Conn>>>,
+    next_conn_id: AtomicI64,
+    calls: AtomicU64,
+    shutdown: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Node {
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Registers a new connection, or `None` at the connection limit.
+    pub(crate) fn admit(&self, stream: &TcpStream) -> Option<Arc<Conn>> {
+        let mut conns = lock(&self.conns);
+        if conns.len() >= self.cluster.cfg.max_connections {
+            return None;
+        }
+        let ctl = stream.try_clone().ok()?;
+        let id = self.next_conn_id.fetch_add(1, Ordering::SeqCst);
+        let conn = Arc::new(Conn::new(id, ctl));
+        conns.insert(id, Arc::clone(&conn));
+        Some(conn)
+    }
+
+    pub(crate) fn remove_conn(&self, id: i64) {
+        lock(&self.conns).remove(&id);
+    }
+
+    fn live_conns(&self) -> Vec<Arc<Conn>> {
+        lock(&self.conns).values().cloned().collect()
+    }
+
+    fn connection_count(&self) -> usize {
+        lock(&self.conns).len()
+    }
+
+    /// Starts a tracked thread (joined at shutdown); false if it could not start.
+    pub(crate) fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> bool {
+        match thread::Builder::new().name(name.to_string()).spawn(f) {
+            Ok(h) => {
+                let mut threads = lock(&self.threads);
+                threads.retain(|t| !t.is_finished());
+                threads.push(h);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub(crate) fn count_call(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.cluster.calls.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn take_fault(&self, procedure: &str) -> Option<Fault> {
+        self.cluster.take_fault(procedure)
+    }
+
+    pub(crate) fn procedure(&self, name: &str) -> Option<Procedure> {
+        self.cluster.procedure(name)
+    }
+
+    fn disconnect_all(&self) {
+        for c in self.live_conns() {
+            c.close(self);
+        }
+    }
+}
+
+/// A running node and its acceptor thread.
+struct NodeHandle {
+    node: Arc<Node>,
+    acceptor: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl NodeHandle {
+    fn start(cluster: &Arc<Cluster>, host_id: i32, port: u16) -> io::Result<NodeHandle> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let node = Arc::new(Node {
+            cluster: Arc::clone(cluster),
+            host_id,
+            addr,
+            started: Instant::now(),
+            started_ms: now_ms(),
+            conns: Mutex::new(HashMap::new()),
+            next_conn_id: AtomicI64::new(1),
+            calls: AtomicU64::new(0),
+            shutdown: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+        });
+        let n = Arc::clone(&node);
+        let acceptor = thread::Builder::new()
+            .name(format!("volt-test-accept-{}", addr.port()))
+            .spawn(move || conn::accept_loop(n, listener))?;
+        let mut nodes = lock(&cluster.nodes);
+        nodes.retain(|w| w.strong_count() > 0);
+        nodes.push(Arc::downgrade(&node));
+        Ok(NodeHandle {
+            node,
+            acceptor: Mutex::new(Some(acceptor)),
+        })
+    }
+
+    /// Stops accepting, closes every connection, joins the threads.
+    fn shutdown(&self) {
+        let node = &self.node;
+        node.shutdown.store(true, Ordering::SeqCst);
+        let me = thread::current().id();
+        if let Some(h) = lock(&self.acceptor).take() {
+            if h.thread().id() != me {
+                let _ = h.join();
+            }
+        }
+        node.disconnect_all();
+        loop {
+            let handles = std::mem::take(&mut *lock(&node.threads));
+            if handles.is_empty() {
+                break;
+            }
+            for h in handles {
+                if h.thread().id() != me {
+                    let _ = h.join();
+                }
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// An in-process VoltDB server on `127.0.0.1`, speaking the wire protocol
@@ -176,8 +302,7 @@ impl Shared {
 ///
 /// See the [module documentation](super) for what it implements.
 pub struct TestServer {
-    shared: Arc<Shared>,
-    acceptor: Mutex<Option<JoinHandle<()>>>,
+    cluster: TestCluster,
 }
 
 impl TestServer {
@@ -192,30 +317,34 @@ impl TestServer {
         TestServer::builder().start()
     }
 
+    fn node(&self) -> &NodeHandle {
+        &self.cluster.nodes[0]
+    }
+
     /// The address clients connect to (`127.0.0.1:port`).
     pub fn addr(&self) -> SocketAddr {
-        self.shared.addr
+        self.node().node.addr
     }
 
     /// The port.
     pub fn port(&self) -> u16 {
-        self.shared.addr.port()
+        self.addr().port()
     }
 
     /// The host id sent in login responses and system tables.
     pub fn host_id(&self) -> i32 {
-        self.shared.cfg.host_id
+        self.node().node.host_id
     }
 
     /// The number of partitions.
     pub fn partitions(&self) -> u32 {
-        self.shared.cfg.partitions
+        self.cluster.partitions()
     }
 
     /// The hash ring the server reports in `@Statistics TOPO` and uses to
     /// place partition keys.
     pub fn hash_ring(&self) -> HashRing {
-        self.shared.ring.clone()
+        self.cluster.hash_ring()
     }
 
     /// Stops accepting, closes every connection (clients read EOF after the
@@ -224,27 +353,7 @@ impl TestServer {
     /// milliseconds; calling it again does nothing. The port can be bound
     /// again right after.
     pub fn shutdown(&self) {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        let me = thread::current().id();
-        if let Some(h) = lock(&self.acceptor).take() {
-            if h.thread().id() != me {
-                let _ = h.join();
-            }
-        }
-        for c in self.shared.live_conns() {
-            c.close(&self.shared);
-        }
-        loop {
-            let handles = std::mem::take(&mut *lock(&self.shared.threads));
-            if handles.is_empty() {
-                break;
-            }
-            for h in handles {
-                if h.thread().id() != me {
-                    let _ = h.join();
-                }
-            }
-        }
+        self.cluster.shutdown();
     }
 
     /// Registers (or replaces) a multi-partition procedure with no declared
@@ -254,7 +363,7 @@ impl TestServer {
     where
         F: Fn(&CallContext, &[Value]) -> ProcResult + Send + Sync + 'static,
     {
-        self.register_procedure(Procedure::new(name, f));
+        self.cluster.register(name, f);
     }
 
     /// Registers (or replaces) a procedure. A name starting with `@`
@@ -264,25 +373,227 @@ impl TestServer {
     /// get the new catalog pushed (handle `ASYNC_PROC_HANDLE`), as a real
     /// server does after a catalog change.
     pub fn register_procedure(&self, p: Procedure) {
-        let system = p.name.starts_with('@');
-        self.shared.insert_procedure(p);
-        if !system {
-            let mut resp = VoltResponse::new(ASYNC_PROC_HANDLE, crate::Status::Success);
-            resp.tables.push(sysprocs::procedures_table(&self.shared));
-            self.shared.push(&resp, true);
-        }
+        self.cluster.register_procedure(p);
     }
 
     /// Queues a fault for the next invocation the server receives, on any
     /// connection (FIFO). A fault queued with [`inject_for`](Self::inject_for)
     /// for the called procedure takes precedence.
     pub fn inject(&self, fault: Fault) {
-        lock(&self.shared.faults).any.push_back(fault);
+        self.cluster.inject(fault);
     }
 
     /// Queues a fault for the next call of `procedure` (FIFO per procedure).
     pub fn inject_for(&self, procedure: &str, fault: Fault) {
-        lock(&self.shared.faults)
+        self.cluster.inject_for(procedure, fault);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.cluster.clear_faults();
+    }
+
+    /// Sends `resp` as it is (its handle included) to every logged-in
+    /// connection now.
+    pub fn push_unsolicited(&self, resp: VoltResponse) {
+        self.cluster.push_unsolicited(resp);
+    }
+
+    /// Pushes the current `@Statistics TOPO` tables (handle
+    /// `ASYNC_TOPO_HANDLE`) to the connections subscribed with `@Subscribe
+    /// TOPOLOGY`, as a real server does when the topology changes. Returns
+    /// how many connections it was sent to.
+    pub fn push_topology(&self) -> usize {
+        self.cluster.push_topology()
+    }
+
+    /// Closes every connection now (as a network failure would), but keeps
+    /// accepting new ones.
+    pub fn disconnect_all(&self) {
+        self.cluster.disconnect_all();
+    }
+
+    /// The number of live connections (accepted and not closed, logged in or not yet).
+    pub fn connection_count(&self) -> usize {
+        self.cluster.connection_count()
+    }
+
+    /// The number of invocation frames received after login, on all
+    /// connections (malformed ones included).
+    pub fn calls(&self) -> u64 {
+        self.cluster.calls()
+    }
+}
+
+impl std::fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestServer")
+            .field("addr", &self.addr())
+            .field("host_id", &self.host_id())
+            .field("partitions", &self.partitions())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Several [`TestServer`] nodes forming one cluster: one catalog, one data
+/// set, one fault queue, one hash ring, and a topology whose partition
+/// leaders are spread over the nodes — for testing connection pools and
+/// client affinity (routing calls to the partition leader's node).
+///
+/// Node `i` listens on its own port with host id `first + i` (the builder's
+/// [`host_id`](TestServerBuilder::host_id), default 0). Partition `p` is led
+/// by the `p % n`-th running node (by host id); the multi-partition
+/// initiator (partition 16383) by the first. `@SystemInformation OVERVIEW`
+/// lists every running node with its port. Any node answers any call (as a
+/// real cluster forwards it), and [`CallContext::host_id`] tells a handler
+/// which node the call arrived on. [`kill`](Self::kill) and
+/// [`restart`](Self::restart) simulate a node failure and a rejoin (with a
+/// new host id, as a real rejoin gives); both push the new topology to
+/// subscribed connections.
+///
+/// ```
+/// use voltdb::testing::TestServer;
+/// let cluster = TestServer::builder().partitions(6).start_cluster(3).unwrap();
+/// assert_eq!(cluster.addrs().len(), 3);
+/// assert_eq!(cluster.host_ids(), vec![0, 1, 2]);
+/// cluster.kill(1);
+/// assert_eq!(cluster.host_ids(), vec![0, 2]);
+/// let new_id = cluster.restart(1).unwrap();
+/// assert_eq!(new_id, 3);
+/// ```
+pub struct TestCluster {
+    cluster: Arc<Cluster>,
+    /// Node slots, by index; a killed node's slot keeps its port.
+    nodes: Vec<NodeHandle>,
+    restarted: Mutex<HashMap<usize, NodeHandle>>,
+}
+
+impl TestCluster {
+    /// The handle of the node currently in slot `i`, if running.
+    fn with_node<T>(&self, i: usize, f: impl FnOnce(&NodeHandle) -> T) -> Option<T> {
+        if let Some(h) = lock(&self.restarted).get(&i) {
+            return Some(f(h));
+        }
+        self.nodes.get(i).map(f)
+    }
+
+    /// The number of node slots (running or killed).
+    pub fn size(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The address of node `i` (also while it is killed: a restart reuses it).
+    pub fn addr(&self, i: usize) -> Option<SocketAddr> {
+        self.nodes.get(i).map(|h| h.node.addr)
+    }
+
+    /// The addresses of all node slots, in order.
+    pub fn addrs(&self) -> Vec<SocketAddr> {
+        self.nodes.iter().map(|h| h.node.addr).collect()
+    }
+
+    /// The host id of node `i`, if it is running.
+    pub fn host_id(&self, i: usize) -> Option<i32> {
+        self.with_node(i, |h| (!h.node.is_shutdown()).then_some(h.node.host_id))
+            .flatten()
+    }
+
+    /// The host ids of the running nodes, ascending.
+    pub fn host_ids(&self) -> Vec<i32> {
+        self.cluster
+            .live_nodes()
+            .iter()
+            .map(|n| n.host_id)
+            .collect()
+    }
+
+    /// The number of partitions.
+    pub fn partitions(&self) -> u32 {
+        self.cluster.cfg.partitions
+    }
+
+    /// The hash ring.
+    pub fn hash_ring(&self) -> HashRing {
+        self.cluster.ring.clone()
+    }
+
+    /// The host id of the node leading `partition` now (16383 = the
+    /// multi-partition initiator), as `@Statistics TOPO` reports it.
+    pub fn leader_of(&self, partition: i32) -> Option<i32> {
+        sysprocs::leader_of(&self.cluster, partition)
+    }
+
+    /// Stops node `i` as a crash would: its connections are closed and its
+    /// partitions move to the other nodes. Subscribed connections on the
+    /// other nodes get the new topology. Does nothing if it is not running.
+    pub fn kill(&self, i: usize) {
+        let was_running = self
+            .with_node(i, |h| {
+                let running = !h.node.is_shutdown();
+                h.shutdown();
+                running
+            })
+            .unwrap_or(false);
+        if was_running {
+            self.cluster.push_topology();
+        }
+    }
+
+    /// Restarts killed node `i` on its old port with a new host id (as a
+    /// real rejoin does) and returns that id; subscribed connections get the
+    /// new topology. If the node is running, returns its host id.
+    pub fn restart(&self, i: usize) -> io::Result<i32> {
+        if let Some(id) = self.host_id(i) {
+            return Ok(id);
+        }
+        let port = self
+            .addr(i)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such node"))?
+            .port();
+        let id = self.cluster.next_host_id.fetch_add(1, Ordering::SeqCst);
+        let handle = NodeHandle::start(&self.cluster, id, port)?;
+        if let Some(old) = lock(&self.restarted).insert(i, handle) {
+            old.shutdown();
+        }
+        self.cluster.push_topology();
+        Ok(id)
+    }
+
+    /// Stops every node (see [`TestServer::shutdown`]).
+    pub fn shutdown(&self) {
+        for h in &self.nodes {
+            h.shutdown();
+        }
+        for h in lock(&self.restarted).values() {
+            h.shutdown();
+        }
+    }
+
+    /// See [`TestServer::register`].
+    pub fn register<F>(&self, name: &str, f: F)
+    where
+        F: Fn(&CallContext, &[Value]) -> ProcResult + Send + Sync + 'static,
+    {
+        self.register_procedure(Procedure::new(name, f));
+    }
+
+    /// See [`TestServer::register_procedure`].
+    pub fn register_procedure(&self, p: Procedure) {
+        let system = p.name.starts_with('@');
+        self.cluster.insert_procedure(p);
+        if !system {
+            self.cluster.push_procedures();
+        }
+    }
+
+    /// See [`TestServer::inject`]: the next invocation on any node.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.cluster.faults).any.push_back(fault);
+    }
+
+    /// See [`TestServer::inject_for`].
+    pub fn inject_for(&self, procedure: &str, fault: Fault) {
+        lock(&self.cluster.faults)
             .by_proc
             .entry(procedure.to_string())
             .or_default()
@@ -291,62 +602,70 @@ impl TestServer {
 
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
-        *lock(&self.shared.faults) = Faults::default();
+        *lock(&self.cluster.faults) = Faults::default();
     }
 
-    /// Sends `resp` as it is (its handle included) to every logged-in
-    /// connection now.
+    /// See [`TestServer::push_unsolicited`]: every logged-in connection of every node.
     pub fn push_unsolicited(&self, resp: VoltResponse) {
-        self.shared.push(&resp, false);
+        self.cluster.push(&resp, false);
     }
 
-    /// Pushes the current `@Statistics TOPO` tables (handle
-    /// `ASYNC_TOPO_HANDLE`) to the connections subscribed with `@Subscribe
-    /// TOPOLOGY`, as a real server does when the topology changes. Returns
-    /// how many connections it was sent to.
+    /// See [`TestServer::push_topology`].
     pub fn push_topology(&self) -> usize {
-        let mut resp = VoltResponse::new(ASYNC_TOPO_HANDLE, crate::Status::Success);
-        resp.tables = sysprocs::topo_tables(&self.shared, false);
-        self.shared.push(&resp, true)
+        self.cluster.push_topology()
     }
 
-    /// Closes every connection now (as a node failure would), but keeps
-    /// accepting new ones.
+    /// Closes every connection of every node; the nodes keep accepting.
     pub fn disconnect_all(&self) {
-        for c in self.shared.live_conns() {
-            c.close(&self.shared);
+        for n in self.cluster.live_nodes() {
+            n.disconnect_all();
         }
     }
 
-    /// The number of live connections (accepted and not closed, logged in or not yet).
+    /// Live connections over all nodes.
     pub fn connection_count(&self) -> usize {
-        lock(&self.shared.conns).len()
+        self.cluster
+            .live_nodes()
+            .iter()
+            .map(|n| n.connection_count())
+            .sum()
     }
 
-    /// The number of invocation frames received after login, on all
-    /// connections (malformed ones included).
+    /// Live connections of node `i` (0 if it is not running).
+    pub fn connection_count_on(&self, i: usize) -> usize {
+        self.with_node(i, |h| h.node.connection_count())
+            .unwrap_or(0)
+    }
+
+    /// Invocations received by all nodes.
     pub fn calls(&self) -> u64 {
-        self.shared.calls.load(Ordering::SeqCst)
+        self.cluster.calls.load(Ordering::SeqCst)
+    }
+
+    /// Invocations received by node `i` since it (re)started.
+    pub fn calls_on(&self, i: usize) -> u64 {
+        self.with_node(i, |h| h.node.calls.load(Ordering::SeqCst))
+            .unwrap_or(0)
     }
 }
 
-impl Drop for TestServer {
+impl Drop for TestCluster {
     fn drop(&mut self) {
         self.shutdown();
     }
 }
 
-impl std::fmt::Debug for TestServer {
+impl std::fmt::Debug for TestCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestServer")
-            .field("addr", &self.shared.addr)
-            .field("host_id", &self.shared.cfg.host_id)
-            .field("partitions", &self.shared.cfg.partitions)
+        f.debug_struct("TestCluster")
+            .field("addrs", &self.addrs())
+            .field("host_ids", &self.host_ids())
+            .field("partitions", &self.partitions())
             .finish_non_exhaustive()
     }
 }
 
-/// Configures and starts a [`TestServer`].
+/// Configures and starts a [`TestServer`] (or a [`TestCluster`]).
 ///
 /// ```
 /// use voltdb::testing::TestServer;
@@ -403,7 +722,8 @@ impl TestServerBuilder {
         }
     }
 
-    /// The port to listen on (0 = ephemeral).
+    /// The port to listen on (0 = ephemeral). A cluster's node `i` gets
+    /// `port + i` (or an ephemeral port each with 0).
     pub fn port(mut self, port: u16) -> TestServerBuilder {
         self.port = port;
         self
@@ -416,14 +736,15 @@ impl TestServerBuilder {
         self
     }
 
-    /// The most connections open at once; one more gets the unframed byte
-    /// `0x01` and is closed.
+    /// The most connections open at once (per node); one more gets the
+    /// unframed byte `0x01` and is closed.
     pub fn max_connections(mut self, n: usize) -> TestServerBuilder {
         self.max_connections = n;
         self
     }
 
-    /// The host id of this node.
+    /// The host id of this node (of a cluster's first node; the others
+    /// count up from it).
     pub fn host_id(mut self, id: i32) -> TestServerBuilder {
         self.host_id = id;
         self
@@ -436,13 +757,17 @@ impl TestServerBuilder {
         self
     }
 
-    /// Whether to register the HelloWorld procedures `Insert` and `Select`.
+    /// Whether to register the HelloWorld procedures
+    /// `Insert(STRING hello, STRING world, STRING dialect)` and
+    /// `Select(STRING dialect)` (default on).
     pub fn helloworld(mut self, yes: bool) -> TestServerBuilder {
         self.helloworld = yes;
         self
     }
 
-    /// Whether to register the key-value procedures `Put`, `Get` and `Remove`.
+    /// Whether to register the key-value procedures
+    /// `Put(STRING key, VARBINARY or STRING value)`, `Get(STRING key)` and
+    /// `Remove(STRING key)` (default on).
     pub fn kv(mut self, yes: bool) -> TestServerBuilder {
         self.kv = yes;
         self
@@ -504,48 +829,62 @@ impl TestServerBuilder {
 
     /// Binds `127.0.0.1:port` and starts serving.
     pub fn start(self) -> io::Result<TestServer> {
-        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let cluster_start_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let shared = Arc::new(Shared {
+        Ok(TestServer {
+            cluster: self.start_cluster(1)?,
+        })
+    }
+
+    /// Starts a cluster of `hosts` nodes (at least 1), each on its own port.
+    pub fn start_cluster(self, hosts: usize) -> io::Result<TestCluster> {
+        let hosts = hosts.max(1);
+        let cluster = Arc::new(Cluster {
             cfg: Config {
-                host_id: self.host_id,
                 build_string: self.build_string,
                 users: self.users.into_iter().collect(),
                 max_connections: self.max_connections,
                 login_timeout: self.login_timeout,
                 hangup_timeout: self.hangup_timeout,
                 partitions: self.partitions,
+                hosts,
             },
-            addr,
             ring: HashRing::uniform(self.partitions, self.ring_tokens),
-            cluster_start_ms,
-            started: Instant::now(),
+            cluster_start_ms: now_ms(),
             procs: RwLock::new(HashMap::new()),
             partitioning: self.partitioning,
             faults: Mutex::new(Faults::default()),
-            conns: Mutex::new(HashMap::new()),
-            next_conn_id: AtomicI64::new(1),
             calls: AtomicU64::new(0),
-            shutdown: AtomicBool::new(false),
-            threads: Mutex::new(Vec::new()),
+            nodes: Mutex::new(Vec::new()),
+            next_host_id: AtomicI32::new(self.host_id.saturating_add(hosts as i32)),
         });
         for p in builtins::procedures(self.helloworld, self.kv) {
-            shared.insert_procedure(p);
+            cluster.insert_procedure(p);
         }
         for p in self.procedures {
-            shared.insert_procedure(p);
+            cluster.insert_procedure(p);
         }
-        let s = Arc::clone(&shared);
-        let acceptor = thread::Builder::new()
-            .name(format!("volt-test-accept-{}", addr.port()))
-            .spawn(move || conn::accept_loop(s, listener))?;
-        Ok(TestServer {
-            shared,
-            acceptor: Mutex::new(Some(acceptor)),
+        let mut nodes: Vec<NodeHandle> = Vec::with_capacity(hosts);
+        for i in 0..hosts {
+            let port = match self.port {
+                0 => 0,
+                p => u16::try_from(usize::from(p) + i).map_err(|_| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "port out of range")
+                })?,
+            };
+            let id = self.host_id.saturating_add(i as i32);
+            match NodeHandle::start(&cluster, id, port) {
+                Ok(h) => nodes.push(h),
+                Err(e) => {
+                    for h in &nodes {
+                        h.shutdown();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(TestCluster {
+            cluster,
+            nodes,
+            restarted: Mutex::new(HashMap::new()),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The system procedures the test server answers (PROTOCOL.md §8, §9.2),
 //! with the table layouts of a real 11.4 server.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use crate::hashinator::{HashKey, MP_INIT_PID};
@@ -14,11 +15,11 @@ use crate::wire::value::Value;
 use super::conn::Conn;
 use super::dispatch::failure;
 use super::gzip::gzip_stored;
-use super::server::Shared;
+use super::server::{Cluster, Node};
 use super::status_table;
 
 /// Runs system procedure `inv`, or `None` if the test server does not know it.
-pub(crate) fn run(shared: &Shared, conn: &Conn, inv: &Invocation) -> Option<VoltResponse> {
+pub(crate) fn run(node: &Node, conn: &Conn, inv: &Invocation) -> Option<VoltResponse> {
     let h = inv.handle;
     let p = &inv.params;
     Some(match inv.procedure.as_str() {
@@ -27,10 +28,10 @@ pub(crate) fn run(shared: &Shared, conn: &Conn, inv: &Invocation) -> Option<Volt
             r.status_string = Some("SUCCESS".into());
             r
         }
-        "@SystemInformation" => system_information(shared, h, p),
-        "@SystemCatalog" => system_catalog(shared, h, p),
-        "@Statistics" => statistics(shared, h, p),
-        "@GetPartitionKeys" => partition_keys(shared, h, p),
+        "@SystemInformation" => system_information(node, h, p),
+        "@SystemCatalog" => system_catalog(node, h, p),
+        "@Statistics" => statistics(node, h, p),
+        "@GetPartitionKeys" => partition_keys(node, h, p),
         "@Subscribe" => subscribe(conn, h, p),
         "@AdHoc" => adhoc(h, p),
         "@Quiesce" => tables(h, vec![status_table()]),
@@ -82,8 +83,8 @@ fn selector(p: &[Value], i: usize) -> Option<String> {
     }
 }
 
-fn uptime(shared: &Shared) -> String {
-    let ms = shared.started.elapsed().as_millis();
+fn uptime(node: &Node) -> String {
+    let ms = node.started.elapsed().as_millis();
     let (s, ms) = (ms / 1000, ms % 1000);
     let (m, s) = (s / 60, s % 60);
     let (h, m) = (m / 60, m % 60);
@@ -92,7 +93,7 @@ fn uptime(shared: &Shared) -> String {
 }
 
 /// `@SystemInformation [OVERVIEW | DEPLOYMENT]`.
-fn system_information(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
+fn system_information(node: &Node, h: i64, p: &[Value]) -> VoltResponse {
     if p.len() > 1 {
         return graceful(
             h,
@@ -111,23 +112,45 @@ fn system_information(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
         }
     };
     match sel.as_str() {
-        "OVERVIEW" => respond(h, overview(shared).map(|t| vec![t])),
-        "DEPLOYMENT" => respond(h, deployment(shared).map(|t| vec![t])),
+        "OVERVIEW" => respond(h, overview(node).map(|t| vec![t])),
+        "DEPLOYMENT" => respond(h, deployment(node).map(|t| vec![t])),
         other => graceful(h, format!("Invalid @SystemInformation selector {other}.")),
     }
 }
 
-/// The OVERVIEW table: the keys of a real 11.4 node, in its order.
-fn overview(shared: &Shared) -> Result<VoltTable, String> {
-    let port = shared.addr.port().to_string();
-    let ip = shared.addr.ip().to_string();
-    let build_string = shared.cfg.build_string.clone();
+/// The OVERVIEW table: for every running node, the keys of a real 11.4
+/// node, in its order.
+fn overview(node: &Node) -> Result<VoltTable, String> {
+    let cluster = &node.cluster;
+    let mut rows = Vec::new();
+    let nodes = cluster.live_nodes();
+    for n in &nodes {
+        rows.extend(node_overview(n));
+    }
+    if nodes.is_empty() {
+        rows.extend(node_overview(node));
+    }
+    build(
+        &[
+            ("HOST_ID", VoltType::Integer),
+            ("KEY", VoltType::String),
+            ("VALUE", VoltType::String),
+        ],
+        rows,
+    )
+}
+
+fn node_overview(node: &Node) -> Vec<Vec<Value>> {
+    let cluster = &node.cluster;
+    let port = node.addr.port().to_string();
+    let ip = node.addr.ip().to_string();
+    let build_string = cluster.cfg.build_string.clone();
     let version = build_string
         .split('_')
         .next()
         .unwrap_or_default()
         .to_string();
-    let start = shared.cluster_start_ms.to_string();
+    let start = cluster.cluster_start_ms.to_string();
     let cores = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .to_string();
@@ -164,15 +187,15 @@ fn overview(shared: &Shared) -> Result<VoltTable, String> {
         ("CATALOGCRC", Some("0".into())),
         ("IV2ENABLED", Some("true".into())),
         ("STARTTIME", Some(start.clone())),
-        ("CREATIONTIME", Some(start.clone())),
-        ("HOSTSTARTTIME", Some(start)),
-        ("UPTIME", Some(uptime(shared))),
+        ("CREATIONTIME", Some(start)),
+        ("HOSTSTARTTIME", Some(node.started_ms.to_string())),
+        ("UPTIME", Some(uptime(node))),
         ("LAST_UPDATECORE_DURATION", Some("0".into())),
         ("LOG4JPORT", Some("0".into())),
         ("PLACEMENTGROUP", Some("0".into())),
         ("PARTITIONGROUP", Some("0".into())),
         ("VOLTDBROOT", Some("/srv/voltdb/voltdbroot".into())),
-        ("FULLCLUSTERSIZE", Some("1".into())),
+        ("FULLCLUSTERSIZE", Some(cluster.cfg.hosts.to_string())),
         ("CLUSTERID", Some("0".into())),
         ("TOPICSPUBLICINTERFACE", Some(String::new())),
         ("TOPICSPUBLICPORT", Some("-1".into())),
@@ -182,32 +205,32 @@ fn overview(shared: &Shared) -> Result<VoltTable, String> {
         ("MEMORY", Some("1024 MB".into())),
         ("KUBERNETES", Some("false".into())),
     ];
-    let host = Value::Integer(shared.cfg.host_id);
-    build(
-        &[
-            ("HOST_ID", VoltType::Integer),
-            ("KEY", VoltType::String),
-            ("VALUE", VoltType::String),
-        ],
-        kv.into_iter()
-            .map(|(k, v)| vec![host.clone(), Value::from(k), Value::from(v)])
-            .collect(),
-    )
+    let host = Value::Integer(node.host_id);
+    kv.into_iter()
+        .map(|(k, v)| vec![host.clone(), Value::from(k), Value::from(v)])
+        .collect()
 }
 
-fn deployment(shared: &Shared) -> Result<VoltTable, String> {
-    let mut users: Vec<&str> = shared.cfg.users.keys().map(String::as_str).collect();
+fn deployment(node: &Node) -> Result<VoltTable, String> {
+    let mut users: Vec<&str> = node.cluster.cfg.users.keys().map(String::as_str).collect();
     users.sort_unstable();
     let rows = [
         ("adminstartup", "false".to_string()),
         ("commandlogenabled", "false".to_string()),
         ("elastic", "Enabled".to_string()),
-        ("hostcount", "1".to_string()),
+        ("hostcount", node.cluster.cfg.hosts.to_string()),
         ("httpenabled", "false".to_string()),
         ("jsonenabled", "false".to_string()),
         ("kfactor", "0".to_string()),
         ("partitiondetection", "true".to_string()),
-        ("sitesperhost", shared.cfg.partitions.to_string()),
+        (
+            "sitesperhost",
+            node.cluster
+                .cfg
+                .partitions
+                .div_ceil(node.cluster.cfg.hosts.max(1) as u32)
+                .to_string(),
+        ),
         ("securityenabled", (!users.is_empty()).to_string()),
         ("users", users.join(",")),
         ("voltdbroot", "/srv/voltdb/voltdbroot".to_string()),
@@ -237,7 +260,7 @@ const CATALOG_SELECTORS: [&str; 13] = [
 ];
 
 /// `@SystemCatalog selector`: `PROCEDURES` only.
-fn system_catalog(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
+fn system_catalog(node: &Node, h: i64, p: &[Value]) -> VoltResponse {
     if p.len() != 1 {
         return graceful(
             h,
@@ -248,7 +271,7 @@ fn system_catalog(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
         );
     }
     match selector(p, 0) {
-        Some(s) if s == "PROCEDURES" => tables(h, vec![procedures_table(shared)]),
+        Some(s) if s == "PROCEDURES" => tables(h, vec![procedures_table(&node.cluster)]),
         Some(s) if CATALOG_SELECTORS.contains(&s.as_str()) => graceful(
             h,
             format!("The VoltDB test server does not implement @SystemCatalog {s}"),
@@ -260,7 +283,7 @@ fn system_catalog(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
 
 /// The `@SystemCatalog PROCEDURES` table: the 9 JDBC columns, one row per
 /// registered procedure (not system procedures), sorted by name.
-pub(crate) fn procedures_table(shared: &Shared) -> VoltTable {
+pub(crate) fn procedures_table(cluster: &Cluster) -> VoltTable {
     let cols = [
         ("PROCEDURE_CAT", VoltType::String),
         ("PROCEDURE_SCHEM", VoltType::String),
@@ -272,7 +295,7 @@ pub(crate) fn procedures_table(shared: &Shared) -> VoltTable {
         ("PROCEDURE_TYPE", VoltType::SmallInt),
         ("SPECIFIC_NAME", VoltType::String),
     ];
-    let rows = shared
+    let rows = cluster
         .catalog()
         .into_iter()
         .map(|p| {
@@ -316,7 +339,7 @@ const STATISTICS_SELECTORS: [&str; 20] = [
 ];
 
 /// `@Statistics selector [interval]`: `TOPO` and `PARTITIONCOUNT`.
-fn statistics(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
+fn statistics(node: &Node, h: i64, p: &[Value]) -> VoltResponse {
     if p.is_empty() || p.len() > 2 {
         return graceful(
             h,
@@ -341,12 +364,12 @@ fn statistics(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
         Some(_) => return graceful(h, "Second argument to @Statistics must be a number"),
     };
     match sel.as_str() {
-        "TOPO" => tables(h, topo_tables(shared, interval)),
+        "TOPO" => tables(h, topo_tables(&node.cluster, interval)),
         "PARTITIONCOUNT" => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            let count = i32::try_from(shared.cfg.partitions).unwrap_or(i32::MAX);
+            let count = i32::try_from(node.cluster.cfg.partitions).unwrap_or(i32::MAX);
             respond(
                 h,
                 build(
@@ -358,7 +381,7 @@ fn statistics(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
                     ],
                     vec![vec![
                         Value::BigInt(now),
-                        Value::Integer(shared.cfg.host_id),
+                        Value::Integer(node.host_id),
                         Value::from("localhost"),
                         Value::Integer(count),
                     ]],
@@ -379,23 +402,57 @@ fn statistics(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
     }
 }
 
-/// The two tables of `@Statistics TOPO` (§9.2): partitions with their
-/// (single) site and leader on this host, plus the MP initiator row; and
-/// the hash ring, raw (`interval` false) or as gzip-compressed JSON.
-pub(crate) fn topo_tables(shared: &Shared, json: bool) -> Vec<VoltTable> {
-    let host = shared.cfg.host_id;
-    let n = i32::try_from(shared.cfg.partitions).unwrap_or(i32::MAX);
-    let mut rows: Vec<Vec<Value>> = (0..n)
+/// A `(host id, site id)` pair.
+type Site = (i32, i32);
+
+/// Where every partition lives: `(leader host id, site id)` per partition,
+/// then the multi-partition initiator's. Partition `p` is led by the
+/// `p % n`-th running node (by host id), the MP initiator by the first;
+/// site ids count per host. Empty when no node runs.
+fn placement(cluster: &Cluster) -> Option<(Vec<Site>, Site)> {
+    let hosts: Vec<i32> = cluster.live_nodes().iter().map(|n| n.host_id).collect();
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut next_site: HashMap<i32, i32> = HashMap::new();
+    let mut site_on = |h: i32| {
+        let s = next_site.entry(h).or_insert(0);
+        *s += 1;
+        *s - 1
+    };
+    let partitions = (0..cluster.cfg.partitions as usize)
         .map(|p| {
-            let site = format!("{host}:{p}");
-            vec![
-                Value::Integer(p),
-                Value::from(site.as_str()),
-                Value::from(site),
-            ]
+            let h = hosts[p % hosts.len()];
+            (h, site_on(h))
         })
         .collect();
-    let mp = format!("{host}:{n}");
+    let mp = (hosts[0], site_on(hosts[0]));
+    Some((partitions, mp))
+}
+
+/// The host id leading `partition` (16383 = the MP initiator).
+pub(crate) fn leader_of(cluster: &Cluster, partition: i32) -> Option<i32> {
+    let (parts, mp) = placement(cluster)?;
+    if partition == MP_INIT_PID {
+        return Some(mp.0);
+    }
+    parts.get(usize::try_from(partition).ok()?).map(|p| p.0)
+}
+
+/// The two tables of `@Statistics TOPO` (§9.2): every partition with its
+/// one site (k-factor 0) and leader, plus the MP initiator row; and the hash
+/// ring, raw (`json` false) or as gzip-compressed JSON.
+pub(crate) fn topo_tables(cluster: &Cluster, json: bool) -> Vec<VoltTable> {
+    let n = i32::try_from(cluster.cfg.partitions).unwrap_or(i32::MAX);
+    let placed = placement(cluster);
+    let site = |p: Option<Site>| p.map_or(String::new(), |(h, s)| format!("{h}:{s}"));
+    let mut rows: Vec<Vec<Value>> = (0..n)
+        .map(|p| {
+            let s = site(placed.as_ref().map(|(parts, _)| parts[p as usize]));
+            vec![Value::Integer(p), Value::from(s.as_str()), Value::from(s)]
+        })
+        .collect();
+    let mp = site(placed.as_ref().map(|(_, mp)| *mp));
     rows.push(vec![
         Value::Integer(MP_INIT_PID),
         Value::from(mp.as_str()),
@@ -403,7 +460,7 @@ pub(crate) fn topo_tables(shared: &Shared, json: bool) -> Vec<VoltTable> {
     ]);
     let config = if json {
         let mut s = String::from("{");
-        for (i, (token, partition)) in shared.ring.entries().iter().enumerate() {
+        for (i, (token, partition)) in cluster.ring.entries().iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
@@ -412,7 +469,7 @@ pub(crate) fn topo_tables(shared: &Shared, json: bool) -> Vec<VoltTable> {
         s.push('}');
         gzip_stored(s.as_bytes())
     } else {
-        shared.ring.to_raw_config()
+        cluster.ring.to_raw_config()
     };
     let t0 = build(
         &[
@@ -435,7 +492,7 @@ pub(crate) fn topo_tables(shared: &Shared, json: bool) -> Vec<VoltTable> {
 /// `@GetPartitionKeys type`: for each partition the smallest key of that
 /// type that hashes to it (INTEGER: non-negative ints; STRING: their
 /// decimal text; VARBINARY: their 4-byte big-endian form).
-fn partition_keys(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
+fn partition_keys(node: &Node, h: i64, p: &[Value]) -> VoltResponse {
     if p.len() != 1 {
         return graceful(
             h,
@@ -459,7 +516,7 @@ fn partition_keys(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
             )
         }
     };
-    let n = shared.cfg.partitions as usize;
+    let n = node.cluster.cfg.partitions as usize;
     let mut keys: Vec<Option<Value>> = vec![None; n];
     let mut found = 0;
     // Each partition owns about 1/n of the ring, so this ends quickly; the
@@ -475,7 +532,7 @@ fn partition_keys(shared: &Shared, h: i64, p: &[Value]) -> VoltResponse {
             VoltType::String => (HashKey::Str(&text), Value::from(text.as_str())),
             _ => (HashKey::Bytes(&bytes), Value::Varbinary(bytes.to_vec())),
         };
-        let part = shared.ring.partition_for(ty, key);
+        let part = node.cluster.ring.partition_for(ty, key);
         if let Some(slot) = usize::try_from(part).ok().and_then(|p| keys.get_mut(p)) {
             if slot.is_none() {
                 *slot = Some(value);
