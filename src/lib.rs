@@ -10,6 +10,8 @@ pub mod response;
 pub mod serializer;
 pub mod table;
 mod transport;
+#[cfg(feature = "test-server")]
+pub mod testing;
 pub mod wire;
 
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
