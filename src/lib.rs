@@ -9,9 +9,9 @@ mod pyrepr;
 pub mod response;
 pub mod serializer;
 pub mod table;
-mod transport;
 #[cfg(feature = "test-server")]
 pub mod testing;
+mod transport;
 pub mod wire;
 
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
