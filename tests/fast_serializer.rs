@@ -122,7 +122,8 @@ fn bad_parameters_are_rejected_before_anything_is_sent() {
     ping(&f).unwrap();
     let before = server.calls();
     let p = VoltProcedure::new(&f, "Echo", vec![VoltType::TinyInt]);
-    let cases: Vec<(Vec<Value>, fn(&Error) -> bool)> = vec![
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(Vec<Value>, Check)> = vec![
         (vec![], |e| {
             matches!(e, Error::Encode(EncodeError::ParamCount { .. }))
         }),
