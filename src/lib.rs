@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 //! A synchronous VoltDB client.
 
+pub mod client;
 pub mod error;
 pub mod hashinator;
 pub mod procedure;
@@ -12,6 +13,7 @@ pub mod table;
 mod transport;
 pub mod wire;
 
+pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
 pub use procedure::VoltProcedure;
 pub use response::{VoltException, VoltResponse};
