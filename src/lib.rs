@@ -10,6 +10,8 @@ mod pyrepr;
 pub mod response;
 pub mod serializer;
 pub mod table;
+#[cfg(feature = "test-server")]
+pub mod testing;
 mod transport;
 pub mod wire;
 
