@@ -147,8 +147,6 @@
 
 mod config;
 mod connection;
-#[cfg(test)]
-mod mock_tests;
 mod pool;
 mod stats;
 
