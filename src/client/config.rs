@@ -153,6 +153,9 @@ impl ClientConfig {
         if self.response_timeout.is_zero() {
             return bad("response_timeout must not be zero");
         }
+        if self.initial_backoff.is_zero() || self.max_backoff < self.initial_backoff {
+            return bad("initial_backoff must be non-zero and at most max_backoff");
+        }
         if self.keepalive_interval == Some(Duration::ZERO) {
             return bad("keepalive_interval must not be zero (use None to disable)");
         }
@@ -502,6 +505,16 @@ mod tests {
         assert!(c.validate().is_err());
         let c = ClientConfig {
             jitter: 2.0,
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+        let c = ClientConfig {
+            initial_backoff: Duration::ZERO,
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+        let c = ClientConfig {
+            max_backoff: Duration::from_millis(100),
             ..ClientConfig::default()
         };
         assert!(c.validate().is_err());

@@ -302,6 +302,8 @@ impl Shared {
         let s = &self.slots[slot];
         let mut st = lock(&s.state);
         let closed = self.closed.load(Ordering::SeqCst);
+        // Failed outside the slot lock (fail() notifies the gate; see Gate).
+        let mut to_fail = None;
         match result {
             Ok((conn, stream, reader)) => {
                 let conn = Arc::new(conn);
@@ -322,7 +324,7 @@ impl Shared {
                     }
                     Err(e) => {
                         let why = format!("cannot start a reader thread: {e}");
-                        conn.fail(Death::Lost(why.clone()), &self.gate);
+                        to_fail = Some((conn, why.clone()));
                         st.connect_failures += 1;
                         st.last_error = Some(why);
                         st.conn = self.down_state(failures);
@@ -340,6 +342,9 @@ impl Shared {
             }
         }
         drop(st);
+        if let Some((conn, why)) = to_fail {
+            conn.fail(Death::Lost(why), &self.gate);
+        }
         self.gate.notify_all();
         self.wake_maintenance();
     }
