@@ -122,7 +122,7 @@ struct Inner {
 ///
 /// Cloning gives another handle to the same connection, so several
 /// [`VoltProcedure`](crate::VoltProcedure)s can share it, interleaved, as in
-/// Python. For many threads, use `voltdb::client::Client`.
+/// Python. For many threads, use [`Client`](crate::client::Client).
 ///
 /// ```no_run
 /// use voltdb::{FastSerializer, VoltProcedure, VoltType, Value};

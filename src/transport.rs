@@ -1,5 +1,5 @@
 //! Blocking socket plumbing shared by [`FastSerializer`](crate::FastSerializer)
-//! and the thread-safe `voltdb::client::Client`: connect, log in, and
+//! and the thread-safe [`Client`](crate::client::Client): connect, log in, and
 //! read whole frames with a resumable buffer (a timeout never loses bytes).
 
 use std::io::{self, Read, Write};
