@@ -42,7 +42,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Keep the embedded server alive until the end of main.
     let mut _server = None;
     let client = if embedded {
-        println!("--embedded: starting the in-process VoltDB test server with HelloWorld preinstalled");
+        println!(
+            "--embedded: starting the in-process VoltDB test server with HelloWorld preinstalled"
+        );
         let server = TestServer::builder().helloworld(true).start()?;
         let fser = FastSerializer::new("127.0.0.1", server.port())?;
         _server = Some(server);
@@ -108,7 +110,10 @@ fn ensure_schema(client: &FastSerializer) -> Result<(), Box<dyn Error>> {
             have.push(row.get::<String>("PROCEDURE_NAME")?);
         }
     }
-    if ["Insert", "Select"].iter().all(|p| have.iter().any(|h| h == p)) {
+    if ["Insert", "Select"]
+        .iter()
+        .all(|p| have.iter().any(|h| h == p))
+    {
         return Ok(());
     }
     println!("Creating the HELLOWORLD table and its procedures with @AdHoc DDL");

@@ -114,8 +114,8 @@ pub enum LoginError {
     /// `8`: the client certificate was revoked.
     #[error("Client certificate revoked.")]
     CertificateRevoked,
-    /// Any other non-zero code (reported by Python as "Authentication failed.").
-    #[error("Authentication failed. (result code {0})")]
+    /// Any other non-zero code (its text is Python's: "Authentication failed.").
+    #[error("Authentication failed.")]
     Other(i8),
     /// No login response arrived within the connect timeout.
     #[error("Authentication timed out after {0:?}.")]

@@ -79,10 +79,7 @@ pub(crate) fn string(s: &str) -> String {
                 out.push('\\');
                 out.push(c)
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => {
+            c if !is_printable(c) => {
                 let n = c as u32;
                 if n <= 0xff {
                     out.push_str(&format!("\\x{n:02x}"))
@@ -96,6 +93,82 @@ pub(crate) fn string(s: &str) -> String {
         }
     }
     out.push(quote);
+    out
+}
+
+/// The assigned code points for which Python's `str.isprintable()` is false
+/// (categories Cc, Cf, Cs, Co, Zl, Zp and Zs other than the space; Unicode 14,
+/// as in Python 3.11). Unassigned code points, which Python also escapes, are
+/// printed as they are.
+const NON_PRINTABLE: [(u32, u32); 28] = [
+    (0x0, 0x1f),
+    (0x7f, 0xa0),
+    (0xad, 0xad),
+    (0x600, 0x605),
+    (0x61c, 0x61c),
+    (0x6dd, 0x6dd),
+    (0x70f, 0x70f),
+    (0x890, 0x891),
+    (0x8e2, 0x8e2),
+    (0x1680, 0x1680),
+    (0x180e, 0x180e),
+    (0x2000, 0x200f),
+    (0x2028, 0x202f),
+    (0x205f, 0x2064),
+    (0x2066, 0x206f),
+    (0x3000, 0x3000),
+    (0xd800, 0xf8ff),
+    (0xfeff, 0xfeff),
+    (0xfff9, 0xfffb),
+    (0x110bd, 0x110bd),
+    (0x110cd, 0x110cd),
+    (0x13430, 0x13438),
+    (0x1bca0, 0x1bca3),
+    (0x1d173, 0x1d17a),
+    (0xe0001, 0xe0001),
+    (0xe0020, 0xe007f),
+    (0xf0000, 0xffffd),
+    (0x100000, 0x10fffd),
+];
+
+/// Python's `str.isprintable()` for one character (see [`NON_PRINTABLE`]).
+fn is_printable(c: char) -> bool {
+    let n = c as u32;
+    !NON_PRINTABLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&n))
+}
+
+/// Python's `str()`/`repr()` body of the `Decimal` the official client
+/// decodes: the unscaled value with exponent −12, in Python's
+/// to-scientific-string form (`Decimal('0E-12')`, `Decimal('1.00000E-7')`,
+/// `Decimal('-12.500000000000')`).
+pub(crate) fn decimal(unscaled: i128) -> String {
+    const EXP: i64 = -12;
+    let digits = unscaled.unsigned_abs().to_string();
+    let mut out = String::new();
+    if unscaled < 0 {
+        out.push('-');
+    }
+    let adjusted = EXP + digits.len() as i64 - 1;
+    if adjusted >= -6 {
+        // Plain notation with 12 fractional digits.
+        let n = digits.len();
+        if n > 12 {
+            out.push_str(&digits[..n - 12]);
+            out.push('.');
+            out.push_str(&digits[n - 12..]);
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat('0').take(12 - n));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str(&format!("E{adjusted}"));
+    }
     out
 }
 
@@ -136,5 +209,29 @@ mod tests {
         assert_eq!(super::string("a'b"), "\"a'b\"");
         assert_eq!(super::string("a\u{0}b"), "'a\\x00b'");
         assert_eq!(super::string("héllo"), "'héllo'");
+        assert_eq!(
+            super::string("\u{a0}\u{200b}\u{2028}\u{e000}😀\u{ad}\u{85}"),
+            "'\\xa0\\u200b\\u2028\\ue000😀\\xad\\x85'"
+        );
+        assert_eq!(super::string("\u{e0001}"), "'\\U000e0001'");
+    }
+
+    #[test]
+    fn decimals() {
+        for (u, s) in [
+            (0i128, "0E-12"),
+            (1, "1E-12"),
+            (-1, "-1E-12"),
+            (100_000, "1.00000E-7"),
+            (1_000_000, "0.000001000000"),
+            (500_000_000_000, "0.500000000000"),
+            (-12_500_000_000_000, "-12.500000000000"),
+            (
+                99_999_999_999_999_999_999_999_999_999_999_999_999,
+                "99999999999999999999999999.999999999999",
+            ),
+        ] {
+            assert_eq!(super::decimal(u), s);
+        }
     }
 }

@@ -132,14 +132,22 @@ impl VoltException {
     /// `VOLTEXCEPTION_GENERIC` (Python's numbering).
     pub const GENERIC: i8 = 4;
 
-    /// The Python client's `typestr`.
+    /// The Python client's `typestr` (types it does not know stay `"None"`).
     pub fn type_str(&self) -> &'static str {
         match self.ty {
-            0 => "None",
             1 => "EE Exception",
             2 => "SQL Exception",
             3 => "Constraint Failure",
-            _ => "Generic",
+            4 => "Generic",
+            _ => "None",
+        }
+    }
+
+    /// The error code of an EE exception.
+    pub fn error_code(&self) -> Option<i32> {
+        match (self.ty, self.extra.get(..4)) {
+            (1, Some(b)) => Some(i32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+            _ => None,
         }
     }
 
@@ -189,12 +197,15 @@ impl VoltException {
 }
 
 impl fmt::Display for VoltException {
+    /// The Python client's `str(exception)`: the type line, plus the error
+    /// code of EE exceptions or the SQLSTATE of SQL exceptions (the message
+    /// is not shown, as in Python; it is in [`message`](Self::message)).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "VoltException: type: {}\n{}",
-            self.type_str(),
-            self.message
-        )
+        writeln!(f, "VoltException: type: {}", self.type_str())?;
+        match self.ty {
+            1 => writeln!(f, "  Error code: {}", self.error_code().unwrap_or(0)),
+            2 => write!(f, "  SQL code: {}", self.sql_state().unwrap_or("")),
+            _ => Ok(()),
+        }
     }
 }

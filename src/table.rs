@@ -354,6 +354,16 @@ impl TableBuilder {
                 got: values.len(),
             });
         }
+        if let Some(c) = self
+            .columns
+            .iter()
+            .find(|c| matches!(c.ty, VoltType::Null | VoltType::Table))
+        {
+            return Err(EncodeError::Unsupported {
+                ty: c.ty,
+                context: "as a table column type",
+            });
+        }
         let start = self.rows.len();
         let at = begin_frame(&mut self.rows);
         for (c, v) in self.columns.iter().zip(values) {
@@ -612,7 +622,12 @@ impl<'a> FromVolt<'a> for f64 {
             ValueRef::Float(f) => Ok(f),
             ValueRef::Decimal(d) => Ok(d.to_f64()),
             ref o => match int_of(o) {
-                Some(i) => Ok(i as f64),
+                // Only integers a double holds exactly.
+                Some(i) if (i as f64) as i128 == i as i128 => Ok(i as f64),
+                Some(_) => Err(ConversionError::Overflow {
+                    column: 0,
+                    target: "f64",
+                }),
                 None => wrong(o, "f64"),
             },
         }

@@ -27,7 +27,10 @@ fn connect() -> Option<FastSerializer> {
         return None;
     };
     let mut b = FastSerializer::builder(&host, port);
-    if let (Ok(u), Ok(p)) = (std::env::var("VOLTDB_USER"), std::env::var("VOLTDB_PASSWORD")) {
+    if let (Ok(u), Ok(p)) = (
+        std::env::var("VOLTDB_USER"),
+        std::env::var("VOLTDB_PASSWORD"),
+    ) {
         b = b.username(u).password(p);
     }
     Some(b.connect().expect("connect to VOLTDB_HOST"))
@@ -61,8 +64,18 @@ fn schema(fser: &FastSerializer) {
 fn insert_types() -> Vec<VoltType> {
     use VoltType::*;
     vec![
-        BigInt, TinyInt, SmallInt, Integer, BigInt, Float, Decimal, String, Varbinary, Timestamp,
-        GeographyPoint, Geography,
+        BigInt,
+        TinyInt,
+        SmallInt,
+        Integer,
+        BigInt,
+        Float,
+        Decimal,
+        String,
+        Varbinary,
+        Timestamp,
+        GeographyPoint,
+        Geography,
     ]
 }
 
@@ -194,7 +207,10 @@ fn constraint_violation_is_a_graceful_failure() {
     let mut values = row(100, vec![Value::Null; 11]);
     let first = insert.call(&values, true, None).unwrap().unwrap();
     // A rerun of the suite finds the row already there.
-    assert!(matches!(first.status, Status::Success | Status::GracefulFailure));
+    assert!(matches!(
+        first.status,
+        Status::Success | Status::GracefulFailure
+    ));
     values[1] = Value::TinyInt(1);
     let r = insert.call(&values, true, None).unwrap().unwrap();
     assert_eq!(r.status, Status::GracefulFailure, "{r}");
@@ -235,4 +251,50 @@ fn wrong_password_is_rejected() {
         matches!(err, Error::Login(LoginError::AuthenticationFailed)),
         "{err:?}"
     );
+}
+
+#[test]
+fn thread_safe_client_pipelines_against_the_real_server() {
+    let Some(fser) = connect() else { return };
+    schema(&fser);
+    let (host, port) = server().unwrap();
+    let mut b = voltdb::client::Client::builder()
+        .host(host, port)
+        .pool_size(2);
+    if let (Ok(u), Ok(p)) = (
+        std::env::var("VOLTDB_USER"),
+        std::env::var("VOLTDB_PASSWORD"),
+    ) {
+        b = b.username(u).password(p);
+    }
+    let client = b.build().expect("connect the thread-safe client");
+    let types = voltdb::client::CallOptions::new().types(insert_types());
+    std::thread::scope(|s| {
+        for t in 0..8i64 {
+            let (client, types) = (&client, &types);
+            s.spawn(move || {
+                for i in 0..200i64 {
+                    let id = 1_000_000 + t * 10_000 + i;
+                    let mut values = row(id, vec![Value::Null; 11]);
+                    values[3] = Value::Integer(i as i32);
+                    // Reruns find the row already there.
+                    let r = client
+                        .call_with("RustAllTypesInsert", &values, types)
+                        .unwrap();
+                    assert!(
+                        matches!(r.status, Status::Success | Status::GracefulFailure),
+                        "{r}"
+                    );
+                    let r = client
+                        .call("RustAllTypesSelect", &[Value::BigInt(id)])
+                        .unwrap();
+                    assert_eq!(r.status, Status::Success, "{r}");
+                    let row = r.tables[0].row(0).unwrap();
+                    assert_eq!(row.get::<i64>("ID").unwrap(), id);
+                    assert_eq!(row.get::<i32>("T_INTEGER").unwrap(), i as i32);
+                }
+            });
+        }
+    });
+    assert!(client.stats().to_string().contains("RustAllTypesSelect"));
 }

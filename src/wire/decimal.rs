@@ -199,18 +199,30 @@ impl TryFrom<rust_decimal::Decimal> for Decimal {
         if scale > SCALE {
             return Err(EncodeError::DecimalScale(scale));
         }
-        let m = n.mantissa(); // |m| < 2^96, so m × 10^12 fits i128
-        let unscaled = m * 10i128.pow(SCALE - scale);
-        Decimal::from_unscaled(unscaled)
+        let m = n.mantissa(); // |m| < 2^96: m × 10^12 can exceed i128
+        let int_digits = || {
+            let digits = m.unsigned_abs().to_string().len() as u32;
+            EncodeError::DecimalPrecision(digits.saturating_sub(scale))
+        };
+        let unscaled = m
+            .checked_mul(10i128.pow(SCALE - scale))
+            .ok_or_else(int_digits)?;
+        Decimal::from_unscaled(unscaled).map_err(|_| int_digits())
     }
 }
 
 impl TryFrom<Decimal> for rust_decimal::Decimal {
     type Error = EncodeError;
 
-    /// Exact: fails when the value needs more than 96 bits of mantissa.
+    /// Exact: fails when the value, without its trailing fractional zeros,
+    /// needs more than 96 bits of mantissa.
     fn try_from(d: Decimal) -> Result<rust_decimal::Decimal, EncodeError> {
-        rust_decimal::Decimal::try_from_i128_with_scale(d.0, SCALE)
+        let (mut m, mut scale) = (d.0, SCALE);
+        while scale > 0 && m % 10 == 0 {
+            m /= 10;
+            scale -= 1;
+        }
+        rust_decimal::Decimal::try_from_i128_with_scale(m, scale)
             .map(|v| v.normalize())
             .map_err(|_| EncodeError::DecimalPrecision(int_digits(d.0)))
     }
@@ -265,5 +277,15 @@ mod tests {
         let tiny = rust_decimal::Decimal::from_str("0.0000000000001").unwrap();
         assert_eq!(Decimal::try_from(tiny), Err(EncodeError::DecimalScale(13)));
         assert!(rust_decimal::Decimal::try_from(Decimal::MAX).is_err());
+        // 96-bit mantissas times 10^12 do not fit an i128: an error, not a panic.
+        assert_eq!(
+            Decimal::try_from(rust_decimal::Decimal::MAX),
+            Err(EncodeError::DecimalPrecision(29))
+        );
+        // 21 integer digits need 70 bits once the fractional zeros are dropped.
+        let big: Decimal = "123456789012345678901".parse().unwrap();
+        let r = rust_decimal::Decimal::try_from(big).unwrap();
+        assert_eq!(r.to_string(), "123456789012345678901");
+        assert_eq!(Decimal::try_from(r).unwrap(), big);
     }
 }

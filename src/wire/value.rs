@@ -220,7 +220,8 @@ fn write_null_value(out: &mut Vec<u8>, ty: VoltType) -> Result<(), EncodeError> 
 /// Writes the bare encoding of `v` as type `ty` (no type byte): a table cell
 /// or the value part of a parameter. Values are converted to `ty` where that
 /// is exact (integers of any width, integers to FLOAT or DECIMAL) and range
-/// checked; NULL sentinels given as values are rejected.
+/// checked; a DECIMAL sent as FLOAT is rounded to the nearest double. NULL
+/// sentinels given as values are rejected. On error nothing is appended.
 pub fn write_value(out: &mut Vec<u8>, ty: VoltType, v: &Value) -> Result<(), EncodeError> {
     if v.is_null() {
         return write_null_value(out, ty);
@@ -240,7 +241,20 @@ pub fn write_value(out: &mut Vec<u8>, ty: VoltType, v: &Value) -> Result<(), Enc
             let f = match v {
                 Value::Float(f) => *f,
                 Value::Decimal(d) => d.to_f64(),
-                other => other.as_i128().ok_or_else(|| mismatch(ty, v))? as f64,
+                other => {
+                    let i = other.as_i128().ok_or_else(|| mismatch(ty, v))?;
+                    let f = i as f64;
+                    // Only integers a double holds exactly (all of |i| <= 2^53).
+                    if f as i128 != i {
+                        return Err(EncodeError::OutOfRange {
+                            ty,
+                            value: i,
+                            min: -(1 << 53),
+                            max: 1 << 53,
+                        });
+                    }
+                    f
+                }
             };
             if f.to_bits() == null::FLOAT_BITS {
                 return Err(EncodeError::NullSentinel(ty));
@@ -320,7 +334,8 @@ pub fn write_value(out: &mut Vec<u8>, ty: VoltType, v: &Value) -> Result<(), Enc
             Value::Table(t) => out.put_raw(t.as_bytes()),
             _ => return Err(mismatch(ty, v)),
         },
-        VoltType::Null => {}
+        // Only NULL can be sent as type NULL; anything else would be dropped.
+        VoltType::Null => return Err(mismatch(ty, v)),
     }
     Ok(())
 }
@@ -349,7 +364,11 @@ fn write_param_inner(
     let ty = declared.unwrap_or_else(|| v.volt_type());
     match v {
         Value::Array(_, items) => write_array(out, ty, items),
-        Value::TinyIntArray(bytes) if ty == VoltType::TinyInt || declared.is_none() => {
+        // Bytes declared as TINYINT are a TINYINT array, as in the Python client.
+        Value::TinyIntArray(bytes) | Value::Varbinary(bytes)
+            if ty == VoltType::TinyInt
+                || (declared.is_none() && matches!(v, Value::TinyIntArray(_))) =>
+        {
             check_len("TINYINT array", bytes.len(), MAX_VALUE_LENGTH)?;
             out.put_i8(ARRAY_MARKER);
             out.put_i8(VoltType::TinyInt.code());
@@ -495,7 +514,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Varbinary(b) => pyrepr::byte_array(b),
             ValueRef::Timestamp(t) => t.python_repr(),
             ValueRef::Date(d) => format!("datetime.date({}, {}, {})", d.year, d.month, d.day),
-            ValueRef::Decimal(d) => format!("Decimal('{d}')"),
+            ValueRef::Decimal(d) => format!("Decimal('{}')", pyrepr::decimal(d.unscaled())),
             ValueRef::Boolean(b) => if *b { "True" } else { "False" }.into(),
             ValueRef::GeographyPoint(p) => p.python_repr(),
             ValueRef::Geography(b) => match Geography::decode_body(b) {
