@@ -166,7 +166,7 @@ fn bodies(b: &[u8]) -> Vec<&[u8]> {
 /// Seeds per decoder, from the vectors and the captures.
 fn seeds() -> Vec<(Decoder, Vec<u8>)> {
     let mut out: Vec<(Decoder, Vec<u8>)> = Vec::new();
-    let mut add_response = |out: &mut Vec<(Decoder, Vec<u8>)>, framed: &[u8]| {
+    let add_response = |out: &mut Vec<(Decoder, Vec<u8>)>, framed: &[u8]| {
         let mut f = vec![0u8];
         f.extend_from_slice(framed);
         out.push((Decoder::Frame, f));
