@@ -421,7 +421,6 @@ fn mutants_never_panic() {
     let mut ok = [0usize; ALL.len()];
     let mut spent = [std::time::Duration::ZERO; ALL.len()];
     let mut failures: Vec<String> = Vec::new();
-    let mut slow = Vec::new();
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     {
@@ -452,9 +451,7 @@ fn mutants_never_panic() {
             *cases += 1;
         };
         for (d, b) in &seeds {
-            let t0 = std::time::Instant::now();
             mutants(b, &mut rng, scale, &mut |m| feed(*d, m, &mut cases));
-            slow.push((t0.elapsed(), *d, b.len()));
         }
         // Splices of two seeds of the same kind.
         for _ in 0..SPLICES * scale {
@@ -474,10 +471,6 @@ fn mutants_never_panic() {
         }
     }
     std::panic::set_hook(quiet);
-    slow.sort();
-    for s in slow.iter().rev().take(15) {
-        eprintln!("slow seed {s:?}");
-    }
     eprintln!(
         "{} seeds, {cases} cases in {:.1?}",
         seeds.len(),
