@@ -208,14 +208,18 @@ impl FrameReader {
             return self.read_frame(stream, deadline);
         }
         // Large frame: move what we have into the body, then read straight into it.
-        let mut body = Vec::with_capacity(len);
-        body.extend_from_slice(&self.buf[self.start + 4..self.end]);
+        let mut body = self.buf[self.start + 4..self.end].to_vec();
         self.start = 0;
         self.end = 0;
         // Keep the prefix around (re-injected on timeout) by reading into body.
         let mut filled = body.len();
-        body.resize(len, 0);
         while filled < len {
+            // Grow with the bytes that arrive (at most doubling), not to the
+            // declared length at once: a peer that announces a frame near the
+            // cap and sends a few bytes must not cost the whole cap.
+            if filled == body.len() {
+                body.resize((filled + filled.max(CHUNK)).min(len), 0);
+            }
             match self.read_some(stream, &mut body[filled..], deadline) {
                 Ok(n) => filled += n,
                 Err(e) => {

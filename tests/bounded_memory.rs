@@ -545,3 +545,74 @@ fn the_allocator_counts() {
     let (_, peak, total) = measure(|| vec![0u8; 100_000]);
     assert!(peak >= 100_000 && total >= 100_000, "{peak} {total}");
 }
+
+/// A fake server on loopback: reads the login request, then writes `reply`
+/// in pieces of `piece` bytes and closes.
+fn serve_once(reply: Vec<u8>, piece: usize) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("accept");
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len).expect("login length");
+        let mut req = vec![0u8; i32::from_be_bytes(len) as usize];
+        s.read_exact(&mut req).expect("login request");
+        for chunk in reply.chunks(piece) {
+            if s.write_all(chunk).and_then(|_| s.flush()).is_err() {
+                return;
+            }
+        }
+    });
+    (port, handle)
+}
+
+fn login_response(build: &str) -> Vec<u8> {
+    let mut body = vec![0, 0];
+    body.extend_from_slice(&be32(2));
+    body.extend_from_slice(&17i64.to_be_bytes());
+    body.extend_from_slice(&1_672_531_200_000i64.to_be_bytes());
+    body.extend_from_slice(&be32(0x0a00_0001));
+    body.extend_from_slice(&be32(build.len() as i32));
+    body.extend_from_slice(build.as_bytes());
+    cat(&[&be32(body.len() as i32), &body])
+}
+
+#[test]
+fn frame_reader_allocates_with_the_bytes_that_arrive() {
+    // A login response that announces a frame at the 50 MiB cap, sends 16
+    // bytes of it and closes: the client's frame reader must not reserve
+    // the 50 MiB up front.
+    let reply = cat(&[&be32(DEFAULT_FRAME_CAP as i32), &[0; 16]]);
+    let (port, server) = serve_once(reply, 1024);
+    let (r, peak, _) = measure(|| {
+        voltdb::FastSerializer::builder("127.0.0.1", port)
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .connect()
+    });
+    server.join().expect("server thread");
+    eprintln!("frame reader: 50 MiB announced, 16 B sent    peak {peak:>8} B");
+    assert!(
+        matches!(r, Err(voltdb::Error::ConnectionLost(_))),
+        "{:?}",
+        r.err()
+    );
+    assert!(peak < 1 << 20, "peak {peak} B for a 20-byte reply");
+
+    // A genuine large frame (a 300 KB build string, sent in 1000-byte
+    // pieces) still arrives whole, within a small multiple of its size.
+    let build = "b".repeat(300_000);
+    let reply = login_response(&build);
+    let size = reply.len();
+    let (port, server) = serve_once(reply, 1000);
+    let (r, peak, _) = measure(|| {
+        voltdb::FastSerializer::builder("127.0.0.1", port)
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .connect()
+            .map(|f| f.build_string().map(|s| s.len()))
+    });
+    server.join().expect("server thread");
+    eprintln!("frame reader: {size} B login response         peak {peak:>8} B");
+    assert_eq!(r.expect("login"), Some(build.len()));
+    assert!(peak <= limit(size), "peak {peak} B for {size} B");
+}
