@@ -42,6 +42,9 @@ const CAPTURES: [&str; 2] = [
 
 /// Inputs up to this size are cut at every length.
 const ALL_CUTS: usize = 64;
+/// Inputs up to this size get every bit flip and byte set (larger ones a
+/// random sample of `RANDOM`).
+const ALL_BITS: usize = 40;
 /// Length edits at every 4-byte-aligned offset below this.
 const ALIGNED: usize = 128;
 /// Sampled bit flips, byte sets and `i16` edits per seed.
@@ -354,8 +357,9 @@ fn get_i32(b: &[u8], at: usize) -> i32 {
 ///   the first `ALIGNED` bytes (where the headers and the first lengths are),
 ///   and at one random unaligned offset per aligned one (string lengths
 ///   follow odd-sized fields);
-/// * `RANDOM × scale` sampled single edits: bit flips, byte sets
-///   (`00 ff 7f 80`) and `i16` count edits (`±1`, `0`, `-1`, `i16::MAX`,
+/// * every bit flip, byte set (`00 ff 7f 80`) and `i16` edit of inputs up
+///   to `ALL_BITS` bytes; for larger ones `RANDOM × scale` sampled single edits: bit
+///   flips, byte sets and `i16` count edits (`±1`, `0`, `-1`, `i16::MAX`,
 ///   `i16::MIN`).
 fn mutants(b: &[u8], rng: &mut Rng, scale: usize, emit: &mut dyn FnMut(&[u8])) {
     if b.len() > BIG {
@@ -385,7 +389,25 @@ fn mutants(b: &[u8], rng: &mut Rng, scale: usize, emit: &mut dyn FnMut(&[u8])) {
         let vals = len_values(get_i32(b, odd));
         emit(&set_i32(b, odd, vals[rng.below(vals.len())]));
     }
-    if b.is_empty() {
+    if b.len() <= ALL_BITS {
+        // Small inputs: every bit flip and every byte set.
+        for i in 0..b.len() {
+            for bit in 0..8 {
+                let mut m = b.to_vec();
+                m[i] ^= 1 << bit;
+                emit(&m);
+            }
+            for v in BYTES {
+                let mut m = b.to_vec();
+                m[i] = v;
+                emit(&m);
+            }
+            if i + 1 < b.len() {
+                for v in i16_values(i16::from_be_bytes([b[i], b[i + 1]])) {
+                    emit(&set_i16(b, i, v));
+                }
+            }
+        }
         return;
     }
     for _ in 0..RANDOM * scale {
