@@ -541,6 +541,19 @@ fn call_all_partitions_runs_once_on_every_partition_at_its_leader() {
         let params: i32 = resp.tables[0].row(0).unwrap().get(2).unwrap();
         assert_eq!(params, 2, "the key was stripped");
     }
+    // A STRING partition parameter gets STRING keys.
+    let results = client
+        .call_all_partitions("SpStr", &[], &CallOptions::new())
+        .unwrap();
+    assert_eq!(results.len(), 7);
+    for r in &results {
+        assert!(matches!(r.partition_key, Value::String(_)), "{r:?}");
+        assert_eq!(ran_on(r.result.as_ref().unwrap()).0, r.partition_id);
+        assert_eq!(
+            topo.partition_for(VoltType::String, &r.partition_key),
+            Some(r.partition_id)
+        );
+    }
     assert_eq!(cluster.off_leader_calls(), 0);
     // Whole-call failures.
     for bad in ["@Ping", "Mp"] {
@@ -627,6 +640,9 @@ fn without_a_topology_calls_go_round_robin() {
         .as_deref()
         .unwrap()
         .contains("unavailable"));
+    // Membership does not need the routing data: every node is connected.
+    assert_eq!(cluster.connection_count_on(1), 1, "{stats}");
+    assert_eq!(client.connected_count(), 2);
     for i in 0..40i64 {
         client
             .call("SpBig", &[Value::BigInt(i)])

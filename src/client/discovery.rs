@@ -336,37 +336,47 @@ impl Shared {
                 conn
             }
         };
-        if fetch {
-            let epoch = c.topo_epoch.load(Ordering::SeqCst);
-            let r = self.internal_call(
-                &conn,
-                "@Statistics",
-                &[Value::from("TOPO"), Value::Integer(0)],
-            )?;
-            {
-                let mut t = write(&c.topology);
-                if c.topo_epoch.load(Ordering::SeqCst) == epoch {
-                    t.apply_topo(&r.tables)?;
-                }
-            }
-            let epoch = c.proc_epoch.load(Ordering::SeqCst);
-            let r = self.internal_call(&conn, "@SystemCatalog", &[Value::from("PROCEDURES")])?;
-            let table = first_table(&r, "@SystemCatalog PROCEDURES: no table")?;
-            {
-                let mut t = write(&c.topology);
-                if c.proc_epoch.load(Ordering::SeqCst) == epoch {
-                    t.apply_procedures(table)?;
-                }
-            }
-            self.gate.notify_all();
-        }
+        // Routing data first; membership is fetched even when that fails
+        // (connections to every node are worth having without affinity).
+        let fetched = if fetch {
+            self.fetch_routing(c, &conn)
+        } else {
+            Ok(())
+        };
+        self.gate.notify_all();
         let r = self.internal_call(&conn, "@SystemInformation", &[Value::from("OVERVIEW")])?;
         let table = first_table(&r, "@SystemInformation OVERVIEW: no table")?;
         let hosts = parse_overview(table)?;
         write(&c.topology).apply_overview(table)?;
+        self.reconcile(&hosts, eager);
+        fetched?;
         c.refreshes.fetch_add(1, Ordering::Relaxed);
         self.gate.notify_all();
-        self.reconcile(&hosts, eager);
+        Ok(())
+    }
+
+    /// Fetches and applies `@Statistics TOPO 0` and `@SystemCatalog
+    /// PROCEDURES` on `conn` (each unless a push of its kind overtook it).
+    fn fetch_routing(&self, c: &ClusterState, conn: &Arc<Connection>) -> Result<()> {
+        let epoch = c.topo_epoch.load(Ordering::SeqCst);
+        let r = self.internal_call(
+            conn,
+            "@Statistics",
+            &[Value::from("TOPO"), Value::Integer(0)],
+        )?;
+        {
+            let mut t = write(&c.topology);
+            if c.topo_epoch.load(Ordering::SeqCst) == epoch {
+                t.apply_topo(&r.tables)?;
+            }
+        }
+        let epoch = c.proc_epoch.load(Ordering::SeqCst);
+        let r = self.internal_call(conn, "@SystemCatalog", &[Value::from("PROCEDURES")])?;
+        let table = first_table(&r, "@SystemCatalog PROCEDURES: no table")?;
+        let mut t = write(&c.topology);
+        if c.proc_epoch.load(Ordering::SeqCst) == epoch {
+            t.apply_procedures(table)?;
+        }
         Ok(())
     }
 

@@ -21,6 +21,7 @@
 //! | `lazyConnection(host, port, reconnect=True)` | [`Client::lazy_connection`] | 1, lazy |
 //! | `ConnectionPool(host, port, poolsize, reconnect)` | [`Client::connection_pool`] | `pool_size` per host, eager |
 //! | `lazyConnectionPool(host, port, poolsize, reconnect)` | [`Client::lazy_connection_pool`] | `pool_size` per host, lazy |
+//! | (the Java and Python `VoltClient` cluster clients) | [`Client::cluster`] | 1 per node of the cluster, discovered from the seeds, eager |
 //! | (every option) | [`Client::builder`], [`ClientConfig`] | |
 //!
 //! Single connection:
@@ -485,14 +486,16 @@ impl Client {
     ///
     /// The procedure must be partitioned on its first parameter, or
     /// directed; `params` are the parameters *after* that one. The client
-    /// gets one key per partition from `@GetPartitionKeys INTEGER`, then
+    /// gets one key per partition from `@GetPartitionKeys` (STRING or
+    /// VARBINARY keys when the catalog says the partition parameter has that
+    /// type, INTEGER keys otherwise, as the Python client always uses), then
     /// sends one version-2 invocation per partition with the key prepended
     /// and `ALL_PARTITION` + `PARTITION_DESTINATION` set, so the server runs
     /// it on exactly that partition (for a directed procedure it strips the
     /// key); each goes to its partition's leader when the topology is known,
     /// all pipelined. `options.types`, if given, declares the types of
-    /// `params` (the key is INTEGER). The timeout is one budget for the
-    /// whole operation.
+    /// `params` (the key keeps its own type). The timeout is one budget for
+    /// the whole operation.
     ///
     /// The whole call fails for a system procedure, a procedure the catalog
     /// says is unsuited, parameters that cannot be encoded, or a failed

@@ -48,7 +48,8 @@ fn invalid(msg: String) -> Error {
 
 impl Shared {
     /// Runs `procedure` once on every partition (PROTOCOL.md §9.6): one key
-    /// per partition from `@GetPartitionKeys INTEGER`, then one version-2
+    /// per partition from `@GetPartitionKeys` (of the partition column's
+    /// type when the catalog gives STRING or VARBINARY, else INTEGER), then one version-2
     /// invocation per partition with `ALL_PARTITION` +
     /// `PARTITION_DESTINATION` and the key prepended to `params`, each sent
     /// to its partition's leader; all are pipelined, then awaited.
@@ -71,6 +72,9 @@ impl Shared {
         if procedure.starts_with('@') {
             return Err(unsuited());
         }
+        // The key type: the partition column's (STRING and VARBINARY keys
+        // for such columns), INTEGER otherwise, as the Python client does.
+        let mut key_type = VoltType::Integer;
         if let Some(c) = &self.cluster {
             if let Some(info) = read(&c.topology).procedure(procedure) {
                 let ok = info.single_partition
@@ -79,11 +83,14 @@ impl Shared {
                 if !ok {
                     return Err(unsuited());
                 }
+                if let Some(t @ (VoltType::String | VoltType::Varbinary)) = info.partition_type() {
+                    key_type = t;
+                }
             }
         }
         let types = opts.types.as_ref().map(|t| {
             let mut all = Vec::with_capacity(t.len() + 1);
-            all.push(VoltType::Integer);
+            all.push(key_type);
             all.extend_from_slice(t);
             all
         });
@@ -99,7 +106,12 @@ impl Shared {
         // Parameters that cannot be encoded fail the whole call, before
         // anything is sent.
         {
-            let (all, o) = leg(Value::Integer(0), 0);
+            let dummy = match key_type {
+                VoltType::String => Value::from("0"),
+                VoltType::Varbinary => Value::Varbinary(vec![0; 4]),
+                _ => Value::Integer(0),
+            };
+            let (all, o) = leg(dummy, 0);
             encode_invocation(
                 &mut Vec::new(),
                 procedure,
@@ -113,9 +125,14 @@ impl Shared {
         let timeout = opts.timeout.unwrap_or(self.config.call_timeout);
         let deadline = deadline_after(timeout);
         let keys_call = "@GetPartitionKeys";
+        let key_name = match key_type {
+            VoltType::String => "STRING",
+            VoltType::Varbinary => "VARBINARY",
+            _ => "INTEGER",
+        };
         let f = self.start_call(
             keys_call,
-            &[Value::from("INTEGER")],
+            &[Value::from(key_name)],
             &CallOptions::default(),
             timeout,
             deadline,
