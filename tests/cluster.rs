@@ -53,10 +53,16 @@ fn ran_on(r: &voltdb::VoltResponse) -> (i32, i32) {
 /// type (and on a parameter other than the first), one that replies late,
 /// a multi-partition one and a directed one.
 fn start(nodes: usize, partitions: u32) -> TestCluster {
+    start_at(0, nodes, partitions)
+}
+
+/// [`start`] with node `i` on `port + i` (ephemeral ports for 0).
+fn start_at(port: u16, nodes: usize, partitions: u32) -> TestCluster {
     let sp = |name: &str, index: usize, ty: VoltType| {
         Procedure::new(name, |ctx, p| Ok(whereabouts(ctx, p))).partitioned(index, ty)
     };
     TestServer::builder()
+        .port(port)
         .partitions(partitions)
         .add_procedure(sp("SpBig", 0, VoltType::BigInt))
         .add_procedure(sp("SpInt", 1, VoltType::Integer))
@@ -577,6 +583,41 @@ fn call_all_partitions_runs_once_on_every_partition_at_its_leader() {
         .unwrap();
     assert_eq!(results.iter().filter(|r| !r.is_ok()).count(), 1);
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 6);
+}
+
+/// When the whole cluster is recreated (a new cluster instance id) while
+/// the client is disconnected, the client follows it: the seed's new
+/// instance is adopted, the old topology forgotten, the new one learned.
+#[test]
+fn a_recreated_cluster_is_followed() {
+    let first = start(1, 4);
+    let port = first.addr(0).unwrap().port();
+    let client = builder(&first).build().unwrap();
+    client
+        .call("SpBig", &[Value::BigInt(1)])
+        .unwrap()
+        .ok()
+        .unwrap();
+    first.shutdown();
+    drop(first);
+    wait_for("disconnected", Duration::from_secs(5), || {
+        !client.is_connected()
+    });
+    std::thread::sleep(Duration::from_millis(5)); // another start time
+    let second = start_at(port, 1, 3);
+    wait_for("the new cluster's topology", Duration::from_secs(5), || {
+        client
+            .topology()
+            .is_some_and(|t| t.is_complete() && t.partitions() == vec![0, 1, 2])
+    });
+    let before = client.stats().affinity.hits;
+    for i in 0..30i64 {
+        let (p, host) = ran_on(&client.call("SpBig", &[Value::BigInt(i)]).unwrap());
+        assert_eq!(Some(host), second.leader_of(p));
+    }
+    let stats = client.stats();
+    assert_eq!(stats.affinity.hits - before, 30, "{stats}");
+    assert_eq!(stats.topology.refused, 0, "{stats}");
 }
 
 /// With its leader's connection down, a call goes to another node (a miss,

@@ -536,7 +536,7 @@ fn cluster_capture_partition_host_map_through_client_topology() {
             voltdb::Value::from(k.to_string()),
         ] {
             assert_eq!(
-                topo.route("AllTypesSelect", std::slice::from_ref(&v), None, None),
+                topo.route("AllTypesSelect", std::slice::from_ref(&v), None),
                 Route::Partition {
                     partition: *p,
                     leader: Some(expected_host[p])
@@ -559,7 +559,6 @@ fn cluster_capture_partition_host_map_through_client_topology() {
                 voltdb::Value::from("World"),
                 dialect
             ],
-            None,
             None
         ),
         Route::Partition {
@@ -569,7 +568,7 @@ fn cluster_capture_partition_host_map_through_client_topology() {
     );
     // Multi-partition procedures go to the MP initiator's host (1).
     assert_eq!(
-        topo.route("AllTypesCount", &[], None, None),
+        topo.route("AllTypesCount", &[], None),
         Route::MultiPartition { leader: Some(1) }
     );
 
@@ -644,7 +643,7 @@ fn single_node_capture_through_client_topology() {
             panic!()
         };
         assert_eq!(
-            topo.route("Select", &[row[1].clone()], None, None),
+            topo.route("Select", &[row[1].clone()], None),
             Route::Partition {
                 partition: p,
                 leader: Some(0)
@@ -730,20 +729,14 @@ fn hash_vectors_through_client_routing() {
             leader: Some(10 + want),
         };
         assert_eq!(
-            topo.route(&proc_name, std::slice::from_ref(&value), None, None),
+            topo.route(&proc_name, std::slice::from_ref(&value), None),
             expected,
             "{name}"
         );
-        // Declared parameter types do not change where a value goes, and a
-        // typed NULL is NULL.
-        assert_eq!(
-            topo.route(&proc_name, std::slice::from_ref(&value), Some(&[ty]), None),
-            expected,
-            "{name}"
-        );
+        // A typed NULL is NULL.
         if value.is_null() {
             assert_eq!(
-                topo.route(&proc_name, &[voltdb::Value::TypedNull(ty)], None, None),
+                topo.route(&proc_name, &[voltdb::Value::TypedNull(ty)], None),
                 expected,
                 "{name}"
             );

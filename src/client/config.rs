@@ -422,7 +422,9 @@ impl ClientBuilder {
 
     /// Receives unsolicited messages: replies whose handle is above the
     /// client's range (`i64::MAX - 64 ..`), other than its keepalive pings,
-    /// e.g. `@Subscribe` topology pushes. Runs on the connection's reader
+    /// e.g. `@Subscribe` topology pushes (with
+    /// [`discover`](Self::discover) on, the client applies them to its
+    /// topology first). Runs on the connection's reader
     /// thread: keep it short, and do not block on calls of the same client.
     /// (A closure that owns a clone of the client keeps it alive: pass data
     /// out through a channel instead.)

@@ -835,12 +835,8 @@ impl Shared {
         params: &[Value],
         opts: &CallOptions,
     ) -> Plan {
-        let route = read(&c.topology).route(
-            procedure,
-            params,
-            opts.types.as_deref(),
-            opts.invocation.partition_destination,
-        );
+        let route =
+            read(&c.topology).route(procedure, params, opts.invocation.partition_destination);
         let node_slots = |host: i32| {
             let t = read(&self.nodes);
             t.by_host_id.get(&host).map(|&i| t.nodes[i].slots())

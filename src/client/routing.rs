@@ -230,23 +230,13 @@ impl Topology {
     /// 2. a single-partition procedure whose partition parameter index `i`
     ///    is below `params.len()` → the leader of the partition `params[i]`
     ///    hashes to, hashed as the catalog's partition parameter type (§9.3;
-    ///    `types`, the declared parameter types, never change the hashed
-    ///    value, only its width, so they are not needed here);
+    ///    declaring parameter types for a call never changes a value the
+    ///    encoder accepts, only its width, so they do not matter here);
     /// 3. a multi-partition procedure that is not compound → the host of the
     ///    multi-partition initiator (partition 16383);
     /// 4. anything else (system or unknown procedures, compound ones, no
     ///    topology yet) → [`Route::Any`].
-    ///
-    /// `types` is accepted for symmetry with the call options and checked
-    /// only for its length.
-    pub fn route(
-        &self,
-        procedure: &str,
-        params: &[Value],
-        types: Option<&[VoltType]>,
-        destination: Option<i32>,
-    ) -> Route {
-        let _ = types;
+    pub fn route(&self, procedure: &str, params: &[Value], destination: Option<i32>) -> Route {
         if let Some(p) = destination {
             return Route::Partition {
                 partition: p,
@@ -432,7 +422,7 @@ mod tests {
         assert_eq!(p, 3);
         // Rule 1 wins over everything.
         assert_eq!(
-            t.route("@AdHoc", &[], None, Some(2)),
+            t.route("@AdHoc", &[], Some(2)),
             Route::Partition {
                 partition: 2,
                 leader: Some(2)
@@ -440,7 +430,7 @@ mod tests {
         );
         // Rule 2: parameter 1, as BIGINT; partition 3 has no leader yet.
         assert_eq!(
-            t.route("Sp", &[Value::from("x"), key.clone()], None, None),
+            t.route("Sp", &[Value::from("x"), key.clone()], None),
             Route::Partition {
                 partition: 3,
                 leader: None
@@ -449,7 +439,7 @@ mod tests {
         let k1 = Value::from(1i32);
         let p1 = ring.partition_for_value(VoltType::BigInt, &k1).unwrap();
         assert_eq!(
-            t.route("Sp", &[Value::Null, k1], None, None),
+            t.route("Sp", &[Value::Null, k1], None),
             Route::Partition {
                 partition: p1,
                 leader: t.leader(p1)
@@ -457,40 +447,37 @@ mod tests {
         );
         // NULL → partition 0.
         assert_eq!(
-            t.route("Sp", &[Value::Null, Value::Null], None, None),
+            t.route("Sp", &[Value::Null, Value::Null], None),
             Route::Partition {
                 partition: 0,
                 leader: Some(0)
             }
         );
         assert_eq!(
-            t.route("Sp", &[Value::Null], None, None),
+            t.route("Sp", &[Value::Null], None),
             Route::Any(Unrouted::MissingParameter)
         );
         assert_eq!(
-            t.route("Sp", &[Value::Null, Value::from(1.5)], None, None),
+            t.route("Sp", &[Value::Null, Value::from(1.5)], None),
             Route::Any(Unrouted::Unhashable)
         );
         // Rule 3.
         assert_eq!(
-            t.route("Mp", &[], None, None),
+            t.route("Mp", &[], None),
             Route::MultiPartition { leader: Some(1) }
         );
         // Rule 4.
+        assert_eq!(t.route("Comp", &[], None), Route::Any(Unrouted::Compound));
         assert_eq!(
-            t.route("Comp", &[], None, None),
-            Route::Any(Unrouted::Compound)
-        );
-        assert_eq!(
-            t.route("Dir", &[Value::from(1)], None, None),
+            t.route("Dir", &[Value::from(1)], None),
             Route::Any(Unrouted::Directed)
         );
         assert_eq!(
-            t.route("@Ping", &[], None, None),
+            t.route("@Ping", &[], None),
             Route::Any(Unrouted::UnknownProcedure)
         );
         assert_eq!(
-            Topology::new().route("Sp", &[Value::Null, Value::Null], None, None),
+            Topology::new().route("Sp", &[Value::Null, Value::Null], None),
             Route::Any(Unrouted::NoTopology)
         );
         assert_eq!(t.partitions_by_host()[&1], vec![1]);

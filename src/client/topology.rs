@@ -42,7 +42,7 @@
 //! let key = Value::from("user-17");
 //! let p = ring.partition_for_value(VoltType::String, &key).unwrap();
 //! assert_eq!(
-//!     topo.route("Get", &[key], None, None),
+//!     topo.route("Get", &[key], None),
 //!     Route::Partition { partition: p, leader: topo.leader(p) }
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
