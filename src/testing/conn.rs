@@ -287,12 +287,16 @@ fn reject(node: &Node, mut stream: TcpStream) {
 /// a bad frame, a close or the shutdown.
 fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
     let mut input = Input::new(stream);
-    let Some(username) = login(node, conn, &mut input) else {
+    let Some((username, reply)) = login(node, conn, &mut input) else {
         conn.close(node);
         input.drain(node);
         return;
     };
     let (tx, rx) = mpsc::channel();
+    // The login response is the writer's first operation, queued before the
+    // connection counts as logged in, so a push can never precede it nor be
+    // missed by a client that has just logged in.
+    let _ = tx.send(WriteOp::Bytes(reply));
     let writer = match input.stream.try_clone() {
         Ok(wstream) => {
             *lock(&conn.tx) = Some(tx);
@@ -343,9 +347,10 @@ fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &s
     }
 }
 
-/// The login handshake (PROTOCOL.md §2). Returns the user name on success;
-/// on failure the rejection (if any) has been written.
-fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
+/// The login handshake (PROTOCOL.md §2). Returns the user name and the
+/// login response to send on success; on failure the rejection (if any) has
+/// been written.
+fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<(String, Vec<u8>)> {
     let deadline = after(Instant::now(), node.cluster.cfg.login_timeout);
     let body = loop {
         if node.is_shutdown() || Instant::now() >= deadline {
@@ -370,10 +375,13 @@ fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
         .encode(&mut out),
         Err(code) => encode_login_failure(*code, &mut out),
     }
-    if !write_fully(node, None, &mut input.stream, &out) {
-        return None;
+    match result {
+        Ok(username) => Some((username, out)),
+        Err(_) => {
+            let _ = write_fully(node, None, &mut input.stream, &out);
+            None
+        }
     }
-    result.ok()
 }
 
 /// Checks a login request body the way an 11.4 server does: the scheme byte

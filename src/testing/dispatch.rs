@@ -195,6 +195,9 @@ fn run_procedure(
             );
         }
     }
+    if let Some(p) = partition {
+        node.record_partition(p);
+    }
     let ctx = CallContext {
         connection_id: conn.id,
         procedure: name.clone(),
