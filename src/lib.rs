@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
 
+pub mod client;
 pub mod error;
 pub mod hashinator;
 pub mod procedure;
@@ -9,9 +10,12 @@ mod pyrepr;
 pub mod response;
 pub mod serializer;
 pub mod table;
+#[cfg(feature = "test-server")]
+pub mod testing;
 mod transport;
 pub mod wire;
 
+pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
 pub use procedure::VoltProcedure;
 pub use response::{VoltException, VoltResponse};

@@ -1,0 +1,528 @@
+//! [`ClientConfig`], its builder, and per-call [`CallOptions`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::wire::invocation::InvocationOptions;
+use crate::wire::login::HashScheme;
+use crate::wire::types::VoltType;
+use crate::wire::DEFAULT_FRAME_CAP;
+
+use super::{Client, Unsolicited};
+
+/// The default VoltDB client port.
+pub const DEFAULT_PORT: u16 = 21212;
+
+/// What a call does when its connection already has
+/// [`max_in_flight`](ClientConfig::max_in_flight) calls outstanding (and so
+/// does every other healthy connection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackpressurePolicy {
+    /// Wait for a free place, up to the call's timeout; then fail with
+    /// [`Error::Backpressure`] (nothing was sent).
+    #[default]
+    Block,
+    /// Fail at once with [`Error::Backpressure`] (nothing was sent).
+    Fail,
+}
+
+/// Everything a [`Client`] is built from. Start from
+/// [`ClientConfig::default()`] (or use [`Client::builder`]) and change fields.
+///
+/// The defaults follow the Python `VoltClient` and the Java client: port
+/// 21212, one connection per host, reconnect on with a backoff from 0.5 s to
+/// 30 s and 20 % jitter, 8 s connect timeout, 2 min call timeout, 3000 calls
+/// in flight per connection, a keepalive `@Ping` after 10 s without traffic
+/// and a connection declared dead when that ping is unanswered for 30 s.
+///
+/// ```
+/// use std::time::Duration;
+/// use voltdb::client::ClientConfig;
+/// let mut config = ClientConfig::default();
+/// config.hosts = vec![("volt1".into(), 21212), ("volt2".into(), 21212)];
+/// config.pool_size = 2;
+/// config.call_timeout = Duration::from_secs(10);
+/// assert!(config.reconnect);
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Servers to connect to (host, port). Default: `localhost:21212`.
+    pub hosts: Vec<(String, u16)>,
+    /// Connections per host (default 1; txtarantool `poolsize`).
+    pub pool_size: usize,
+    /// Reconnect lost connections in the background (default true).
+    pub reconnect: bool,
+    /// Connect in the background instead of before the constructor returns.
+    pub lazy: bool,
+    /// User name (empty when security is off).
+    pub username: String,
+    /// Password; only its digest is sent.
+    pub password: String,
+    /// Password hash scheme (default SHA-256).
+    pub hash_scheme: HashScheme,
+    /// Time allowed for each TCP connect plus login (default 8 s).
+    pub connect_timeout: Duration,
+    /// Default client-side timeout of a call (default 2 min).
+    pub call_timeout: Duration,
+    /// Calls in flight per connection before backpressure applies (default 3000).
+    pub max_in_flight: usize,
+    /// What happens past `max_in_flight` (default [`BackpressurePolicy::Block`]).
+    pub backpressure: BackpressurePolicy,
+    /// Send a keepalive `@Ping` on a connection that has received nothing for
+    /// this long (default 10 s). `None` disables keepalive.
+    pub keepalive_interval: Option<Duration>,
+    /// A connection whose keepalive ping goes unanswered this long is declared
+    /// dead (default 30 s). Also the socket write timeout.
+    pub response_timeout: Duration,
+    /// First reconnect delay (default 0.5 s); doubled after each failed attempt.
+    pub initial_backoff: Duration,
+    /// Largest reconnect delay (default 30 s).
+    pub max_backoff: Duration,
+    /// Random spread of each reconnect delay, as a fraction (default 0.2 = ±20 %).
+    pub jitter: f64,
+    /// Largest response frame accepted (default 50 MiB).
+    pub frame_cap: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig {
+            hosts: vec![("localhost".to_string(), DEFAULT_PORT)],
+            pool_size: 1,
+            reconnect: true,
+            lazy: false,
+            username: String::new(),
+            password: String::new(),
+            hash_scheme: HashScheme::Sha256,
+            connect_timeout: Duration::from_secs(8),
+            call_timeout: Duration::from_secs(120),
+            max_in_flight: 3000,
+            backpressure: BackpressurePolicy::Block,
+            keepalive_interval: Some(Duration::from_secs(10)),
+            response_timeout: Duration::from_secs(30),
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            jitter: 0.2,
+            frame_cap: DEFAULT_FRAME_CAP,
+        }
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("hosts", &self.hosts)
+            .field("pool_size", &self.pool_size)
+            .field("reconnect", &self.reconnect)
+            .field("lazy", &self.lazy)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("hash_scheme", &self.hash_scheme)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("call_timeout", &self.call_timeout)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("backpressure", &self.backpressure)
+            .field("keepalive_interval", &self.keepalive_interval)
+            .field("response_timeout", &self.response_timeout)
+            .field("initial_backoff", &self.initial_backoff)
+            .field("max_backoff", &self.max_backoff)
+            .field("jitter", &self.jitter)
+            .field("frame_cap", &self.frame_cap)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    pub(crate) fn validate(&self) -> Result<()> {
+        let bad = |what: &str| Err(invalid(format!("invalid client configuration: {what}")));
+        if self.hosts.is_empty() {
+            return bad("no hosts");
+        }
+        if self.pool_size == 0 {
+            return bad("pool_size must be at least 1");
+        }
+        if self.max_in_flight == 0 {
+            return bad("max_in_flight must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return bad("jitter must be within 0..=1");
+        }
+        if self.response_timeout.is_zero() {
+            return bad("response_timeout must not be zero");
+        }
+        if self.initial_backoff.is_zero() || self.max_backoff < self.initial_backoff {
+            return bad("initial_backoff must be non-zero and at most max_backoff");
+        }
+        if self.keepalive_interval == Some(Duration::ZERO) {
+            return bad("keepalive_interval must not be zero (use None to disable)");
+        }
+        Ok(())
+    }
+}
+
+/// Parses `"host"`, `"host:port"`, `"[v6addr]:port"` or a bare IPv6 address.
+///
+/// ```
+/// use voltdb::client::parse_host;
+/// assert_eq!(parse_host("volt1", 21212).unwrap(), ("volt1".to_string(), 21212));
+/// assert_eq!(parse_host("volt1:21211", 21212).unwrap(), ("volt1".to_string(), 21211));
+/// assert_eq!(parse_host("[::1]:5000", 21212).unwrap(), ("::1".to_string(), 5000));
+/// assert_eq!(parse_host("::1", 21212).unwrap(), ("::1".to_string(), 21212));
+/// assert!(parse_host("volt1:port", 21212).is_err());
+/// ```
+pub fn parse_host(s: &str, default_port: u16) -> Result<(String, u16)> {
+    let s = s.trim();
+    let bad = || invalid(format!("invalid host address {s:?}"));
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+        let port = match after {
+            "" => default_port,
+            p => p
+                .strip_prefix(':')
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(bad)?,
+        };
+        return Ok((host.to_string(), port));
+    }
+    match s.matches(':').count() {
+        0 => Ok((s.to_string(), default_port)),
+        1 => {
+            let (h, p) = s.split_once(':').ok_or_else(bad)?;
+            if h.is_empty() {
+                return Err(bad());
+            }
+            Ok((h.to_string(), p.parse().map_err(|_| bad())?))
+        }
+        // A bare IPv6 address.
+        _ => Ok((s.to_string(), default_port)),
+    }
+}
+
+fn invalid(msg: String) -> Error {
+    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))
+}
+
+pub(crate) type UnsolicitedHook = Arc<dyn Fn(Unsolicited) + Send + Sync>;
+
+/// Builds a [`Client`]: hosts, pool size, reconnect, lazy, credentials,
+/// timeouts, backpressure, keepalive, backoff.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use voltdb::client::{BackpressurePolicy, Client};
+/// let client = Client::builder()
+///     .hosts(["volt1", "volt2:21212"])?
+///     .pool_size(2)
+///     .username("admin")
+///     .password("adminpw")
+///     .call_timeout(Duration::from_secs(5))
+///     .max_in_flight(1000)
+///     .backpressure(BackpressurePolicy::Fail)
+///     .build()?;
+/// # Ok::<(), voltdb::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    hosts_set: bool,
+    on_unsolicited: Option<UnsolicitedHook>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("on_unsolicited", &self.on_unsolicited.is_some())
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the default configuration (`localhost:21212`).
+    pub fn new() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A builder starting from `config`.
+    pub fn from_config(config: ClientConfig) -> ClientBuilder {
+        ClientBuilder {
+            config,
+            hosts_set: true,
+            on_unsolicited: None,
+        }
+    }
+
+    /// Adds one server. The first call replaces the default `localhost:21212`.
+    pub fn host(mut self, host: impl Into<String>, port: u16) -> Self {
+        if !self.hosts_set {
+            self.config.hosts.clear();
+            self.hosts_set = true;
+        }
+        self.config.hosts.push((host.into(), port));
+        self
+    }
+
+    /// Adds servers given as `"host"` or `"host:port"` (default port 21212).
+    /// The first call replaces the default `localhost:21212`.
+    pub fn hosts<I, S>(mut self, hosts: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for h in hosts {
+            let (host, port) = parse_host(h.as_ref(), DEFAULT_PORT)?;
+            self = self.host(host, port);
+        }
+        Ok(self)
+    }
+
+    /// Connections per host (default 1).
+    pub fn pool_size(mut self, n: usize) -> Self {
+        self.config.pool_size = n;
+        self
+    }
+
+    /// Reconnect lost connections in the background (default true).
+    pub fn reconnect(mut self, on: bool) -> Self {
+        self.config.reconnect = on;
+        self
+    }
+
+    /// Connect in the background: [`build`](Self::build) returns at once.
+    pub fn lazy(mut self, on: bool) -> Self {
+        self.config.lazy = on;
+        self
+    }
+
+    /// User name.
+    pub fn username(mut self, u: impl Into<String>) -> Self {
+        self.config.username = u.into();
+        self
+    }
+
+    /// Password.
+    pub fn password(mut self, p: impl Into<String>) -> Self {
+        self.config.password = p.into();
+        self
+    }
+
+    /// Password hash scheme.
+    pub fn hash_scheme(mut self, s: HashScheme) -> Self {
+        self.config.hash_scheme = s;
+        self
+    }
+
+    /// Time allowed for each connect plus login.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.config.connect_timeout = t;
+        self
+    }
+
+    /// Default client-side call timeout.
+    pub fn call_timeout(mut self, t: Duration) -> Self {
+        self.config.call_timeout = t;
+        self
+    }
+
+    /// Calls in flight per connection before backpressure applies.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.config.max_in_flight = n;
+        self
+    }
+
+    /// Block or fail past `max_in_flight`.
+    pub fn backpressure(mut self, p: BackpressurePolicy) -> Self {
+        self.config.backpressure = p;
+        self
+    }
+
+    /// Idle time before a keepalive `@Ping` (`None` disables keepalive).
+    pub fn keepalive_interval(mut self, t: Option<Duration>) -> Self {
+        self.config.keepalive_interval = t;
+        self
+    }
+
+    /// How long a keepalive ping may go unanswered before the connection is
+    /// declared dead; also the socket write timeout.
+    pub fn response_timeout(mut self, t: Duration) -> Self {
+        self.config.response_timeout = t;
+        self
+    }
+
+    /// Reconnect backoff: first delay, largest delay, jitter fraction.
+    pub fn backoff(mut self, initial: Duration, max: Duration, jitter: f64) -> Self {
+        self.config.initial_backoff = initial;
+        self.config.max_backoff = max;
+        self.config.jitter = jitter;
+        self
+    }
+
+    /// Largest response frame accepted.
+    pub fn frame_cap(mut self, cap: usize) -> Self {
+        self.config.frame_cap = cap;
+        self
+    }
+
+    /// Receives unsolicited messages: replies whose handle is above the
+    /// client's range (`i64::MAX - 64 ..`), other than its keepalive pings,
+    /// e.g. `@Subscribe` topology pushes. Runs on the connection's reader
+    /// thread: keep it short, and do not block on calls of the same client.
+    /// (A closure that owns a clone of the client keeps it alive: pass data
+    /// out through a channel instead.)
+    pub fn on_unsolicited(mut self, f: impl Fn(Unsolicited) + Send + Sync + 'static) -> Self {
+        self.on_unsolicited = Some(Arc::new(f));
+        self
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Builds the client. Eager (the default): connects every connection
+    /// first and fails if none could be made. Lazy: returns at once and
+    /// connects in the background.
+    pub fn build(self) -> Result<Client> {
+        Client::from_parts(self.config, self.on_unsolicited)
+    }
+}
+
+/// Options of one call: client timeout, declared parameter types, and the
+/// server-side options of a version-2 invocation (query timeout, priority).
+///
+/// ```
+/// use std::time::Duration;
+/// use voltdb::client::CallOptions;
+/// use voltdb::VoltType;
+/// let opts = CallOptions::new()
+///     .timeout(Duration::from_secs(2))
+///     .query_timeout(Duration::from_millis(500))
+///     .priority(2)
+///     .types(vec![VoltType::String, VoltType::Varbinary]);
+/// assert_eq!(opts.invocation.batch_timeout_ms, Some(500));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallOptions {
+    /// Client-side timeout (`None`: the client's default).
+    pub timeout: Option<Duration>,
+    /// Declared parameter types (`None`: each value is sent as its own type).
+    pub types: Option<Vec<VoltType>>,
+    /// Server-side options (any set field makes the invocation version 2).
+    pub invocation: InvocationOptions,
+}
+
+impl CallOptions {
+    /// Default options.
+    pub fn new() -> CallOptions {
+        CallOptions::default()
+    }
+
+    /// Client-side timeout of this call.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+
+    /// Declared parameter types (values are checked and converted exactly).
+    pub fn types(mut self, types: Vec<VoltType>) -> Self {
+        self.types = Some(types);
+        self
+    }
+
+    /// Server-side SQL batch timeout (`BATCH_TIMEOUT` extension, whole milliseconds).
+    pub fn query_timeout(mut self, t: Duration) -> Self {
+        self.invocation.batch_timeout_ms = Some(t.as_millis().min(i32::MAX as u128) as i32);
+        self
+    }
+
+    /// Request priority, 1 (highest) ..= 8 (`REQUEST_PRIORITY` extension).
+    pub fn priority(mut self, p: u8) -> Self {
+        self.invocation.priority = Some(p);
+        self
+    }
+
+    /// Time the server may keep the call queued before giving up on it
+    /// (`REQUEST_TIMEOUT` extension, microseconds).
+    pub fn request_timeout(mut self, t: Duration) -> Self {
+        self.invocation.request_timeout_us = Some(t.as_micros().min(i32::MAX as u128) as i32);
+        self
+    }
+
+    /// All server-side options at once.
+    pub fn invocation(mut self, o: InvocationOptions) -> Self {
+        self.invocation = o;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_parsing() {
+        assert_eq!(parse_host(" h ", 1).unwrap(), ("h".into(), 1));
+        assert_eq!(parse_host("h:2", 1).unwrap(), ("h".into(), 2));
+        assert_eq!(parse_host("[::1]", 1).unwrap(), ("::1".into(), 1));
+        assert_eq!(parse_host("fe80::1:2", 1).unwrap(), ("fe80::1:2".into(), 1));
+        for bad in ["", ":1", "h:", "h:70000", "[::1", "[::1]x", "[::1]:"] {
+            assert!(parse_host(bad, 1).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn builder_hosts_replace_default() {
+        let b = ClientBuilder::new()
+            .hosts(["a", "b:5"])
+            .unwrap()
+            .host("c", 6);
+        assert_eq!(
+            b.config().hosts,
+            vec![("a".into(), 21212), ("b".into(), 5), ("c".into(), 6)]
+        );
+        assert_eq!(
+            ClientBuilder::new().config().hosts,
+            vec![("localhost".into(), 21212)]
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(ClientConfig::default().validate().is_ok());
+        let c = ClientConfig {
+            pool_size: 0,
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+        let mut c = ClientConfig::default();
+        c.hosts.clear();
+        assert!(c.validate().is_err());
+        let c = ClientConfig {
+            jitter: 2.0,
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+        let c = ClientConfig {
+            initial_backoff: Duration::ZERO,
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+        let c = ClientConfig {
+            max_backoff: Duration::from_millis(100),
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn debug_redacts_password() {
+        let c = ClientBuilder::new().password("secret");
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,567 @@
+//! The thread-safe client: pipelined connections, pools, lazy connections,
+//! automatic reconnection, keepalive, backpressure and statistics.
+//!
+//! [`FastSerializer`](crate::FastSerializer) is one socket used by one caller
+//! at a time, like the Python client's. A [`Client`] is shared by any number
+//! of threads (it is `Send + Sync`, and clones are cheap handles to the same
+//! client). Each call blocks only its own thread: calls from many threads
+//! are pipelined over the same connection and matched by client handle, so a
+//! slow call never holds up the others.
+//!
+//! # Modes, next to txtarantool's names
+//!
+//! The constructors follow the Twisted client txtarantool (and txredisapi).
+//! Eager ones connect before they return and fail if no connection could be
+//! made; lazy ones return at once, even when no server is up, and connect in
+//! the background.
+//!
+//! | txtarantool | here | connections |
+//! |---|---|---|
+//! | `Connection(host, port, reconnect=True)` | [`Client::connection`] | 1, eager |
+//! | `lazyConnection(host, port, reconnect=True)` | [`Client::lazy_connection`] | 1, lazy |
+//! | `ConnectionPool(host, port, poolsize, reconnect)` | [`Client::connection_pool`] | `pool_size` per host, eager |
+//! | `lazyConnectionPool(host, port, poolsize, reconnect)` | [`Client::lazy_connection_pool`] | `pool_size` per host, lazy |
+//! | (every option) | [`Client::builder`], [`ClientConfig`] | |
+//!
+//! Single connection:
+//!
+//! ```no_run
+//! use voltdb::client::Client;
+//! use voltdb::Value;
+//! let client = Client::connection("localhost", 21212)?;
+//! let r = client.call("Get", &[Value::from("key-1")])?;
+//! println!("{r}");
+//! # Ok::<(), voltdb::Error>(())
+//! ```
+//!
+//! A pool over a cluster, shared by threads (calls spread round-robin over
+//! the healthy connections):
+//!
+//! ```no_run
+//! use voltdb::client::Client;
+//! use voltdb::Value;
+//! let client = Client::connection_pool(["volt1", "volt2", "volt3:21212"], 21212, 2, true)?;
+//! std::thread::scope(|s| {
+//!     for t in 0..8 {
+//!         let client = &client;
+//!         s.spawn(move || {
+//!             let key = format!("key-{t}");
+//!             client.call("Put", &[Value::from(key.as_str()), Value::from(&b"value"[..])])
+//!         });
+//!     }
+//! });
+//! # Ok::<(), voltdb::Error>(())
+//! ```
+//!
+//! Lazy: the client exists before the server does; calls fail at once with
+//! [`Error::ConnectionError`] until a connection is up:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use voltdb::client::Client;
+//! use voltdb::Error;
+//! let client = Client::lazy_connection_pool(["localhost"], 21212, 4, true)?;
+//! match client.ping() {
+//!     Ok(_) => println!("already up"),
+//!     Err(Error::ConnectionError(why)) => println!("not yet: {why}"),
+//!     Err(e) => return Err(e),
+//! }
+//! client.wait_connected(Duration::from_secs(30))?;
+//! client.ping()?;
+//! # Ok::<(), voltdb::Error>(())
+//! ```
+//!
+//! Reconnect: when a connection is lost, its pending calls end with
+//! [`Error::ConnectionLost`] (outcome unknown: the call is never resent);
+//! while no connection is up, calls fail at once with
+//! [`Error::ConnectionError`]; a background thread reconnects with capped
+//! exponential backoff and jitter, and calls succeed again by themselves:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use voltdb::client::Client;
+//! use voltdb::{Error, Value};
+//! let client = Client::builder()
+//!     .host("localhost", 21212)
+//!     .reconnect(true)
+//!     .backoff(Duration::from_millis(500), Duration::from_secs(30), 0.2)
+//!     .build()?;
+//! loop {
+//!     match client.call("Get", &[Value::from("k")]) {
+//!         Ok(r) => println!("{r}"),
+//!         // Not sent: safe to retry after a pause.
+//!         Err(Error::ConnectionError(_)) => std::thread::sleep(Duration::from_millis(100)),
+//!         // May or may not have run: the application decides.
+//!         Err(Error::ConnectionLost(why)) => eprintln!("outcome unknown: {why}"),
+//!         Err(Error::Timeout(t)) => eprintln!("no answer within {t:?}"),
+//!         Err(e) => return Err(e),
+//!     }
+//! #   break;
+//! }
+//! # Ok::<(), voltdb::Error>(())
+//! ```
+//!
+//! # How every call ends
+//!
+//! Exactly once, with one of:
+//!
+//! * its response (`Ok`, whatever the status: use
+//!   [`VoltResponse::ok`](crate::VoltResponse::ok) to turn a failure status
+//!   into an error);
+//! * [`Error::Encode`]: a parameter cannot be encoded — nothing was sent;
+//! * [`Error::ConnectionError`]: no connection is up — nothing was sent;
+//! * [`Error::Backpressure`]: every connection has `max_in_flight` calls
+//!   outstanding (at once with [`BackpressurePolicy::Fail`], after waiting up
+//!   to the call's timeout with [`BackpressurePolicy::Block`]) — nothing was sent;
+//! * [`Error::Timeout`]: no reply within the call's client-side timeout (the
+//!   server may still run it; its late reply is dropped, never given to
+//!   another call);
+//! * [`Error::ConnectionLost`]: the connection ended while the call was in
+//!   flight — its outcome is unknown, and it is not resent;
+//! * [`Error::Closed`]: the client was closed.
+//!
+//! # Keepalive
+//!
+//! A connection that has received nothing for
+//! [`keepalive_interval`](ClientConfig::keepalive_interval) (10 s) is sent a
+//! `@Ping` with the reserved handle `i64::MAX`; any frame received is proof of
+//! life. If nothing arrives within
+//! [`response_timeout`](ClientConfig::response_timeout) (30 s) of the ping,
+//! the connection is declared dead: its pending calls end with
+//! [`Error::ConnectionLost`] and it is reconnected (PROTOCOL.md §7.5).
+//!
+//! # Unsolicited messages
+//!
+//! Replies whose handle is above the client's range (`i64::MAX - 64 ..`,
+//! PROTOCOL.md §7.2), other than keepalive pings, are counted and given to
+//! the [`on_unsolicited`](ClientBuilder::on_unsolicited) hook if one is set.
+//! Replies to handles with no pending call (late replies after a timeout,
+//! duplicates) are counted and dropped.
+//!
+//! # Threads
+//!
+//! One maintenance thread per client (reconnects, keepalive), one reader
+//! thread per live connection, and one short-lived thread per connect
+//! attempt. [`Client::close`] — or dropping the last handle — fails pending
+//! calls with [`Error::Closed`] and joins them all.
+
+mod config;
+mod connection;
+mod pool;
+mod stats;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
+use crate::response::VoltResponse;
+use crate::wire::value::Value;
+
+pub use config::{
+    parse_host, BackpressurePolicy, CallOptions, ClientBuilder, ClientConfig, DEFAULT_PORT,
+};
+pub use stats::{CallStats, ClientStats, ConnectionStats, Histogram};
+
+use pool::Shared;
+
+/// An unsolicited message from the server (PROTOCOL.md §7.2), given to the
+/// [`on_unsolicited`](ClientBuilder::on_unsolicited) hook.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Unsolicited {
+    /// The connection it came on (index into [`ClientStats::connections`]).
+    pub connection: usize,
+    /// Host id of that connection's server (from its login response).
+    pub host_id: i32,
+    /// The message; its `client_handle` tells what it is (e.g.
+    /// [`ASYNC_TOPO_HANDLE`](crate::wire::response::ASYNC_TOPO_HANDLE)).
+    pub response: VoltResponse,
+}
+
+/// Closes the client when the last [`Client`] handle is dropped.
+struct Owner {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+/// A thread-safe VoltDB client over one or more pipelined connections.
+///
+/// `Clone` gives another handle to the same client; the client closes when
+/// [`close`](Client::close) is called or the last handle is dropped. See the
+/// [module documentation](self) for the modes and how calls end.
+///
+/// ```no_run
+/// use voltdb::client::{CallOptions, Client};
+/// use voltdb::{Value, VoltType};
+/// use std::time::Duration;
+/// let client = Client::connection("localhost", 21212)?;
+/// let opts = CallOptions::new()
+///     .timeout(Duration::from_secs(1))
+///     .types(vec![VoltType::String, VoltType::Varbinary])
+///     .priority(1);
+/// let r = client.call_with("Put", &[Value::from("k"), Value::from(&b"v"[..])], &opts)?.ok()?;
+/// println!("{}", client.stats());
+/// # Ok::<(), voltdb::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    owner: Arc<Owner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.owner.shared;
+        f.debug_struct("Client")
+            .field("hosts", &s.config.hosts)
+            .field("pool_size", &s.config.pool_size)
+            .field("connected", &s.connected_count())
+            .field("closed", &s.is_closed())
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with every option (default: `localhost:21212`, eager).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// Builds a client from a configuration (eager or lazy per `config.lazy`).
+    ///
+    /// ```no_run
+    /// use voltdb::client::{Client, ClientConfig};
+    /// let mut config = ClientConfig::default();
+    /// config.lazy = true;
+    /// let client = Client::with_config(config)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn with_config(config: ClientConfig) -> Result<Client> {
+        Client::from_parts(config, None)
+    }
+
+    pub(crate) fn from_parts(
+        config: ClientConfig,
+        on_unsolicited: Option<config::UnsolicitedHook>,
+    ) -> Result<Client> {
+        config.validate()?;
+        let shared = Arc::new(Shared::new(config, on_unsolicited));
+        let client = Client {
+            owner: Arc::new(Owner {
+                shared: shared.clone(),
+            }),
+        };
+        shared.start()?;
+        Ok(client)
+    }
+
+    fn simple(
+        hosts: Vec<(String, u16)>,
+        pool_size: usize,
+        reconnect: bool,
+        lazy: bool,
+    ) -> Result<Client> {
+        Client::with_config(ClientConfig {
+            hosts,
+            pool_size,
+            reconnect,
+            lazy,
+            ..ClientConfig::default()
+        })
+    }
+
+    fn parse_hosts<I, S>(hosts: I, port: u16) -> Result<Vec<(String, u16)>>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        hosts
+            .into_iter()
+            .map(|h| parse_host(h.as_ref(), port))
+            .collect()
+    }
+
+    /// One connection to `host:port`, connected before returning, with
+    /// reconnect on (txtarantool `Connection`).
+    ///
+    /// ```no_run
+    /// let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn connection(host: &str, port: u16) -> Result<Client> {
+        Client::simple(vec![(host.to_string(), port)], 1, true, false)
+    }
+
+    /// One connection to `host:port`, made in the background, with reconnect
+    /// on (txtarantool `lazyConnection`). Returns at once, even when no server
+    /// is up; only a failure to start the client's thread is an error.
+    ///
+    /// ```no_run
+    /// let client = voltdb::client::Client::lazy_connection("localhost", 21212)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn lazy_connection(host: &str, port: u16) -> Result<Client> {
+        Client::simple(vec![(host.to_string(), port)], 1, true, true)
+    }
+
+    /// `pool_size` connections to each host, connected before returning
+    /// (txtarantool `ConnectionPool`). Hosts are `"host"` (using `port`) or
+    /// `"host:port"`. Fails only if no connection at all could be made; the
+    /// others are retried in the background when `reconnect` is on.
+    ///
+    /// ```no_run
+    /// let client = voltdb::client::Client::connection_pool(["volt1", "volt2"], 21212, 4, true)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn connection_pool<I, S>(
+        hosts: I,
+        port: u16,
+        pool_size: usize,
+        reconnect: bool,
+    ) -> Result<Client>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Client::simple(
+            Client::parse_hosts(hosts, port)?,
+            pool_size,
+            reconnect,
+            false,
+        )
+    }
+
+    /// `pool_size` connections to each host, made in the background
+    /// (txtarantool `lazyConnectionPool`). Returns at once; errors only for
+    /// an invalid host string or pool size. With `reconnect` off, each
+    /// connection gets one attempt.
+    ///
+    /// ```no_run
+    /// let client = voltdb::client::Client::lazy_connection_pool(["localhost"], 21212, 4, true)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn lazy_connection_pool<I, S>(
+        hosts: I,
+        port: u16,
+        pool_size: usize,
+        reconnect: bool,
+    ) -> Result<Client>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Client::simple(
+            Client::parse_hosts(hosts, port)?,
+            pool_size,
+            reconnect,
+            true,
+        )
+    }
+
+    /// Calls a procedure with the default options: values carry their own
+    /// types, the client's default timeout. Blocks this thread only.
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// use voltdb::Value;
+    /// let r = client.call("Get", &[Value::from("key-1")])?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn call(&self, procedure: &str, params: &[Value]) -> Result<VoltResponse> {
+        self.owner
+            .shared
+            .call(procedure, params, &CallOptions::default())
+    }
+
+    /// Calls a procedure with per-call options: timeout, declared parameter
+    /// types, server-side query timeout, priority (PROTOCOL.md §3.3).
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// use std::time::Duration;
+    /// use voltdb::client::CallOptions;
+    /// use voltdb::Value;
+    /// let opts = CallOptions::new().timeout(Duration::from_millis(250)).query_timeout(Duration::from_millis(100));
+    /// let r = client.call_with("Get", &[Value::from("key-1")], &opts)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn call_with(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        options: &CallOptions,
+    ) -> Result<VoltResponse> {
+        self.owner.shared.call(procedure, params, options)
+    }
+
+    /// Runs SQL through `@AdHoc`, with optional `?` parameters.
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// let r = client.adhoc("SELECT COUNT(*) FROM KV", &[])?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn adhoc(&self, sql: &str, params: &[Value]) -> Result<VoltResponse> {
+        let mut all = Vec::with_capacity(params.len() + 1);
+        all.push(Value::from(sql));
+        all.extend_from_slice(params);
+        self.call("@AdHoc", &all)
+    }
+
+    /// Calls `@Ping` (an ordinary call, with an ordinary handle).
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// client.ping()?.ok()?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn ping(&self) -> Result<VoltResponse> {
+        self.call("@Ping", &[])
+    }
+
+    /// A snapshot of the statistics: per procedure and per connection.
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// let stats = client.stats();
+    /// let total = stats.total();
+    /// println!("{} calls, p99 {:?}", total.calls, total.latency.percentile(99.0));
+    /// println!("{stats}");
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn stats(&self) -> ClientStats {
+        self.owner.shared.stats()
+    }
+
+    /// Number of connections up right now.
+    pub fn connected_count(&self) -> usize {
+        self.owner.shared.connected_count()
+    }
+
+    /// True while at least one connection is up.
+    pub fn is_connected(&self) -> bool {
+        self.connected_count() > 0
+    }
+
+    /// Waits until at least one connection is up (for lazy clients, or after
+    /// an outage). Fails with [`Error::ConnectionError`] after `timeout`, or
+    /// [`Error::Closed`].
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// let client = voltdb::client::Client::lazy_connection("localhost", 21212)?;
+    /// client.wait_connected(Duration::from_secs(10))?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn wait_connected(&self, timeout: Duration) -> Result<()> {
+        self.owner.shared.wait_connected(timeout)
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.owner.shared.config
+    }
+
+    /// Closes the client (every handle): pending calls end with
+    /// [`Error::Closed`], background threads are stopped and joined, later
+    /// calls fail with [`Error::Closed`]. Dropping the last handle does the same.
+    pub fn close(&self) {
+        self.owner.shared.close();
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.owner.shared.is_closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        assert_send_sync::<Client>();
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[test]
+    fn eager_without_server_fails() {
+        let port = free_port();
+        let err = Client::connection("127.0.0.1", port).unwrap_err();
+        assert!(matches!(err, Error::Io(_)), "{err:?}");
+    }
+
+    #[test]
+    fn lazy_without_server_fails_fast_and_closes() {
+        let port = free_port();
+        let client = Client::builder()
+            .host("127.0.0.1", port)
+            .lazy(true)
+            .backoff(Duration::from_millis(20), Duration::from_millis(50), 0.2)
+            .build()
+            .unwrap();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let err = client.ping().unwrap_err();
+            assert!(matches!(err, Error::ConnectionError(_)), "{err:?}");
+            assert!(t.elapsed() < Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(matches!(
+            client.wait_connected(Duration::from_millis(50)),
+            Err(Error::ConnectionError(_))
+        ));
+        let stats = client.stats();
+        assert_eq!(stats.procedures["@Ping"].errors, 20);
+        assert!(stats.connections[0].connect_failures >= 1, "{stats}");
+        let c2 = client.clone();
+        client.close();
+        assert!(c2.is_closed());
+        assert!(matches!(c2.ping(), Err(Error::Closed)));
+    }
+
+    #[test]
+    fn encode_errors_come_first() {
+        let client = Client::builder()
+            .host("127.0.0.1", free_port())
+            .lazy(true)
+            .build()
+            .unwrap();
+        let opts = CallOptions::new().types(vec![crate::VoltType::TinyInt]);
+        let err = client
+            .call_with("P", &[Value::from(1000i64)], &opts)
+            .unwrap_err();
+        assert!(matches!(err, Error::Encode(_)), "{err:?}");
+        let opts = CallOptions::new().priority(9);
+        assert!(matches!(
+            client.call_with("P", &[], &opts),
+            Err(Error::Encode(_))
+        ));
+    }
+
+    #[test]
+    fn invalid_configurations() {
+        assert!(Client::connection_pool(["a"], 1, 0, true).is_err());
+        assert!(Client::lazy_connection_pool(["a:xx"], 1, 1, true).is_err());
+        assert!(Client::lazy_connection_pool(Vec::<String>::new(), 1, 1, true).is_err());
+    }
+}

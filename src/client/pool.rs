@@ -1,0 +1,863 @@
+//! The state shared by every handle of a [`Client`](super::Client) and its
+//! background threads: connection slots, the maintenance thread (reconnect
+//! with backoff, keepalive), reader threads, call dispatch and statistics.
+//!
+//! Threads: one maintenance thread per client; one reader thread per live
+//! connection; a short-lived connector thread per connect attempt, so that a
+//! host that is slow to answer never delays keepalive or other hosts.
+
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::response::VoltResponse;
+use crate::transport::{ConnectOptions, FrameReader, ReadError, ReadTimeout};
+use crate::wire::invocation::{encode_invocation, InvocationOptions};
+use crate::wire::response::{parse_response, MAX_CLIENT_HANDLE, PING_HANDLE};
+use crate::wire::value::Value;
+
+use super::config::{BackpressurePolicy, CallOptions, ClientConfig, UnsolicitedHook};
+use super::connection::{lock, micros_since, Connection, Death, Gate, Oneshot, Sent};
+use super::stats::{record_in, ClientStats, ConnectionStats, Outcome, ProcMap};
+use super::Unsolicited;
+
+/// The connection state of one slot.
+enum Conn {
+    /// Logged in and serving calls.
+    Up(Arc<Connection>),
+    /// A connect attempt is running.
+    Connecting,
+    /// Not connected; the next attempt is due at `next` (`None`: never,
+    /// because reconnect is off).
+    Down {
+        next: Option<Instant>,
+        failures: u32,
+    },
+    /// The client is closed.
+    Closed,
+}
+
+struct SlotState {
+    conn: Conn,
+    connects: u64,
+    connect_failures: u64,
+    disconnects: u64,
+    last_error: Option<String>,
+    host_id: Option<i32>,
+    connection_id: Option<i64>,
+}
+
+/// One of the `pool_size` connections to one host.
+struct Slot {
+    index: usize,
+    host_index: usize,
+    host: String,
+    port: u16,
+    state: Mutex<SlotState>,
+    calls: Mutex<ProcMap>,
+    pings: AtomicU64,
+    late: AtomicU64,
+    unsolicited: AtomicU64,
+    bytes_received: AtomicU64,
+}
+
+impl Slot {
+    /// The live connection, if any.
+    fn current(&self) -> Option<Arc<Connection>> {
+        match &lock(&self.state).conn {
+            Conn::Up(c) if !c.is_dead() => Some(c.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Result of choosing a connection for a call.
+enum Pick {
+    /// A connection, with a place reserved for the call.
+    Got(Arc<Connection>),
+    /// Connections are up but all are at `max_in_flight`.
+    Full,
+    /// No connection is up.
+    NoneUp,
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: ClientConfig,
+    connect: ConnectOptions,
+    slots: Vec<Slot>,
+    on_unsolicited: Option<UnsolicitedHook>,
+    epoch: Instant,
+    next_handle: AtomicU64,
+    rr: AtomicUsize,
+    closed: AtomicBool,
+    gate: Gate,
+    maint_wake: Mutex<bool>,
+    maint_cv: Condvar,
+    maint_thread: Mutex<Option<JoinHandle<()>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    unrouted: Mutex<ProcMap>,
+    rng: Mutex<u64>,
+    ping_frame: Vec<u8>,
+}
+
+fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(name).spawn(f)
+}
+
+/// The reader thread's socket: reads block without a timeout (the socket is
+/// shut down to stop it), so the per-read `set_read_timeout` is skipped.
+struct BlockingRead(TcpStream);
+
+impl std::io::Read for BlockingRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl ReadTimeout for BlockingRead {
+    fn set_timeout(&mut self, _: Option<Duration>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn describe(e: ReadError) -> String {
+    match e {
+        ReadError::Eof { partial } if partial.is_empty() => "server closed the connection".into(),
+        ReadError::Eof { partial } => format!(
+            "server closed the connection inside a frame, after {} bytes",
+            partial.len()
+        ),
+        ReadError::Io(e) => format!("read failed: {e}"),
+        ReadError::Protocol(p) => format!("bad frame from server: {p}"),
+        ReadError::TimedOut => "read timed out".into(),
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(config: ClientConfig, on_unsolicited: Option<UnsolicitedHook>) -> Shared {
+        let mut slots = Vec::new();
+        for (host_index, (host, port)) in config.hosts.iter().enumerate() {
+            for _ in 0..config.pool_size {
+                slots.push(Slot {
+                    index: slots.len(),
+                    host_index,
+                    host: host.clone(),
+                    port: *port,
+                    state: Mutex::new(SlotState {
+                        conn: Conn::Connecting,
+                        connects: 0,
+                        connect_failures: 0,
+                        disconnects: 0,
+                        last_error: None,
+                        host_id: None,
+                        connection_id: None,
+                    }),
+                    calls: Mutex::new(ProcMap::new()),
+                    pings: AtomicU64::new(0),
+                    late: AtomicU64::new(0),
+                    unsolicited: AtomicU64::new(0),
+                    bytes_received: AtomicU64::new(0),
+                });
+            }
+        }
+        let connect = ConnectOptions {
+            username: config.username.clone(),
+            password: config.password.clone(),
+            hash_scheme: config.hash_scheme,
+            connect_timeout: config.connect_timeout,
+            frame_cap: config.frame_cap,
+        };
+        let mut ping_frame = Vec::new();
+        // Cannot fail: no parameters, a valid name.
+        let _ = encode_invocation(
+            &mut ping_frame,
+            "@Ping",
+            PING_HANDLE,
+            &InvocationOptions::default(),
+            &[],
+            None,
+            config.frame_cap,
+        );
+        let now = Instant::now();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
+            | 1;
+        Shared {
+            config,
+            connect,
+            slots,
+            on_unsolicited,
+            epoch: now,
+            next_handle: AtomicU64::new(0),
+            rr: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            gate: Gate::default(),
+            maint_wake: Mutex::new(false),
+            maint_cv: Condvar::new(),
+            maint_thread: Mutex::new(None),
+            threads: Mutex::new(Vec::new()),
+            unrouted: Mutex::new(ProcMap::new()),
+            rng: Mutex::new(seed),
+            ping_frame,
+        }
+    }
+
+    /// Connects (eagerly or lazily) and starts the maintenance thread.
+    pub(crate) fn start(self: &Arc<Self>) -> Result<()> {
+        if self.config.lazy {
+            let now = Instant::now();
+            for s in &self.slots {
+                lock(&s.state).conn = Conn::Down {
+                    next: Some(now),
+                    failures: 0,
+                };
+            }
+        } else {
+            // Connect every slot in parallel; fail if none could be made.
+            let results: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = self
+                    .slots
+                    .iter()
+                    .map(|s| scope.spawn(move || self.open(s.index)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::ConnectionError("connect thread panicked".into()))
+                        })
+                    })
+                    .collect()
+            });
+            let mut first_error = None;
+            let mut any = false;
+            for (i, r) in results.into_iter().enumerate() {
+                match r {
+                    Ok(c) => {
+                        any = true;
+                        self.install(i, Ok(c), 0);
+                    }
+                    Err(e) => {
+                        let text = e.to_string();
+                        if first_error.is_none() {
+                            first_error = Some(e);
+                        }
+                        self.install(i, Err(text), 0);
+                    }
+                }
+            }
+            if !any {
+                self.close();
+                return Err(first_error.unwrap_or(Error::Closed));
+            }
+        }
+        let me = self.clone();
+        let h = spawn("voltdb-maintenance".into(), move || me.maintenance_loop())?;
+        *lock(&self.maint_thread) = Some(h);
+        Ok(())
+    }
+
+    fn open(&self, slot: usize) -> Result<(Connection, TcpStream, FrameReader)> {
+        let s = &self.slots[slot];
+        Connection::open(
+            slot,
+            &s.host,
+            s.port,
+            &self.connect,
+            self.config.response_timeout,
+            self.epoch,
+        )
+    }
+
+    /// The delay before reconnect attempt number `failures + 1`.
+    fn backoff(&self, failures: u32) -> Duration {
+        let base = self
+            .config
+            .initial_backoff
+            .saturating_mul(1u32 << failures.min(20))
+            .min(self.config.max_backoff);
+        let u = {
+            // xorshift64*
+            let mut x = lock(&self.rng);
+            *x ^= *x >> 12;
+            *x ^= *x << 25;
+            *x ^= *x >> 27;
+            (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        base.mul_f64((1.0 + self.config.jitter * (2.0 * u - 1.0)).max(0.0))
+    }
+
+    /// Puts the result of a connect attempt into its slot and starts the
+    /// reader thread of a new connection.
+    fn install(
+        self: &Arc<Self>,
+        slot: usize,
+        result: std::result::Result<(Connection, TcpStream, FrameReader), String>,
+        failures: u32,
+    ) {
+        let s = &self.slots[slot];
+        let mut st = lock(&s.state);
+        let closed = self.closed.load(Ordering::SeqCst);
+        // Failed outside the slot lock (fail() notifies the gate; see Gate).
+        let mut to_fail = None;
+        match result {
+            Ok((conn, stream, reader)) => {
+                let conn = Arc::new(conn);
+                if closed {
+                    drop(st);
+                    conn.fail(Death::Closed, &self.gate);
+                    return;
+                }
+                st.host_id = Some(conn.login.host_id);
+                st.connection_id = Some(conn.login.connection_id);
+                let (me, c) = (self.clone(), conn.clone());
+                let name = format!("voltdb-reader-{slot}");
+                match spawn(name, move || me.reader_loop(c, stream, reader)) {
+                    Ok(h) => {
+                        lock(&self.threads).push(h);
+                        st.connects += 1;
+                        st.conn = Conn::Up(conn);
+                    }
+                    Err(e) => {
+                        let why = format!("cannot start a reader thread: {e}");
+                        to_fail = Some((conn, why.clone()));
+                        st.connect_failures += 1;
+                        st.last_error = Some(why);
+                        st.conn = self.down_state(failures);
+                    }
+                }
+            }
+            Err(e) => {
+                st.connect_failures += 1;
+                st.last_error = Some(e);
+                st.conn = if closed {
+                    Conn::Closed
+                } else {
+                    self.down_state(failures)
+                };
+            }
+        }
+        drop(st);
+        if let Some((conn, why)) = to_fail {
+            conn.fail(Death::Lost(why), &self.gate);
+        }
+        self.gate.notify_all();
+        self.wake_maintenance();
+    }
+
+    /// The state after `failures + 1` failed attempts (or a lost connection).
+    fn down_state(&self, failures: u32) -> Conn {
+        if self.config.reconnect {
+            Conn::Down {
+                next: Some(Instant::now() + self.backoff(failures)),
+                failures: failures.saturating_add(1),
+            }
+        } else {
+            Conn::Down {
+                next: None,
+                failures: failures.saturating_add(1),
+            }
+        }
+    }
+
+    /// Called by a reader thread when its connection has ended.
+    fn connection_down(&self, conn: &Arc<Connection>) {
+        let s = &self.slots[conn.slot];
+        {
+            let mut st = lock(&s.state);
+            if matches!(&st.conn, Conn::Up(c) if Arc::ptr_eq(c, conn)) {
+                st.disconnects += 1;
+                st.last_error = conn.death_reason();
+                st.conn = if self.closed.load(Ordering::SeqCst) {
+                    Conn::Closed
+                } else {
+                    self.down_state(0)
+                };
+            }
+        }
+        self.gate.notify_all();
+        self.wake_maintenance();
+    }
+
+    fn reader_loop(
+        self: Arc<Self>,
+        conn: Arc<Connection>,
+        stream: TcpStream,
+        mut reader: FrameReader,
+    ) {
+        let slot = &self.slots[conn.slot];
+        let mut stream = match stream.set_read_timeout(None) {
+            Ok(()) => BlockingRead(stream),
+            Err(e) => {
+                conn.fail(Death::Lost(format!("socket setup failed: {e}")), &self.gate);
+                self.connection_down(&conn);
+                return;
+            }
+        };
+        let reason = loop {
+            let body = match reader.read_frame(&mut stream, None) {
+                Ok(b) => b,
+                Err(e) => break describe(e),
+            };
+            conn.touch();
+            let size = body.len() + 4;
+            slot.bytes_received
+                .fetch_add(size as u64, Ordering::Relaxed);
+            let resp = match parse_response(body) {
+                Ok(r) => r,
+                // We cannot tell which call it answered: fail them all.
+                Err(e) => break format!("unreadable response from server: {e}"),
+            };
+            let handle = resp.client_handle;
+            if handle == PING_HANDLE {
+                continue; // keepalive reply: proof of life is all we need
+            }
+            if (1..=MAX_CLIENT_HANDLE).contains(&handle) {
+                if !conn.complete(handle, Ok((resp, size)), &self.gate) {
+                    // A late reply (after its call timed out) or a duplicate.
+                    slot.late.fetch_add(1, Ordering::Relaxed);
+                }
+                continue;
+            }
+            if handle > MAX_CLIENT_HANDLE {
+                slot.unsolicited.fetch_add(1, Ordering::Relaxed);
+                if let Some(hook) = &self.on_unsolicited {
+                    let msg = Unsolicited {
+                        connection: conn.slot,
+                        host_id: conn.login.host_id,
+                        response: resp,
+                    };
+                    // A panicking hook must not take the connection down.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(msg)));
+                }
+                continue;
+            }
+            // Handles we never issue (e.g. the connection id the server puts
+            // in its reply to an invocation it could not parse).
+            slot.late.fetch_add(1, Ordering::Relaxed);
+        };
+        conn.fail(Death::Lost(reason), &self.gate);
+        self.connection_down(&conn);
+    }
+
+    fn wake_maintenance(&self) {
+        *lock(&self.maint_wake) = true;
+        self.maint_cv.notify_one();
+    }
+
+    fn maintenance_loop(self: Arc<Self>) {
+        loop {
+            if self.closed.load(Ordering::SeqCst) {
+                return;
+            }
+            let next = self.maintain(Instant::now());
+            let mut woken = lock(&self.maint_wake);
+            while !*woken && !self.closed.load(Ordering::SeqCst) {
+                let now = Instant::now();
+                if now >= next {
+                    break;
+                }
+                woken = self
+                    .maint_cv
+                    .wait_timeout(woken, next - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            *woken = false;
+        }
+    }
+
+    /// One maintenance pass: start due reconnect attempts, ping idle
+    /// connections, kill connections whose ping went unanswered, reap
+    /// finished threads. Returns when the next pass is due.
+    fn maintain(self: &Arc<Self>, now: Instant) -> Instant {
+        let mut next = now + Duration::from_secs(1);
+        for s in &self.slots {
+            let mut up = None;
+            let mut connect = None;
+            {
+                let mut st = lock(&s.state);
+                match &st.conn {
+                    Conn::Up(c) => up = Some(c.clone()),
+                    Conn::Down {
+                        next: Some(t),
+                        failures,
+                    } => {
+                        if *t <= now {
+                            connect = Some(*failures);
+                            st.conn = Conn::Connecting;
+                        } else {
+                            next = next.min(*t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(c) = up {
+                next = next.min(self.keepalive(&c, now));
+            }
+            if let Some(failures) = connect {
+                self.spawn_connector(s.index, failures);
+            }
+        }
+        // Join threads that have ended (readers of lost connections, connectors).
+        let mut threads = lock(&self.threads);
+        let mut i = 0;
+        while i < threads.len() {
+            if threads[i].is_finished() {
+                let _ = threads.swap_remove(i).join();
+            } else {
+                i += 1;
+            }
+        }
+        next.max(now + Duration::from_millis(1))
+    }
+
+    fn spawn_connector(self: &Arc<Self>, slot: usize, failures: u32) {
+        let me = self.clone();
+        let r = spawn(format!("voltdb-connect-{slot}"), move || {
+            let r = me.open(slot).map_err(|e| e.to_string());
+            me.install(slot, r, failures);
+        });
+        match r {
+            Ok(h) => lock(&self.threads).push(h),
+            Err(e) => self.install(
+                slot,
+                Err(format!("cannot start a connect thread: {e}")),
+                failures,
+            ),
+        }
+    }
+
+    /// Keepalive of one live connection; returns when to look again.
+    fn keepalive(&self, c: &Connection, now: Instant) -> Instant {
+        let far = now + Duration::from_secs(1);
+        let Some(interval) = self.config.keepalive_interval else {
+            return far;
+        };
+        if c.is_dead() {
+            return far;
+        }
+        let rt = self.config.response_timeout;
+        let now_us = micros_since(self.epoch, now);
+        let at = |us: u64| self.epoch + Duration::from_micros(us);
+        let (last, ping) = c.liveness();
+        if ping > last {
+            // A ping is outstanding and nothing arrived since it was sent.
+            let due = ping.saturating_add(rt.as_micros() as u64);
+            if now_us >= due {
+                c.fail(
+                    Death::Lost(format!(
+                        "no reply to keepalive @Ping within {rt:?}; connection presumed dead"
+                    )),
+                    &self.gate,
+                );
+                return far;
+            }
+            return at(due);
+        }
+        let due = last.saturating_add(interval.as_micros() as u64);
+        if now_us < due {
+            return at(due);
+        }
+        let slot = &self.slots[c.slot];
+        match c.try_ping(&self.ping_frame, now) {
+            Ok(true) => {
+                slot.pings.fetch_add(1, Ordering::Relaxed);
+                now + rt
+            }
+            // Another thread is writing: try again shortly.
+            Ok(false) => now + Duration::from_millis(10),
+            Err(e) => {
+                c.fail(
+                    Death::Lost(format!("keepalive write failed: {e}")),
+                    &self.gate,
+                );
+                far
+            }
+        }
+    }
+
+    /// Chooses a healthy connection with a free place, round-robin, trying
+    /// the slots of `preferred_host` first (for partition-aware routing).
+    fn pick(&self, preferred_host: Option<usize>) -> Pick {
+        let n = self.slots.len();
+        let start = self.rr.fetch_add(1, Ordering::Relaxed);
+        let mut any_up = false;
+        for pass in 0..2 {
+            for k in 0..n {
+                let s = &self.slots[(start + k) % n];
+                let preferred = preferred_host == Some(s.host_index);
+                if preferred_host.is_some() && (pass == 0) != preferred {
+                    continue;
+                }
+                if preferred_host.is_none() && pass == 1 {
+                    break;
+                }
+                if let Some(c) = s.current() {
+                    any_up = true;
+                    if c.try_reserve(self.config.max_in_flight) {
+                        return Pick::Got(c);
+                    }
+                }
+            }
+        }
+        if any_up {
+            Pick::Full
+        } else {
+            Pick::NoneUp
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn connected_count(&self) -> usize {
+        self.slots.iter().filter(|s| s.current().is_some()).count()
+    }
+
+    /// Waits until at least one connection is up.
+    pub(crate) fn wait_connected(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let r = self.gate.wait_until(deadline, || {
+            if self.is_closed() {
+                return Some(Err(Error::Closed));
+            }
+            (self.connected_count() > 0).then_some(Ok(()))
+        });
+        r.unwrap_or_else(|| Err(self.no_connection_error()))
+    }
+
+    fn no_connection_error(&self) -> Error {
+        if self.is_closed() {
+            return Error::Closed;
+        }
+        let hosts: Vec<String> = self
+            .config
+            .hosts
+            .iter()
+            .map(|(h, p)| format!("{h}:{p}"))
+            .collect();
+        let mut last = None;
+        let mut connecting = false;
+        let mut retry = false;
+        for s in &self.slots {
+            let st = lock(&s.state);
+            match st.conn {
+                Conn::Connecting => connecting = true,
+                Conn::Down { next: Some(_), .. } => retry = true,
+                _ => {}
+            }
+            if st.last_error.is_some() {
+                last = st.last_error.clone();
+            }
+        }
+        let what = if connecting {
+            "connecting"
+        } else if retry {
+            "reconnecting in the background"
+        } else {
+            "reconnect is off"
+        };
+        Error::ConnectionError(format!(
+            "no connection to {} is up ({what}; last error: {}); the call was not sent",
+            hosts.join(", "),
+            last.as_deref().unwrap_or("none")
+        ))
+    }
+
+    fn next_handle(&self) -> i64 {
+        let n = self.next_handle.fetch_add(1, Ordering::Relaxed);
+        (n % MAX_CLIENT_HANDLE as u64) as i64 + 1
+    }
+
+    fn record_unrouted(&self, procedure: &str, outcome: Outcome) {
+        record_in(&mut lock(&self.unrouted), procedure, outcome, None, 0, 0);
+    }
+
+    /// Makes one call: encode, pick a connection, register, send, wait.
+    pub(crate) fn call(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        opts: &CallOptions,
+    ) -> Result<VoltResponse> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let timeout = opts.timeout.unwrap_or(self.config.call_timeout);
+        let start = Instant::now();
+        let deadline = start
+            .checked_add(timeout)
+            .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
+        let handle = self.next_handle();
+        // Encode first, outside any lock: bad parameters fail before anything is sent.
+        let mut frame = Vec::with_capacity(64);
+        encode_invocation(
+            &mut frame,
+            procedure,
+            handle,
+            &opts.invocation,
+            params,
+            opts.types.as_deref(),
+            self.config.frame_cap,
+        )?;
+        loop {
+            let conn = match self.pick(None) {
+                Pick::Got(c) => c,
+                Pick::NoneUp => {
+                    self.record_unrouted(procedure, Outcome::Error);
+                    return Err(self.no_connection_error());
+                }
+                Pick::Full => {
+                    let full = Error::Backpressure(self.config.max_in_flight);
+                    if self.config.backpressure == BackpressurePolicy::Fail {
+                        self.record_unrouted(procedure, Outcome::Error);
+                        return Err(full);
+                    }
+                    let got = self.gate.wait_until(deadline, || match self.pick(None) {
+                        Pick::Got(c) => Some(Some(c)),
+                        Pick::NoneUp => Some(None),
+                        Pick::Full => self.is_closed().then_some(None),
+                    });
+                    match got {
+                        Some(Some(c)) => c,
+                        Some(None) => {
+                            self.record_unrouted(procedure, Outcome::Error);
+                            return Err(self.no_connection_error());
+                        }
+                        None => {
+                            self.record_unrouted(procedure, Outcome::Error);
+                            return Err(full);
+                        }
+                    }
+                }
+            };
+            let done = Arc::new(Oneshot::default());
+            if !conn.register(handle, done.clone()) {
+                // The connection died after we chose it; nothing was sent.
+                conn.release(&self.gate);
+                continue;
+            }
+            let sent_at = Instant::now();
+            match conn.send(&frame) {
+                Sent::Yes => {}
+                Sent::No => {
+                    // Dead before a byte was written: safe to try elsewhere.
+                    conn.unregister(handle, &self.gate);
+                    continue;
+                }
+                Sent::Failed(e) => {
+                    // Part of the frame may have been sent: outcome unknown.
+                    // This fails our own pending entry with ConnectionLost.
+                    conn.fail(Death::Lost(format!("write failed: {e}")), &self.gate);
+                }
+            }
+            let reply = match done.wait_until(deadline) {
+                Some(r) => r,
+                None if conn.unregister(handle, &self.gate) => Err(Error::Timeout(timeout)),
+                // Completed concurrently: the value is on its way.
+                None => done
+                    .wait_until(Instant::now() + Duration::from_secs(1))
+                    .unwrap_or(Err(Error::Timeout(timeout))),
+            };
+            let latency = sent_at.elapsed();
+            let (outcome, received, lat) = match &reply {
+                Ok((r, n)) if r.is_success() => (Outcome::Success, *n, Some(latency)),
+                Ok((_, n)) => (Outcome::Failure, *n, Some(latency)),
+                Err(Error::Timeout(_)) => (Outcome::Timeout, 0, None),
+                Err(_) => (Outcome::Error, 0, None),
+            };
+            record_in(
+                &mut lock(&self.slots[conn.slot].calls),
+                procedure,
+                outcome,
+                lat,
+                frame.len(),
+                received,
+            );
+            return reply.map(|(mut r, _)| {
+                r.client_round_trip = Some(latency);
+                r
+            });
+        }
+    }
+
+    pub(crate) fn stats(&self) -> ClientStats {
+        let mut out = ClientStats::default();
+        for (name, s) in lock(&self.unrouted).iter() {
+            out.procedures.insert(name.clone(), s.clone());
+        }
+        for s in &self.slots {
+            let calls = lock(&s.calls).clone();
+            let mut c = ConnectionStats {
+                index: s.index,
+                host: s.host.clone(),
+                port: s.port,
+                pings: s.pings.load(Ordering::Relaxed),
+                late_replies: s.late.load(Ordering::Relaxed),
+                unsolicited: s.unsolicited.load(Ordering::Relaxed),
+                bytes_received: s.bytes_received.load(Ordering::Relaxed),
+                ..Default::default()
+            };
+            {
+                let st = lock(&s.state);
+                if let Conn::Up(conn) = &st.conn {
+                    c.connected = !conn.is_dead();
+                    c.in_flight = conn.in_flight();
+                }
+                c.host_id = st.host_id;
+                c.connection_id = st.connection_id;
+                c.connects = st.connects;
+                c.connect_failures = st.connect_failures;
+                c.disconnects = st.disconnects;
+                c.last_error = st.last_error.clone();
+            }
+            for (name, p) in &calls {
+                c.calls.merge(p);
+                out.procedures.entry(name.clone()).or_default().merge(p);
+            }
+            out.connections.push(c);
+        }
+        out
+    }
+
+    /// Fails pending calls with [`Error::Closed`], stops and joins every
+    /// background thread. Idempotent.
+    pub(crate) fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let me = std::thread::current().id();
+        self.wake_maintenance();
+        let maint = lock(&self.maint_thread).take();
+        if let Some(h) = maint {
+            if h.thread().id() != me {
+                let _ = h.join();
+            }
+        }
+        for s in &self.slots {
+            let old = std::mem::replace(&mut lock(&s.state).conn, Conn::Closed);
+            if let Conn::Up(c) = old {
+                c.fail(Death::Closed, &self.gate);
+            }
+        }
+        self.gate.notify_all();
+        loop {
+            let batch: Vec<_> = std::mem::take(&mut *lock(&self.threads));
+            if batch.is_empty() {
+                break;
+            }
+            for h in batch {
+                if h.thread().id() != me {
+                    let _ = h.join();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! Socket handling: the acceptor, one reader and one writer thread per
+//! connection, the login handshake and the framing rules of a real server.
+//!
+//! Every blocking call has a short timeout ([`TICK`]) so that the threads
+//! notice a shutdown or a close quickly. Bytes are made and read only by
+//! [`crate::wire`].
+
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::wire::login::{
+    encode_login_failure, HashScheme, LoginRequest, LoginResponse, CONNECTION_LIMIT_BYTE,
+};
+use crate::wire::{frame_status, FrameStatus, DEFAULT_FRAME_CAP};
+
+use super::server::{lock, Node};
+
+/// How long any blocking socket operation waits before the thread checks
+/// for a shutdown or a close.
+pub(crate) const TICK: Duration = Duration::from_millis(20);
+
+/// How long a closed connection keeps reading (and discarding) input while
+/// it waits for the client's EOF, so that the close is a clean FIN rather
+/// than a reset caused by unread input.
+const DRAIN: Duration = Duration::from_millis(1000);
+
+/// Read chunk size.
+const CHUNK: usize = 64 * 1024;
+
+/// Something for a connection's writer thread to do.
+pub(crate) enum WriteOp {
+    /// Write these bytes.
+    Bytes(Vec<u8>),
+    /// Write these bytes one at a time with a pause between them.
+    Drip(Vec<u8>, Duration),
+    /// Write these bytes (possibly none), then close the connection.
+    BytesThenClose(Vec<u8>),
+    /// Do the inner operation at this instant (without holding up the others).
+    At(Instant, Box<WriteOp>),
+}
+
+/// One client connection, node by its reader, its writer and the server.
+pub(crate) struct Conn {
+    /// The connection id (given in the login response).
+    pub(crate) id: i64,
+    /// A handle on the socket, used to shut it down.
+    ctl: TcpStream,
+    closing: AtomicBool,
+    /// True after `@Subscribe TOPOLOGY`.
+    pub(crate) subscribed: AtomicBool,
+    /// The writer's queue; set once the login succeeded.
+    tx: Mutex<Option<Sender<WriteOp>>>,
+}
+
+impl Conn {
+    pub(crate) fn new(id: i64, ctl: TcpStream) -> Conn {
+        Conn {
+            id,
+            ctl,
+            closing: AtomicBool::new(false),
+            subscribed: AtomicBool::new(false),
+            tx: Mutex::new(None),
+        }
+    }
+
+    /// Queues an operation for the writer; false if there is no writer (not
+    /// logged in, or closed).
+    pub(crate) fn send(&self, op: WriteOp) -> bool {
+        match &*lock(&self.tx) {
+            Some(tx) => tx.send(op).is_ok(),
+            None => false,
+        }
+    }
+
+    /// True once the login succeeded (until the connection closes).
+    pub(crate) fn is_logged_in(&self) -> bool {
+        lock(&self.tx).is_some() && !self.is_closing()
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+
+    /// Closes now: the connection stops counting as live and the client
+    /// reads EOF after the bytes already written.
+    pub(crate) fn close(&self, node: &Node) {
+        if !self.closing.swap(true, Ordering::SeqCst) {
+            node.remove_conn(self.id);
+            let _ = self.ctl.shutdown(Shutdown::Write);
+        }
+    }
+
+    /// Closes after the replies already queued for immediate sending.
+    pub(crate) fn close_after_queued(&self, node: &Node) {
+        if !self.send(WriteOp::BytesThenClose(Vec::new())) {
+            self.close(node);
+        }
+    }
+}
+
+/// What the input side found.
+enum Next {
+    /// A complete frame body.
+    Frame(Vec<u8>),
+    /// Nothing complete yet.
+    Idle,
+    /// EOF or a socket error.
+    Eof,
+    /// A frame length outside `1..=50 MiB`: close without a message.
+    Bad,
+}
+
+/// The reading side of a connection: the socket and the bytes received but
+/// not yet consumed.
+struct Input {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    chunk: Vec<u8>,
+}
+
+impl Input {
+    fn new(stream: TcpStream) -> Input {
+        Input {
+            stream,
+            buf: Vec::new(),
+            chunk: vec![0; CHUNK],
+        }
+    }
+
+    /// A complete frame from the buffer. As a real server does, the length
+    /// is looked at only once more than 4 bytes are buffered.
+    fn buffered_frame(&mut self) -> Option<Next> {
+        if self.buf.len() <= 4 {
+            return None;
+        }
+        match frame_status(&self.buf, DEFAULT_FRAME_CAP) {
+            Err(_) => Some(Next::Bad),
+            Ok(FrameStatus::NeedMore(_)) => None,
+            Ok(FrameStatus::Complete { body_len }) => {
+                let body = self.buf[4..4 + body_len].to_vec();
+                self.buf.drain(..4 + body_len);
+                Some(Next::Frame(body))
+            }
+        }
+    }
+
+    /// The next frame, reading at most once (waiting at most one tick).
+    fn next_frame(&mut self) -> Next {
+        if let Some(n) = self.buffered_frame() {
+            return n;
+        }
+        match self.stream.read(&mut self.chunk) {
+            Ok(0) => Next::Eof,
+            Ok(n) => {
+                self.buf.extend_from_slice(&self.chunk[..n]);
+                self.buffered_frame().unwrap_or(Next::Idle)
+            }
+            Err(e) if is_transient(&e) => Next::Idle,
+            Err(_) => Next::Eof,
+        }
+    }
+
+    /// Reads and discards input until the client's EOF, for at most
+    /// [`DRAIN`] (one tick when the server is shutting down).
+    fn drain(&mut self, node: &Node) {
+        let deadline = Instant::now() + DRAIN;
+        while Instant::now() < deadline {
+            match self.stream.read(&mut self.chunk) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if is_transient(&e) => {
+                    if node.is_shutdown() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+fn is_transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+    )
+}
+
+/// Sleeps `d`, in ticks, returning early (false) on shutdown or close.
+fn pause(node: &Node, conn: Option<&Conn>, d: Duration) -> bool {
+    let end = Instant::now() + d;
+    loop {
+        if node.is_shutdown() || conn.is_some_and(Conn::is_closing) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= end {
+            return true;
+        }
+        thread::sleep((end - now).min(TICK));
+    }
+}
+
+/// Writes all of `bytes`, tolerating a client that reads slowly; gives up
+/// on shutdown, on close, on an error, or when no byte could be written for
+/// the hang-up timeout (a real server closes such a connection after 30 s).
+fn write_fully(node: &Node, conn: Option<&Conn>, stream: &mut TcpStream, bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    let mut stalled: Option<Instant> = None;
+    while !rest.is_empty() {
+        if node.is_shutdown() || conn.is_some_and(Conn::is_closing) {
+            return false;
+        }
+        match stream.write(rest) {
+            Ok(0) => return false,
+            Ok(n) => {
+                rest = &rest[n..];
+                stalled = None;
+            }
+            Err(e) if is_transient(&e) => {
+                let since = *stalled.get_or_insert_with(Instant::now);
+                if since.elapsed() >= node.cluster.cfg.hangup_timeout {
+                    return false;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// The acceptor thread: accepts until shutdown.
+pub(crate) fn accept_loop(node: Arc<Node>, listener: TcpListener) {
+    while !node.is_shutdown() {
+        match listener.accept() {
+            Ok((stream, _)) => on_accept(&node, stream),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(2)),
+            // E.g. out of file descriptors: wait a little and retry.
+            Err(_) => thread::sleep(TICK),
+        }
+    }
+}
+
+fn on_accept(node: &Arc<Node>, stream: TcpStream) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(TICK));
+    let _ = stream.set_write_timeout(Some(TICK));
+    let Some(conn) = node.admit(&stream) else {
+        let s = Arc::clone(node);
+        node.spawn("volt-test-reject", move || reject(&s, stream));
+        return;
+    };
+    let s = Arc::clone(node);
+    let c = Arc::clone(&conn);
+    if !node.spawn(&format!("volt-test-conn-{}", conn.id), move || {
+        serve(&s, &c, stream)
+    }) {
+        conn.close(node);
+    }
+}
+
+/// A connection over the limit: the single unframed byte `0x01`, then close.
+fn reject(node: &Node, mut stream: TcpStream) {
+    let _ = write_fully(node, None, &mut stream, &[CONNECTION_LIMIT_BYTE]);
+    let _ = stream.shutdown(Shutdown::Write);
+    Input::new(stream).drain(node);
+}
+
+/// The reader thread of one connection: login, then invocations until EOF,
+/// a bad frame, a close or the shutdown.
+fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
+    let mut input = Input::new(stream);
+    let Some(username) = login(node, conn, &mut input) else {
+        conn.close(node);
+        input.drain(node);
+        return;
+    };
+    let (tx, rx) = mpsc::channel();
+    let writer = match input.stream.try_clone() {
+        Ok(wstream) => {
+            *lock(&conn.tx) = Some(tx);
+            let s = Arc::clone(node);
+            let c = Arc::clone(conn);
+            thread::Builder::new()
+                .name(format!("volt-test-writer-{}", conn.id))
+                .spawn(move || write_loop(&s, &c, wstream, rx))
+                .ok()
+        }
+        Err(_) => None,
+    };
+    if writer.is_some() {
+        read_loop(node, conn, &mut input, &username);
+    }
+    conn.close_after_queued(node);
+    *lock(&conn.tx) = None;
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    conn.close(node);
+    input.drain(node);
+}
+
+fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &str) {
+    let mut paused_until: Option<Instant> = None;
+    loop {
+        if node.is_shutdown() || conn.is_closing() {
+            return;
+        }
+        if let Some(until) = paused_until {
+            let now = Instant::now();
+            if now < until {
+                thread::sleep((until - now).min(TICK));
+                continue;
+            }
+            paused_until = None;
+        }
+        match input.next_frame() {
+            Next::Frame(body) => {
+                if let Some(d) = super::dispatch::handle(node, conn, username, body) {
+                    paused_until = Some(Instant::now() + d);
+                }
+            }
+            Next::Idle => {}
+            Next::Eof | Next::Bad => return,
+        }
+    }
+}
+
+/// The login handshake (PROTOCOL.md §2). Returns the user name on success;
+/// on failure the rejection (if any) has been written.
+fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
+    let deadline = Instant::now() + node.cluster.cfg.login_timeout;
+    let body = loop {
+        if node.is_shutdown() || Instant::now() >= deadline {
+            return None;
+        }
+        match input.next_frame() {
+            Next::Frame(body) => break body,
+            Next::Idle => {}
+            Next::Eof | Next::Bad => return None,
+        }
+    };
+    let mut out = Vec::new();
+    let result = check_login(node, &body);
+    match &result {
+        Ok(_) => LoginResponse {
+            host_id: node.host_id,
+            connection_id: conn.id,
+            cluster_start_ms: node.cluster.cluster_start_ms,
+            leader_ipv4: i32::from_be_bytes([127, 0, 0, 1]),
+            build_string: node.cluster.cfg.build_string.clone(),
+        }
+        .encode(&mut out),
+        Err(code) => encode_login_failure(*code, &mut out),
+    }
+    if !write_fully(node, None, &mut input.stream, &out) {
+        return None;
+    }
+    result.ok()
+}
+
+/// Checks a login request body the way an 11.4 server does: the scheme byte
+/// first (code 3), then the digest length (−1), the service (5), and the
+/// credentials when users are configured (−1).
+fn check_login(node: &Node, body: &[u8]) -> Result<String, i8> {
+    const AUTH_FAILED: i8 = -1;
+    const FORMAT_ERROR: i8 = 3;
+    const EXPORT_DISABLED: i8 = 5;
+    // Scheme 2 (SPNEGO) carries no digest; this server knows no Kerberos.
+    const SPNEGO: u8 = 2;
+    if let [version, scheme, ..] = body {
+        if *version > 0 && HashScheme::from_code(*scheme).is_none() && *scheme != SPNEGO {
+            return Err(FORMAT_ERROR);
+        }
+    }
+    let req = LoginRequest::parse(body).map_err(|_| AUTH_FAILED)?;
+    let scheme = req.scheme();
+    let digest_len = scheme.map_or(0, HashScheme::digest_len);
+    if req.digest.len() != digest_len {
+        return Err(AUTH_FAILED);
+    }
+    match req.service.as_str() {
+        "database" => {}
+        "kerberos" => return Err(AUTH_FAILED),
+        _ => return Err(EXPORT_DISABLED),
+    }
+    if node.cluster.cfg.users.is_empty() {
+        return Ok(req.username);
+    }
+    let Some(scheme) = scheme else {
+        return Err(AUTH_FAILED);
+    };
+    match node.cluster.cfg.users.get(&req.username) {
+        Some(password) if scheme.digest(password) == req.digest => Ok(req.username),
+        _ => Err(AUTH_FAILED),
+    }
+}
+
+/// The writer thread of one connection: performs queued operations in
+/// order, and timed ones when they are due.
+fn write_loop(node: &Node, conn: &Conn, mut stream: TcpStream, rx: Receiver<WriteOp>) {
+    let mut timers: BTreeMap<(Instant, u64), WriteOp> = BTreeMap::new();
+    let mut seq = 0u64;
+    'outer: loop {
+        if node.is_shutdown() || conn.is_closing() {
+            break;
+        }
+        let wait = timers.keys().next().map_or(TICK, |(t, _)| {
+            t.saturating_duration_since(Instant::now()).min(TICK)
+        });
+        if !wait.is_zero() {
+            match rx.recv_timeout(wait) {
+                Ok(WriteOp::At(t, op)) => {
+                    seq += 1;
+                    timers.insert((t, seq), *op);
+                }
+                Ok(op) => {
+                    if !perform(node, conn, &mut stream, op) {
+                        break;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        while let Some(entry) = timers.first_entry() {
+            if entry.key().0 > Instant::now() {
+                break;
+            }
+            if !perform(node, conn, &mut stream, entry.remove()) {
+                break 'outer;
+            }
+        }
+    }
+    conn.close(node);
+}
+
+/// Performs one operation; false when the connection is (to be) closed.
+fn perform(node: &Node, conn: &Conn, stream: &mut TcpStream, op: WriteOp) -> bool {
+    match op {
+        WriteOp::Bytes(b) => write_fully(node, Some(conn), stream, &b),
+        WriteOp::Drip(b, d) => {
+            for (i, byte) in b.iter().enumerate() {
+                if i > 0 && !pause(node, Some(conn), d) {
+                    return false;
+                }
+                if !write_fully(node, Some(conn), stream, std::slice::from_ref(byte)) {
+                    return false;
+                }
+            }
+            true
+        }
+        WriteOp::BytesThenClose(b) => {
+            let _ = write_fully(node, Some(conn), stream, &b);
+            false
+        }
+        // Timed operations are unpacked by the loop; one arriving here
+        // (nested) is simply done now.
+        WriteOp::At(_, op) => perform(node, conn, stream, *op),
+    }
+}
+
+/// Queues `op` on `conn`, at `at` when given.
+pub(crate) fn send_at(conn: &Conn, at: Option<Instant>, op: WriteOp) {
+    let op = match at {
+        Some(t) => WriteOp::At(t, Box::new(op)),
+        None => op,
+    };
+    conn.send(op);
+}

@@ -1,0 +1,308 @@
+//! One invocation: parse, pick the fault, run the procedure, send the reply.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::hashinator::HashKey;
+use crate::response::VoltResponse;
+use crate::wire::invocation::{Invocation, InvocationError};
+use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
+use crate::wire::value::Value;
+
+use super::conn::{send_at, Conn, WriteOp};
+use super::fault::Fault;
+use super::proc::{CallContext, Partitioning, ProcError, ProcReply, Procedure};
+use super::server::Node;
+use super::sysprocs;
+
+/// A response with a status and a status string, no tables.
+pub(crate) fn failure(handle: i64, status: Status, message: impl Into<String>) -> VoltResponse {
+    let mut r = VoltResponse::new(handle, status);
+    r.status_string = Some(message.into());
+    r
+}
+
+fn encode(resp: &VoltResponse) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_response(resp, &mut out);
+    out
+}
+
+/// Handles one invocation frame body. Returns how long to stop reading
+/// this connection ([`Fault::StopReading`]).
+pub(crate) fn handle(
+    node: &Arc<Node>,
+    conn: &Arc<Conn>,
+    username: &str,
+    body: Vec<u8>,
+) -> Option<Duration> {
+    node.count_call();
+    let received = Instant::now();
+    match Invocation::parse(&body) {
+        Err(InvocationError::Header(e)) => {
+            // What a real server does (ClientInterface.handleRead): the
+            // connection id in place of the unknown handle.
+            let text = match body.first() {
+                Some(&v) if v > 2 => format!("Unknown ProcedureInvocationType {v}"),
+                _ => format!("Malformed procedure invocation: {e}"),
+            };
+            conn.send(WriteOp::Bytes(encode(&failure(
+                conn.id,
+                Status::UnexpectedFailure,
+                text,
+            ))));
+            None
+        }
+        Err(InvocationError::Params {
+            procedure,
+            handle,
+            error,
+        }) => {
+            let fault = node.take_fault(&procedure);
+            let resp = failure(
+                handle,
+                Status::GracefulFailure,
+                format!("Exception while deserializing procedure params\n{error}"),
+            );
+            deliver(node, conn, resp, None, fault, received)
+        }
+        Ok(inv) => {
+            let fault = node.take_fault(&inv.procedure);
+            if let Some(Fault::Fail(status, message)) = fault {
+                let resp = failure(inv.handle, status, message);
+                return deliver(node, conn, resp, None, None, received);
+            }
+            let (resp, delay) = execute(node, conn, username, inv);
+            deliver(node, conn, resp, delay, fault, received)
+        }
+    }
+}
+
+fn execute(
+    node: &Node,
+    conn: &Conn,
+    username: &str,
+    inv: Invocation,
+) -> (VoltResponse, Option<Duration>) {
+    if let Some(p) = node.procedure(&inv.procedure) {
+        return run_procedure(node, conn, username, inv, &p);
+    }
+    if inv.procedure.starts_with('@') {
+        if let Some(resp) = sysprocs::run(node, conn, &inv) {
+            return (resp, None);
+        }
+    }
+    let text = format!("Procedure {} was not found", inv.procedure);
+    (failure(inv.handle, Status::UnexpectedFailure, text), None)
+}
+
+/// The hash input of a partition parameter value (§9.3).
+fn hash_key(v: &Value) -> HashKey<'_> {
+    match v {
+        Value::TinyInt(i) => HashKey::Int(i64::from(*i)),
+        Value::SmallInt(i) => HashKey::Int(i64::from(*i)),
+        Value::Integer(i) => HashKey::Int(i64::from(*i)),
+        Value::BigInt(i) => HashKey::Int(*i),
+        Value::String(s) => HashKey::Str(s),
+        Value::Varbinary(b) | Value::TinyIntArray(b) => HashKey::Bytes(b),
+        _ => HashKey::Null,
+    }
+}
+
+fn run_procedure(
+    node: &Node,
+    conn: &Conn,
+    username: &str,
+    inv: Invocation,
+    p: &Procedure,
+) -> (VoltResponse, Option<Duration>) {
+    let h = inv.handle;
+    let name = &inv.procedure;
+    let mut params = inv.params;
+    let destination = inv.options.partition_destination;
+    let fail = |status, text: String| (failure(h, status, text), None);
+    if let Some(d) = destination {
+        if d < 0 || i64::from(d) >= i64::from(node.cluster.cfg.partitions) {
+            return fail(
+                Status::GracefulFailure,
+                format!(
+                    "Invalid partition destination {d}: the cluster has {} partitions",
+                    node.cluster.cfg.partitions
+                ),
+            );
+        }
+    }
+    let partition = match p.partitioning {
+        Partitioning::Single { parameter, ty } => match destination {
+            Some(d) if parameter == 0 => Some(d),
+            Some(_) => {
+                return fail(
+                    Status::GracefulFailure,
+                    format!("Procedure {name} is not partitioned on parameter 0 and cannot be sent to a partition destination"),
+                )
+            }
+            None => {
+                let Some(key) = params.get(parameter) else {
+                    return fail(
+                        Status::UnexpectedFailure,
+                        format!(
+                            "Error sending procedure {name} to the correct partition. Make sure parameter values are correct. \
+                             Parameter value null, partition column type {} Message: Invalid partitionIndex: {parameter}",
+                            ty.code()
+                        ),
+                    );
+                };
+                if p.read_only && matches!(key, Value::Null) {
+                    return fail(
+                        Status::GracefulFailure,
+                        "Illegal partition parameter. Value cannot be null".to_string(),
+                    );
+                }
+                Some(node.cluster.ring.partition_for(ty, hash_key(key)))
+            }
+        },
+        Partitioning::Directed => {
+            let Some(d) = destination else {
+                return fail(
+                    Status::GracefulFailure,
+                    format!("Procedure {name} is a work procedure and needs to be invoked appropriately, with a partition destination"),
+                );
+            };
+            if inv.all_partition && !params.is_empty() {
+                params.remove(0);
+            }
+            Some(d)
+        }
+        Partitioning::Multi => {
+            if destination.is_some() {
+                return fail(
+                    Status::GracefulFailure,
+                    format!("Procedure {name} is not partitioned on parameter 0 and cannot be sent to a partition destination"),
+                );
+            }
+            None
+        }
+    };
+    if let Some(n) = p.param_count {
+        if params.len() != n {
+            return fail(
+                Status::GracefulFailure,
+                format!(
+                    "VOLTDB ERROR: PROCEDURE {name} EXPECTS {n} PARAMS, BUT RECEIVED {}",
+                    params.len()
+                ),
+            );
+        }
+    }
+    let ctx = CallContext {
+        connection_id: conn.id,
+        procedure: name.clone(),
+        handle: h,
+        options: inv.options,
+        username: username.to_string(),
+        version: inv.version,
+        all_partition: inv.all_partition,
+        partition,
+        host_id: node.host_id,
+    };
+    match catch_unwind(AssertUnwindSafe(|| (p.handler)(&ctx, &params))) {
+        Ok(Ok(reply)) => reply_response(h, reply),
+        Ok(Err(e)) => (error_response(h, e), None),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            fail(
+                Status::UnexpectedFailure,
+                format!("VOLTDB ERROR: UNEXPECTED FAILURE: procedure {name} panicked: {what}"),
+            )
+        }
+    }
+}
+
+fn reply_response(handle: i64, r: ProcReply) -> (VoltResponse, Option<Duration>) {
+    let mut resp = VoltResponse::new(handle, r.status);
+    resp.status_string = r.status_string;
+    resp.app_status = r.app_status;
+    resp.app_status_string = r.app_status_string;
+    resp.tables = r.tables;
+    (resp, r.delay)
+}
+
+fn error_response(handle: i64, e: ProcError) -> VoltResponse {
+    let mut resp = failure(handle, e.status, e.message);
+    resp.app_status = e.app_status;
+    resp.app_status_string = e.app_status_string;
+    resp
+}
+
+/// Sends `resp` (after `delay`, if any) with `fault` applied. Returns the
+/// pause of [`Fault::StopReading`].
+fn deliver(
+    node: &Node,
+    conn: &Conn,
+    mut resp: VoltResponse,
+    delay: Option<Duration>,
+    fault: Option<Fault>,
+    received: Instant,
+) -> Option<Duration> {
+    let extra = match &fault {
+        Some(Fault::Delay(d)) => *d,
+        _ => Duration::ZERO,
+    };
+    let total = delay.unwrap_or_default().saturating_add(extra);
+    let at = (!total.is_zero()).then(|| received + total);
+    let ms = (received.elapsed() + total).as_millis();
+    resp.cluster_round_trip_ms = i32::try_from(ms).unwrap_or(i32::MAX);
+    let frame = encode(&resp);
+    let send = |op| send_at(conn, at, op);
+    match fault {
+        None | Some(Fault::Delay(_)) | Some(Fault::Fail(..)) => send(WriteOp::Bytes(frame)),
+        Some(Fault::NoReply) => {}
+        Some(Fault::CloseMidFrame) => {
+            // A response body is at least 18 bytes, so this is 1 ..< body.
+            let body = frame.len() - 4;
+            let cut = 4 + (body / 2).clamp(1, body.saturating_sub(1).max(1));
+            send(WriteOp::BytesThenClose(frame[..cut].to_vec()))
+        }
+        Some(Fault::CloseInLengthPrefix) => send(WriteOp::BytesThenClose(frame[..2].to_vec())),
+        Some(Fault::Garbage(bytes)) => send(WriteOp::Bytes(bytes)),
+        Some(Fault::BadLength(n)) => {
+            let mut b = n.to_be_bytes().to_vec();
+            b.extend_from_slice(&frame[4..]);
+            send(WriteOp::BytesThenClose(b))
+        }
+        Some(Fault::WrongHandle(h)) => {
+            resp.client_handle = h;
+            send(WriteOp::Bytes(encode(&resp)))
+        }
+        Some(Fault::DuplicateReply) => {
+            send(WriteOp::Bytes(frame.clone()));
+            send(WriteOp::Bytes(frame))
+        }
+        Some(Fault::UnsolicitedBefore) => {
+            let mut push = VoltResponse::new(ASYNC_TOPO_HANDLE, Status::Success);
+            push.tables = sysprocs::topo_tables(&node.cluster, false);
+            send(WriteOp::Bytes(encode(&push)));
+            send(WriteOp::Bytes(frame))
+        }
+        Some(Fault::SlowDrip(d)) => send(WriteOp::Drip(frame, d)),
+        Some(Fault::StopReading(d)) => {
+            send(WriteOp::Bytes(frame));
+            return Some(d);
+        }
+        Some(Fault::ConnectionIdReply) => {
+            let r = failure(
+                conn.id,
+                Status::UnexpectedFailure,
+                "Malformed procedure invocation (fault injected by the test server)",
+            );
+            send(WriteOp::Bytes(encode(&r)))
+        }
+        Some(Fault::Disconnect) => send(WriteOp::BytesThenClose(Vec::new())),
+    }
+    None
+}
