@@ -770,6 +770,28 @@ fn fault_disconnect_and_targeting() {
     assert_eq!(call(&mut a, "@Ping", 2, &[]).client_handle, 2);
 }
 
+#[test]
+fn huge_durations_do_not_panic() {
+    let server = TestServer::start().unwrap();
+    server.register(
+        "Forever",
+        |_, _| Ok(ProcReply::new().delayed(Duration::MAX)),
+    );
+    let (mut s, _) = login(&server);
+    server.inject_for("@Ping", Fault::Delay(Duration::MAX));
+    send(&mut s, "Forever", 1, &[]);
+    send(&mut s, "@Ping", 2, &[]);
+    assert_eq!(call(&mut s, "@Ping", 3, &[]).client_handle, 3);
+    server.inject(Fault::StopReading(Duration::MAX));
+    assert_eq!(call(&mut s, "@Ping", 4, &[]).client_handle, 4);
+    let (mut other, _) = login(&server);
+    assert!(call(&mut other, "@Ping", 5, &[]).is_success());
+    let t = Instant::now();
+    server.shutdown();
+    assert!(t.elapsed() < Duration::from_millis(500));
+    assert!(read_to_eof(&mut s).is_empty());
+}
+
 // ---------------------------------------------------------------------------
 // framing and malformed input
 // ---------------------------------------------------------------------------

@@ -30,6 +30,16 @@ pub(crate) const TICK: Duration = Duration::from_millis(20);
 /// than a reset caused by unread input.
 const DRAIN: Duration = Duration::from_millis(1000);
 
+/// The stand-in for "never" when a duration is too large to add to an instant.
+const FOREVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// `from + d`, saturating at [`FOREVER`] from now for huge durations.
+pub(crate) fn after(from: Instant, d: Duration) -> Instant {
+    from.checked_add(d)
+        .or_else(|| Instant::now().checked_add(FOREVER))
+        .unwrap_or(from)
+}
+
 /// Read chunk size.
 const CHUNK: usize = 64 * 1024;
 
@@ -194,7 +204,7 @@ fn is_transient(e: &std::io::Error) -> bool {
 
 /// Sleeps `d`, in ticks, returning early (false) on shutdown or close.
 fn pause(node: &Node, conn: Option<&Conn>, d: Duration) -> bool {
-    let end = Instant::now() + d;
+    let end = after(Instant::now(), d);
     loop {
         if node.is_shutdown() || conn.is_some_and(Conn::is_closing) {
             return false;
@@ -324,7 +334,7 @@ fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &s
         match input.next_frame() {
             Next::Frame(body) => {
                 if let Some(d) = super::dispatch::handle(node, conn, username, body) {
-                    paused_until = Some(Instant::now() + d);
+                    paused_until = Some(after(Instant::now(), d));
                 }
             }
             Next::Idle => {}
@@ -336,7 +346,7 @@ fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &s
 /// The login handshake (PROTOCOL.md §2). Returns the user name on success;
 /// on failure the rejection (if any) has been written.
 fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
-    let deadline = Instant::now() + node.cluster.cfg.login_timeout;
+    let deadline = after(Instant::now(), node.cluster.cfg.login_timeout);
     let body = loop {
         if node.is_shutdown() || Instant::now() >= deadline {
             return None;

@@ -10,7 +10,7 @@ use crate::wire::invocation::{Invocation, InvocationError};
 use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
 use crate::wire::value::Value;
 
-use super::conn::{send_at, Conn, WriteOp};
+use super::conn::{after, send_at, Conn, WriteOp};
 use super::fault::Fault;
 use super::proc::{CallContext, Partitioning, ProcError, ProcReply, Procedure};
 use super::server::Node;
@@ -254,8 +254,8 @@ fn deliver(
         _ => Duration::ZERO,
     };
     let total = delay.unwrap_or_default().saturating_add(extra);
-    let at = (!total.is_zero()).then(|| received + total);
-    let ms = (received.elapsed() + total).as_millis();
+    let at = (!total.is_zero()).then(|| after(received, total));
+    let ms = received.elapsed().saturating_add(total).as_millis();
     resp.cluster_round_trip_ms = i32::try_from(ms).unwrap_or(i32::MAX);
     let frame = encode(&resp);
     let send = |op| send_at(conn, at, op);
