@@ -275,14 +275,13 @@ impl VoltTable {
     #[inline(always)]
     fn cell(&self, row: usize, col: usize) -> Result<ValueRef<'_>, ConversionError> {
         let off = self.cells[row * self.columns.len() + col] as usize;
-        let mut r = Reader::new(&self.buf[..self.end]);
         let ty = self.columns[col].ty;
-        r.skip(off, "cell")
-            .and_then(|_| read_value(&mut r, ty))
-            .map_err(|problem| ConversionError::Malformed {
-                column: col,
-                problem,
-            })
+        // Offsets come from `parse`: always within the table.
+        let mut r = Reader::new(self.buf.get(off..self.end).unwrap_or_default());
+        read_value(&mut r, ty).map_err(|problem| ConversionError::Malformed {
+            column: col,
+            problem,
+        })
     }
 }
 
