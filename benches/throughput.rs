@@ -140,12 +140,13 @@ fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result
 }
 
 /// The Python `VoltClient.call_async` with `outstanding` calls in flight,
-/// sized to run about `secs` (from a short calibration run).
+/// sized to run about `secs` at `expected` calls/s.
 fn run_python(
     py: &str,
     t: &Target,
     outstanding: usize,
     secs: f64,
+    expected: f64,
 ) -> Result<serde_json::Value, String> {
     let req = |calls: u64| {
         json!({
@@ -155,9 +156,7 @@ fn run_python(
             "calls": calls, "max_outstanding": outstanding, "warmup": 50,
         })
     };
-    let probe = python_peer(py, &req(300))?;
-    let rate = probe["calls_per_s"].as_f64().unwrap_or(1000.0).max(100.0);
-    let calls = ((rate * secs) as u64).clamp(300, 2_000_000);
+    let calls = ((expected * secs) as u64).clamp(300, 2_000_000);
     python_peer(py, &req(calls))
 }
 
@@ -233,11 +232,31 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
         return;
     };
     let mut best_py = 0.0f64;
-    for (threads, ours_rate) in ours_by_threads {
+    // Python's rate at the previous concurrency sizes the next run.
+    let mut expected = 5000.0;
+    for (threads, first_rate) in ours_by_threads {
         let case = format!("{label}, {threads} outstanding, python VoltClient.call_async");
-        match run_python(&py, t, threads, secs) {
-            Ok(j) => {
-                let rate = j["calls_per_s"].as_f64().unwrap_or(f64::NAN);
+        // Python, alternating with ours at the same concurrency (1 connection).
+        let mut last_py = None;
+        let mut ours = || {
+            run_ours(t, 1, threads, secs * 0.5)
+                .map(|r| r.rate())
+                .unwrap_or(0.0)
+        };
+        let mut peer = || -> Result<f64, String> {
+            let j = run_python(&py, t, threads, secs, expected)?;
+            let rate = j["calls_per_s"]
+                .as_f64()
+                .ok_or_else(|| "python: no calls_per_s".to_string())?;
+            expected = rate.max(500.0);
+            last_py = Some(j);
+            Ok(rate)
+        };
+        let (ours_rate, theirs) = common::alternate(1, &mut ours, Some(&mut peer));
+        let ours_rate = ours_rate.max(first_rate);
+        best_ours = best_ours.max(ours_rate);
+        match (theirs, last_py) {
+            (Some(Ok(rate)), Some(j)) => {
                 best_py = best_py.max(rate);
                 let mut l = Line::new(&case, "python", rate, "calls/s");
                 if j["errors"].as_u64().unwrap_or(0) > 0 {
@@ -259,7 +278,7 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
                     .vs("python", Some(ours_rate / rate)),
                 );
             }
-            Err(e) => {
+            (Some(Err(e)), _) => {
                 eprintln!("{e}");
                 report.push(Line::missing(
                     &case,
@@ -268,6 +287,7 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
                     "failed (see stderr)",
                 ));
             }
+            _ => report.push(Line::missing(&case, "python", "calls/s", "failed")),
         }
     }
     if best_py > 0.0 {

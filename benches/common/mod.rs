@@ -6,7 +6,7 @@
 //! run, interleaved round by round, keeping the best round of each.
 //!
 //! Environment:
-//! * `VOLTDB_BENCH_SECONDS` — seconds per measured case (default 1.5); raise
+//! * `VOLTDB_BENCH_SECONDS` — seconds per measured case (default 1); raise
 //!   it for steadier numbers (`VOLTDB_BENCH_SECONDS=10 cargo bench`).
 //! * `VOLTDB_BENCH_JSON=<file>` — also append one JSON object per result line.
 //! * `VOLTDB_PYTHON` — a Python with `voltdbclient` (`bash .ci/python-venv.sh DIR`);
@@ -27,13 +27,13 @@ use serde_json::{json, Value as Json};
 /// What Python columns say when no interpreter is configured.
 pub const NO_PYTHON: &str = "n/a (set VOLTDB_PYTHON)";
 
-/// Seconds per measured case (`VOLTDB_BENCH_SECONDS`, default 1.5).
+/// Seconds per measured case (`VOLTDB_BENCH_SECONDS`, default 1).
 pub fn case_seconds() -> f64 {
     std::env::var("VOLTDB_BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
         .filter(|s| *s > 0.0)
-        .unwrap_or(1.5)
+        .unwrap_or(1.0)
 }
 
 /// What [`interleaved`] measures with.
@@ -131,6 +131,33 @@ pub fn interleaved(clock: Clock, total: f64, rounds: usize, cases: &mut [Case<'_
         }
     }
     best
+}
+
+/// Rates (higher is better) of ours and of an out-of-process peer, taken in
+/// alternation — ours, peer, ours[, peer, ours] with `peer_runs` peer runs —
+/// keeping the best of each, so that a burst of load on the machine does not
+/// favour either side. Returns ours and, when a peer was given, its best
+/// rate or its first error.
+pub fn alternate(
+    peer_runs: usize,
+    ours: &mut dyn FnMut() -> f64,
+    peer: Option<&mut dyn FnMut() -> Result<f64, String>>,
+) -> (f64, Option<Result<f64, String>>) {
+    let mut best = ours();
+    let Some(peer) = peer else {
+        return (best, None);
+    };
+    let mut best_peer: Option<Result<f64, String>> = None;
+    for _ in 0..peer_runs.max(1) {
+        let r = peer();
+        best_peer = Some(match (best_peer, r) {
+            (Some(Ok(a)), Ok(b)) => Ok(a.max(b)),
+            (Some(Ok(a)), Err(_)) => Ok(a),
+            (_, r) => r,
+        });
+        best = best.max(ours());
+    }
+    (best, best_peer)
 }
 
 /// Time of a `memcpy` of `src` into a preallocated buffer is measured by the
