@@ -326,6 +326,7 @@ impl Report {
                     l.goal.clone().unwrap_or_default(),
                     match (l.verdict(), l.value, &l.note) {
                         ("", Some(_), Some(n)) => n.clone(),
+                        (v, Some(_), Some(n)) => format!("{v}; {n}"),
                         (v, _, _) => v.to_string(),
                     },
                 ]
