@@ -485,8 +485,7 @@ fn profile(case: &str) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` would pass other flags.
-    if std::env::args().any(|a| a == "--list") {
+    if !common::start() {
         return;
     }
     // For profilers: run one case alone, in a loop (`decode`, `decode-crate`, `encode`).

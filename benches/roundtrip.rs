@@ -268,7 +268,7 @@ fn versus_python(
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    if !common::start() {
         return;
     }
     // For profilers: `VOLTDB_BENCH_PROFILE=call` runs only sequential Gets

@@ -305,7 +305,7 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    if !common::start() {
         return;
     }
     // For profilers: `VOLTDB_BENCH_PROFILE=THREADS,CONNECTIONS` runs one case.

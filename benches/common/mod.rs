@@ -27,8 +27,34 @@ use serde_json::{json, Value as Json};
 /// What Python columns say when no interpreter is configured.
 pub const NO_PYTHON: &str = "n/a (set VOLTDB_PYTHON)";
 
+static SMOKE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Reads the command line. Returns false when the binary should do nothing
+/// (`--list`). Without `--bench` (that is, under `cargo test --benches`
+/// rather than `cargo bench`) the run is a quick smoke test: a few
+/// milliseconds per case, no Python.
+pub fn start() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return false;
+    }
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let _ = SMOKE.set(smoke);
+    if smoke {
+        println!("(smoke run: `cargo bench` passes --bench for real measurements)");
+    }
+    true
+}
+
+fn smoke() -> bool {
+    SMOKE.get().copied().unwrap_or(false)
+}
+
 /// Seconds per measured case (`VOLTDB_BENCH_SECONDS`, default 1).
 pub fn case_seconds() -> f64 {
+    if smoke() {
+        return 0.02;
+    }
     std::env::var("VOLTDB_BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
