@@ -440,12 +440,28 @@ fn placement(cluster: &Cluster) -> Option<(Vec<Site>, Site)> {
 }
 
 /// The host id leading `partition` (16383 = the MP initiator).
+/// The same answer as [`placement`] gives, without building it (this runs
+/// once per partitioned call).
 pub(crate) fn leader_of(cluster: &Cluster, partition: i32) -> Option<i32> {
-    let (parts, mp) = placement(cluster)?;
-    if partition == MP_INIT_PID {
-        return Some(mp.0);
-    }
-    parts.get(usize::try_from(partition).ok()?).map(|p| p.0)
+    let hosts: Vec<i32> = cluster.live_nodes().iter().map(|n| n.host_id).collect();
+    let default = if hosts.is_empty() {
+        return None;
+    } else if partition == MP_INIT_PID {
+        hosts[0]
+    } else {
+        let p = usize::try_from(partition).ok()?;
+        if p >= cluster.cfg.partitions as usize {
+            return None;
+        }
+        hosts[p % hosts.len()]
+    };
+    // A moved leader counts while its host runs.
+    Some(
+        match super::server::lock(&cluster.leader_overrides).get(&partition) {
+            Some(h) if hosts.contains(h) => *h,
+            _ => default,
+        },
+    )
 }
 
 /// The two tables of `@Statistics TOPO` (§9.2): every partition with its
