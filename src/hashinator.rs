@@ -22,6 +22,7 @@
 use crate::error::ProtocolError;
 use crate::wire::reader::Reader;
 use crate::wire::types::VoltType;
+use crate::wire::value::Value;
 
 /// The partition id of the multi-partition initiator in `@Statistics TOPO`
 /// table 0 (§9.2). Multi-partition procedures are routed to its leader.
@@ -132,6 +133,41 @@ pub enum HashKey<'a> {
     /// A binary value (hashed raw, or read as a little-endian integer for
     /// integer columns).
     Bytes(&'a [u8]),
+}
+
+impl<'a> HashKey<'a> {
+    /// The hash input of a parameter value as the server receives it
+    /// (§9.3), or `None` for a value of a type that cannot select a partition
+    /// (FLOAT, DECIMAL, TIMESTAMP, arrays other than TINYINT, ...).
+    ///
+    /// * Integers of any width: [`HashKey::Int`] (a declared integer type
+    ///   never changes the value, only its width on the wire).
+    /// * STRING: [`HashKey::Str`]; VARBINARY and a TINYINT array given as
+    ///   bytes: [`HashKey::Bytes`].
+    /// * NULL, typed or not: [`HashKey::Null`] (partition 0). A value sent
+    ///   with a declared type is that type's NULL, which is NULL too.
+    ///
+    /// ```
+    /// use voltdb::hashinator::HashKey;
+    /// use voltdb::Value;
+    /// assert_eq!(HashKey::from_value(&Value::from(42i32)), Some(HashKey::Int(42)));
+    /// assert_eq!(HashKey::from_value(&Value::from("k")), Some(HashKey::Str("k")));
+    /// assert_eq!(HashKey::from_value(&Value::from(&b"k"[..])), Some(HashKey::Bytes(b"k")));
+    /// assert_eq!(HashKey::from_value(&Value::Null), Some(HashKey::Null));
+    /// assert_eq!(HashKey::from_value(&Value::from(1.5)), None);
+    /// ```
+    pub fn from_value(v: &'a Value) -> Option<HashKey<'a>> {
+        Some(match v {
+            Value::Null | Value::TypedNull(_) => HashKey::Null,
+            Value::TinyInt(i) => HashKey::Int(i64::from(*i)),
+            Value::SmallInt(i) => HashKey::Int(i64::from(*i)),
+            Value::Integer(i) => HashKey::Int(i64::from(*i)),
+            Value::BigInt(i) => HashKey::Int(*i),
+            Value::String(s) => HashKey::Str(s),
+            Value::Varbinary(b) | Value::TinyIntArray(b) => HashKey::Bytes(b),
+            _ => return None,
+        })
+    }
 }
 
 /// Width in bytes of an integer partition column type, `None` otherwise.
@@ -344,6 +380,24 @@ impl HashRing {
             Some(token) => self.partition_for_token(token),
             None => 0,
         }
+    }
+
+    /// The partition of a parameter value (see [`HashKey::from_value`]),
+    /// hashed as the partition column type `declared`; `None` when the value
+    /// cannot select a partition. NULL goes to partition 0.
+    ///
+    /// ```
+    /// use voltdb::hashinator::HashRing;
+    /// use voltdb::{Value, VoltType};
+    /// let ring = HashRing::uniform(4, 16);
+    /// assert_eq!(ring.partition_for_value(VoltType::BigInt, &Value::from(42i64)), Some(3));
+    /// assert_eq!(ring.partition_for_value(VoltType::TinyInt, &Value::from(42i8)), Some(3));
+    /// assert_eq!(ring.partition_for_value(VoltType::BigInt, &Value::from("42")), Some(3));
+    /// assert_eq!(ring.partition_for_value(VoltType::String, &Value::Null), Some(0));
+    /// assert_eq!(ring.partition_for_value(VoltType::BigInt, &Value::from(4.2)), None);
+    /// ```
+    pub fn partition_for_value(&self, declared: VoltType, value: &Value) -> Option<i32> {
+        HashKey::from_value(value).map(|key| self.partition_for(declared, key))
     }
 
     /// A synthetic ring of `tokens` evenly spaced tokens starting at

@@ -113,7 +113,7 @@ impl VoltTable {
         let status = r.read_i8("table status")?;
         let ncols = r.read_i16("column count")?;
         let ncols = r.check_count(ncols as i64, 5, "column count")?;
-        let mut types = Vec::with_capacity(ncols);
+        let mut columns = Vec::with_capacity(ncols);
         for _ in 0..ncols {
             let ty = VoltType::from_code(r.read_i8("column type")?)?;
             if matches!(ty, VoltType::Null | VoltType::Table) {
@@ -122,12 +122,10 @@ impl VoltTable {
                     context: "a table column",
                 });
             }
-            types.push(ty);
+            columns.push(VoltColumn::new(String::new(), ty));
         }
-        let mut columns = Vec::with_capacity(ncols);
-        for ty in types {
-            let name = r.read_str("column name")?.unwrap_or("");
-            columns.push(VoltColumn::new(name, ty));
+        for c in &mut columns {
+            c.name = r.read_str("column name")?.unwrap_or("").to_owned();
         }
         if r.position() > header_end {
             return Err(ProtocolError::Malformed("table header length"));
@@ -136,6 +134,12 @@ impl VoltTable {
         let nrows = r.read_i32("row count")?;
         let nrows = r.check_count(nrows as i64, 4, "row count")?;
         let rows_start = r.position();
+        // Cell sizes by column: the fixed size, or 0 for length-prefixed cells.
+        let sizes: Vec<u8> = columns
+            .iter()
+            .map(|c| c.ty.fixed_size().map_or(0, |n| n as u8))
+            .collect();
+        let data = r.buffer();
         let mut cells = Vec::with_capacity(nrows.saturating_mul(ncols).min(r.remaining()));
         for _ in 0..nrows {
             let len = r.read_i32("row length")?;
@@ -146,6 +150,13 @@ impl VoltTable {
                 });
             }
             let row_end = r.position() + len as usize;
+            let row_cells = cells.len();
+            if index_row(data, r.position(), row_end, &sizes, &mut cells) {
+                r.skip(len as usize, "row")?;
+                continue;
+            }
+            // A malformed row: walk it again, cell by cell, for the exact error.
+            cells.truncate(row_cells);
             for c in &*columns {
                 cells.push(r.position() as u32);
                 skip_value(&mut r, c.ty)?;
@@ -261,17 +272,49 @@ impl VoltTable {
         self.rows().map(|r| r.values()).collect()
     }
 
+    #[inline(always)]
     fn cell(&self, row: usize, col: usize) -> Result<ValueRef<'_>, ConversionError> {
         let off = self.cells[row * self.columns.len() + col] as usize;
-        let mut r = Reader::new(&self.buf[..self.end]);
         let ty = self.columns[col].ty;
-        r.skip(off, "cell")
-            .and_then(|_| read_value(&mut r, ty))
-            .map_err(|problem| ConversionError::Malformed {
-                column: col,
-                problem,
-            })
+        // Offsets come from `parse`: always within the table.
+        let mut r = Reader::new(self.buf.get(off..self.end).unwrap_or_default());
+        read_value(&mut r, ty).map_err(|problem| ConversionError::Malformed {
+            column: col,
+            problem,
+        })
     }
+}
+
+/// Appends the offsets of the cells of the row `data[pos..row_end]`, given
+/// the cell sizes by column (0: an `i32` length, −1 for NULL, then the bytes).
+/// Returns false, leaving some offsets behind, when the cells do not exactly
+/// fill the row.
+#[inline]
+fn index_row(
+    data: &[u8],
+    mut pos: usize,
+    row_end: usize,
+    sizes: &[u8],
+    cells: &mut Vec<u32>,
+) -> bool {
+    for &size in sizes {
+        cells.push(pos as u32);
+        if size != 0 {
+            pos += size as usize;
+            continue;
+        }
+        let Some(&[a, b, c, d]) = data.get(pos..pos + 4) else {
+            return false;
+        };
+        pos += 4;
+        let len = i32::from_be_bytes([a, b, c, d]);
+        if len > 0 {
+            pos += len as usize;
+        } else if len < -1 {
+            return false;
+        }
+    }
+    pos == row_end
 }
 
 impl PartialEq for VoltTable {
@@ -465,6 +508,7 @@ impl<'a> Row<'a> {
     }
 
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
+    #[inline]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
         let c = col.index(self.table)?;
         let v = self.table.cell(self.index, c)?;
@@ -577,6 +621,7 @@ pub trait FromVolt<'a>: Sized {
     fn from_volt(v: ValueRef<'a>) -> Result<Self, ConversionError>;
 }
 
+#[cold]
 fn wrong<T>(v: &ValueRef<'_>, target: &'static str) -> Result<T, ConversionError> {
     if v.is_null() {
         return Err(ConversionError::UnexpectedNull { column: 0 });
@@ -588,6 +633,7 @@ fn wrong<T>(v: &ValueRef<'_>, target: &'static str) -> Result<T, ConversionError
     })
 }
 
+#[inline]
 fn int_of(v: &ValueRef<'_>) -> Option<i64> {
     match *v {
         ValueRef::TinyInt(x) => Some(x as i64),
@@ -601,6 +647,7 @@ fn int_of(v: &ValueRef<'_>) -> Option<i64> {
 macro_rules! from_volt_int {
     ($($t:ty),*) => {$(
         impl<'a> FromVolt<'a> for $t {
+            #[inline]
             fn from_volt(v: ValueRef<'a>) -> Result<$t, ConversionError> {
                 match int_of(&v) {
                     Some(i) => <$t>::try_from(i).map_err(|_| ConversionError::Overflow {
@@ -617,6 +664,7 @@ macro_rules! from_volt_int {
 from_volt_int!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, i128);
 
 impl<'a> FromVolt<'a> for f64 {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<f64, ConversionError> {
         match v {
             ValueRef::Float(f) => Ok(f),
@@ -635,6 +683,7 @@ impl<'a> FromVolt<'a> for f64 {
 }
 
 impl<'a> FromVolt<'a> for bool {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<bool, ConversionError> {
         match v {
             ValueRef::Boolean(b) => Ok(b),
@@ -652,6 +701,7 @@ impl<'a> FromVolt<'a> for bool {
 }
 
 impl<'a> FromVolt<'a> for &'a str {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<&'a str, ConversionError> {
         match v {
             ValueRef::String(s) => Ok(s),
@@ -661,6 +711,7 @@ impl<'a> FromVolt<'a> for &'a str {
 }
 
 impl<'a> FromVolt<'a> for String {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<String, ConversionError> {
         match v {
             ValueRef::String(s) => Ok(s.to_owned()),
@@ -670,6 +721,7 @@ impl<'a> FromVolt<'a> for String {
 }
 
 impl<'a> FromVolt<'a> for &'a [u8] {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<&'a [u8], ConversionError> {
         match v {
             ValueRef::Varbinary(b) => Ok(b),
@@ -680,12 +732,14 @@ impl<'a> FromVolt<'a> for &'a [u8] {
 }
 
 impl<'a> FromVolt<'a> for Vec<u8> {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Vec<u8>, ConversionError> {
         <&[u8]>::from_volt(v).map(<[u8]>::to_vec)
     }
 }
 
 impl<'a> FromVolt<'a> for Decimal {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Decimal, ConversionError> {
         match v {
             ValueRef::Decimal(d) => Ok(d),
@@ -698,6 +752,7 @@ impl<'a> FromVolt<'a> for Decimal {
 }
 
 impl<'a> FromVolt<'a> for rust_decimal::Decimal {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<rust_decimal::Decimal, ConversionError> {
         let d = Decimal::from_volt(v)?;
         rust_decimal::Decimal::try_from(d).map_err(|_| ConversionError::Overflow {
@@ -708,6 +763,7 @@ impl<'a> FromVolt<'a> for rust_decimal::Decimal {
 }
 
 impl<'a> FromVolt<'a> for Timestamp {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Timestamp, ConversionError> {
         match v {
             ValueRef::Timestamp(t) => Ok(t),
@@ -717,12 +773,14 @@ impl<'a> FromVolt<'a> for Timestamp {
 }
 
 impl<'a> FromVolt<'a> for std::time::SystemTime {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<std::time::SystemTime, ConversionError> {
         Timestamp::from_volt(v).map(Timestamp::to_system_time)
     }
 }
 
 impl<'a> FromVolt<'a> for Date {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Date, ConversionError> {
         match v {
             ValueRef::Date(d) => Ok(d),
@@ -732,6 +790,7 @@ impl<'a> FromVolt<'a> for Date {
 }
 
 impl<'a> FromVolt<'a> for GeographyPoint {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<GeographyPoint, ConversionError> {
         match v {
             ValueRef::GeographyPoint(p) => Ok(p),
@@ -741,6 +800,7 @@ impl<'a> FromVolt<'a> for GeographyPoint {
 }
 
 impl<'a> FromVolt<'a> for Geography {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Geography, ConversionError> {
         match v {
             ValueRef::Geography(b) => Geography::decode_body(b)
@@ -751,12 +811,14 @@ impl<'a> FromVolt<'a> for Geography {
 }
 
 impl<'a> FromVolt<'a> for ValueRef<'a> {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<ValueRef<'a>, ConversionError> {
         Ok(v)
     }
 }
 
 impl<'a> FromVolt<'a> for Value {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Value, ConversionError> {
         v.to_value()
             .map_err(|problem| ConversionError::Malformed { column: 0, problem })
@@ -764,11 +826,93 @@ impl<'a> FromVolt<'a> for Value {
 }
 
 impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Option<T>, ConversionError> {
         if v.is_null() {
             Ok(None)
         } else {
             T::from_volt(v).map(Some)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cell index as the original cell-by-cell walk builds it (or its error).
+    fn walk(buf: &[u8], t: &VoltTable) -> Result<Vec<u32>, ProtocolError> {
+        let mut r = Reader::new(buf);
+        r.skip(t.rows_start, "rows")?;
+        r.check_count(t.row_count as i64, 4, "row count")?;
+        let mut cells = Vec::new();
+        for _ in 0..t.row_count {
+            let len = r.read_i32("row length")?;
+            if len < 0 || len as usize > r.remaining() {
+                return Err(ProtocolError::BadLength {
+                    what: "row length",
+                    value: len as i64,
+                });
+            }
+            let row_end = r.position() + len as usize;
+            for c in t.columns() {
+                cells.push(r.position() as u32);
+                skip_value(&mut r, c.ty)?;
+            }
+            if r.position() != row_end {
+                return Err(ProtocolError::Malformed("row length"));
+            }
+        }
+        Ok(cells)
+    }
+
+    #[test]
+    fn row_index_agrees_with_a_cell_by_cell_walk_on_damaged_rows() {
+        let mut b = VoltTable::builder(vec![
+            VoltColumn::new("A", VoltType::String),
+            VoltColumn::new("B", VoltType::TinyInt),
+            VoltColumn::new("C", VoltType::Varbinary),
+            VoltColumn::new("D", VoltType::BigInt),
+            VoltColumn::new("E", VoltType::Geography),
+        ]);
+        for i in 0..4 {
+            let s = "x".repeat(i * 3);
+            b.add_row(&[
+                if i == 2 { Value::Null } else { Value::from(s) },
+                Value::from(i as i8),
+                Value::from(vec![7u8; i]),
+                Value::from(i as i64),
+                Value::Null,
+            ])
+            .unwrap();
+        }
+        let good = b.build();
+        let bytes = good.as_bytes().to_vec();
+        assert_eq!(walk(&bytes, &good).unwrap(), good.cells);
+        let interesting = [0x00, 0x01, 0x03, 0x7f, 0x80, 0xfe, 0xff];
+        let mut checked = 0;
+        for at in good.rows_start..bytes.len() {
+            for &v in &interesting {
+                let mut damaged = bytes.clone();
+                damaged[at] = v;
+                for cut in [damaged.len(), at + 1] {
+                    let mut d = damaged[..cut].to_vec();
+                    // Keep the table's own length consistent with the cut.
+                    let total = (d.len() - 4) as i32;
+                    d[..4].copy_from_slice(&total.to_be_bytes());
+                    let got = VoltTable::from_bytes(d.clone());
+                    let expected = walk(&d, &good);
+                    match (got, expected) {
+                        (Ok(t), Ok(cells)) => assert_eq!(t.cells, cells, "byte {at} = {v:#x}"),
+                        (Err(e), Err(want)) => assert_eq!(e, want, "byte {at} = {v:#x}"),
+                        (got, want) => {
+                            panic!("byte {at} = {v:#x}, cut {cut}: {got:?} vs {want:?}")
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500);
     }
 }

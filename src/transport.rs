@@ -2,6 +2,7 @@
 //! and the thread-safe [`Client`](crate::client::Client): connect, log in, and
 //! read whole frames with a resumable buffer (a timeout never loses bytes).
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -157,6 +158,9 @@ pub(crate) struct FrameReader {
     start: usize,
     end: usize,
     cap: usize,
+    /// The read timeout last set on the stream (`None`: not known yet), so
+    /// that an unchanged one costs no system call per read.
+    timeout_set: Cell<Option<Option<Duration>>>,
 }
 
 impl FrameReader {
@@ -166,6 +170,7 @@ impl FrameReader {
             start: 0,
             end: 0,
             cap,
+            timeout_set: Cell::new(None),
         }
     }
 
@@ -293,7 +298,11 @@ impl FrameReader {
                     Some((d - now).max(Duration::from_millis(1)))
                 }
             };
-            stream.set_timeout(timeout).map_err(ReadError::Io)?;
+            if self.timeout_set.get() != Some(timeout) {
+                self.timeout_set.set(None);
+                stream.set_timeout(timeout).map_err(ReadError::Io)?;
+                self.timeout_set.set(Some(timeout));
+            }
             match stream.read(into) {
                 Ok(0) => {
                     return Err(ReadError::Eof {

@@ -438,3 +438,309 @@ fn procedure_remarks() {
     );
     assert_eq!(pushed, single);
 }
+
+// ---------------------------------------------------------------------------
+// The client's topology code (voltdb::client::topology) on the same data:
+// recorded response bytes in, partition → host map and routes out.
+// ---------------------------------------------------------------------------
+
+use voltdb::client::routing::Route;
+use voltdb::client::topology::{HostAddress, Topology};
+use voltdb::wire::login::LoginResponse;
+use voltdb::wire::response::{parse_response, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
+
+/// The recorded response of an exchange, decoded by the client's decoder
+/// exactly as if it came from the socket (length prefix stripped).
+fn response(file: &Value, name: &str) -> voltdb::VoltResponse {
+    let hex = exchange(file, name)["response_hex"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: response_hex"));
+    let frame = unhex(hex);
+    let len = u32::from_be_bytes(frame[..4].try_into().unwrap()) as usize;
+    assert_eq!(len, frame.len() - 4, "{name}: frame length");
+    parse_response(frame[4..].to_vec()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Feeds a TOPO result or push through the client's parser.
+fn client_topo(file: &Value, name: &str) -> Topology {
+    let mut t = Topology::new();
+    t.apply_topo(&response(file, name).tables)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    t
+}
+
+#[test]
+fn cluster_capture_partition_host_map_through_client_topology() {
+    let file = load(CLUSTER);
+    // @Statistics TOPO 0 on the 3-node, k=1 cluster.
+    let mut topo = client_topo(&file, "cluster_statistics_topo");
+    assert_eq!(
+        topo.leaders(),
+        &BTreeMap::from([(0, 0), (1, 2), (2, 1), (MP_INIT_PID, 1)])
+    );
+    assert_eq!(
+        topo.partitions_by_host(),
+        BTreeMap::from([(0, vec![0]), (1, vec![2]), (2, vec![1])])
+    );
+    assert_eq!(topo.partitions(), vec![0, 1, 2]);
+    assert_eq!(topo.ring().unwrap().tokens(), 16_384);
+    // The JSON-decoded expectation and the byte-decoded map agree.
+    assert_eq!(
+        parse_topo(exchange(&file, "cluster_statistics_topo")).leaders,
+        *topo.leaders()
+    );
+
+    // @SystemCatalog PROCEDURES and the catalog push after the DDL batch.
+    let procs = response(&file, "cluster_system_catalog_procedures");
+    topo.apply_procedures(&procs.tables[0]).unwrap();
+    assert_eq!(topo.procedures().unwrap().len(), 24);
+    let pushed = response(
+        &file,
+        "cluster_push_after_the_DDL_batch_changed_the_catalog_1",
+    );
+    assert_eq!(pushed.client_handle, ASYNC_PROC_HANDLE);
+    let mut from_push = Topology::new();
+    from_push.apply_procedures(&pushed.tables[0]).unwrap();
+    assert_eq!(from_push.procedures(), topo.procedures());
+    assert!(topo.is_complete());
+
+    // @SystemInformation OVERVIEW: host id → client address (rows unordered).
+    let overview = response(&file, "cluster_system_information_overview");
+    topo.apply_overview(&overview.tables[0]).unwrap();
+    let addr = |port| HostAddress {
+        address: "127.0.0.1".into(),
+        port,
+    };
+    assert_eq!(
+        topo.hosts(),
+        &BTreeMap::from([(0, addr(4121)), (1, addr(4131)), (2, addr(4141))])
+    );
+
+    // @GetPartitionKeys keys route to their partition's leader through the
+    // catalog: AllTypesSelect is partitioned on parameter 0 (BIGINT),
+    // Insert on parameter 2 (STRING).
+    let expected_host = BTreeMap::from([(0, 0), (1, 2), (2, 1)]);
+    let keys = response(&file, "cluster_get_partition_keys_integer");
+    let rows = keys.tables[0].tuples().unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        let (voltdb::Value::Integer(p), key) = (&row[0], &row[1]) else {
+            panic!("{row:?}");
+        };
+        let voltdb::Value::Integer(k) = key else {
+            panic!("{row:?}")
+        };
+        for v in [
+            voltdb::Value::BigInt(i64::from(*k)),
+            voltdb::Value::Integer(*k),
+            voltdb::Value::from(k.to_string()),
+        ] {
+            assert_eq!(
+                topo.route("AllTypesSelect", std::slice::from_ref(&v), None),
+                Route::Partition {
+                    partition: *p,
+                    leader: Some(expected_host[p])
+                },
+                "{v:?}"
+            );
+        }
+    }
+    // A string key routes by its UTF-8 bytes.
+    let dialect = voltdb::Value::from("English");
+    let p = topo
+        .ring()
+        .unwrap()
+        .partition_for(VoltType::String, HashKey::Str("English"));
+    assert_eq!(
+        topo.route(
+            "Insert",
+            &[
+                voltdb::Value::from("Hello"),
+                voltdb::Value::from("World"),
+                dialect
+            ],
+            None
+        ),
+        Route::Partition {
+            partition: p,
+            leader: Some(expected_host[&p])
+        }
+    );
+    // Multi-partition procedures go to the MP initiator's host (1).
+    assert_eq!(
+        topo.route("AllTypesCount", &[], None),
+        Route::MultiPartition { leader: Some(1) }
+    );
+
+    // Node 2 killed: its partition 1 moves to host 0. Then it rejoins as
+    // host 3: first as a replica, then as the leader again.
+    for (name, leaders) in [
+        (
+            "cluster_push_after_node_2_was_killed_1",
+            [(0, 0), (1, 0), (2, 1), (MP_INIT_PID, 1)],
+        ),
+        (
+            "cluster_statistics_topo_after_node_failure",
+            [(0, 0), (1, 0), (2, 1), (MP_INIT_PID, 1)],
+        ),
+        (
+            "cluster_push_while_node_2_rejoined_1",
+            [(0, 0), (1, 0), (2, 1), (MP_INIT_PID, 1)],
+        ),
+        (
+            "cluster_push_while_node_2_rejoined_2",
+            [(0, 0), (1, 3), (2, 1), (MP_INIT_PID, 1)],
+        ),
+        (
+            "cluster_statistics_topo_after_rejoin",
+            [(0, 0), (1, 3), (2, 1), (MP_INIT_PID, 1)],
+        ),
+    ] {
+        let r = response(&file, name);
+        if exchange(&file, name)["unsolicited"] == true {
+            assert_eq!(r.client_handle, ASYNC_TOPO_HANDLE, "{name}");
+        }
+        // A push goes through the same code as the query result.
+        topo.apply_topo(&r.tables).unwrap();
+        assert_eq!(topo.leaders(), &BTreeMap::from(leaders), "{name}");
+        assert_eq!(
+            topo.ring(),
+            client_topo(&file, "cluster_statistics_topo").ring()
+        );
+    }
+
+    // The rejoined node logs in with host id 3 and the same cluster
+    // instance id as the original nodes (so the client accepts it).
+    let login = |name: &str| {
+        let frame = unhex(exchange(&file, name)["response_hex"].as_str().unwrap());
+        LoginResponse::parse(&frame[4..]).unwrap()
+    };
+    let first = login("cluster_login_node0");
+    let rejoined = login("cluster_login_rejoined_node");
+    assert_eq!(rejoined.host_id, 3);
+    assert_eq!(rejoined.cluster_instance_id(), first.cluster_instance_id());
+    for n in ["cluster_login_node1", "cluster_login_node2"] {
+        assert_eq!(login(n).cluster_instance_id(), first.cluster_instance_id());
+    }
+}
+
+#[test]
+fn single_node_capture_through_client_topology() {
+    let file = load(SERVER);
+    let mut topo = Topology::new();
+    topo.apply_topo(&response(&file, "statistics_topo").tables)
+        .unwrap();
+    assert_eq!(
+        topo.leaders(),
+        &BTreeMap::from([(0, 0), (1, 0), (MP_INIT_PID, 0)])
+    );
+    topo.apply_procedures(&response(&file, "system_catalog_procedures").tables[0])
+        .unwrap();
+    // Every key of @GetPartitionKeys STRING routes to its partition.
+    let keys = response(&file, "get_partition_keys_string");
+    for row in keys.tables[0].tuples().unwrap() {
+        let voltdb::Value::Integer(p) = row[0] else {
+            panic!()
+        };
+        assert_eq!(
+            topo.route("Select", &[row[1].clone()], None),
+            Route::Partition {
+                partition: p,
+                leader: Some(0)
+            }
+        );
+    }
+}
+
+/// The `hash` vectors through the client's routing path: a parameter
+/// [`voltdb::Value`] of the declared type, a catalog entry partitioned on it,
+/// and [`Topology::route`] over the sample ring.
+#[test]
+fn hash_vectors_through_client_routing() {
+    use voltdb::{TableBuilder, VoltColumn};
+    let ring = sample_ring();
+    let mut t0 = TableBuilder::new(vec![
+        VoltColumn::new("Partition", VoltType::Integer),
+        VoltColumn::new("Sites", VoltType::String),
+        VoltColumn::new("Leader", VoltType::String),
+    ]);
+    for p in ring.partitions() {
+        let cell = voltdb::Value::from(format!("{}:0", 10 + p));
+        t0.add_row(&[voltdb::Value::Integer(p), cell.clone(), cell])
+            .unwrap();
+    }
+    let mut t1 = TableBuilder::new(vec![
+        VoltColumn::new("HASHTYPE", VoltType::String),
+        VoltColumn::new("HASHCONFIG", VoltType::Varbinary),
+    ]);
+    t1.add_row(&[
+        voltdb::Value::from("ELASTIC"),
+        voltdb::Value::from(ring.to_raw_config()),
+    ])
+    .unwrap();
+    let mut procs = TableBuilder::new(vec![
+        VoltColumn::new("PROCEDURE_NAME", VoltType::String),
+        VoltColumn::new("REMARKS", VoltType::String),
+    ]);
+    for ty in [
+        VoltType::TinyInt,
+        VoltType::SmallInt,
+        VoltType::Integer,
+        VoltType::BigInt,
+        VoltType::String,
+        VoltType::Varbinary,
+    ] {
+        procs
+            .add_row(&[
+                voltdb::Value::from(format!("P{}", ty.code())),
+                voltdb::Value::from(format!(
+                    r#"{{"compound":false,"partitionParameter":0,"partitionParameterType":{},"readOnly":false,"singlePartition":true}}"#,
+                    ty.code()
+                )),
+            ])
+            .unwrap();
+    }
+    let mut topo = Topology::new();
+    topo.apply_topo(&[t0.build(), t1.build()]).unwrap();
+    topo.apply_procedures(&procs.build()).unwrap();
+    let vs = vectors("hash");
+    for v in &vs {
+        let name = v["name"].as_str().unwrap();
+        let ty = VoltType::from_name(v["volt_type"].as_str().unwrap()).unwrap();
+        let value = match &v["value"] {
+            Value::Null => voltdb::Value::Null,
+            Value::Number(n) => {
+                let n = n.as_i64().unwrap();
+                match ty {
+                    VoltType::TinyInt => voltdb::Value::TinyInt(n as i8),
+                    VoltType::SmallInt => voltdb::Value::SmallInt(n as i16),
+                    VoltType::Integer => voltdb::Value::Integer(n as i32),
+                    _ => voltdb::Value::BigInt(n),
+                }
+            }
+            Value::String(s) => voltdb::Value::from(s.as_str()),
+            Value::Object(o) => voltdb::Value::Varbinary(unhex(o["bytes_hex"].as_str().unwrap())),
+            other => panic!("{name}: {other}"),
+        };
+        let want = v["partition_in_sample_ring"].as_i64().unwrap() as i32;
+        let proc_name = format!("P{}", ty.code());
+        let expected = Route::Partition {
+            partition: want,
+            leader: Some(10 + want),
+        };
+        assert_eq!(
+            topo.route(&proc_name, std::slice::from_ref(&value), None),
+            expected,
+            "{name}"
+        );
+        // A typed NULL is NULL.
+        if value.is_null() {
+            assert_eq!(
+                topo.route(&proc_name, &[voltdb::Value::TypedNull(ty)], None),
+                expected,
+                "{name}"
+            );
+        }
+        assert_eq!(topo.partition_for(ty, &value), Some(want), "{name}");
+    }
+}

@@ -85,6 +85,27 @@ pub struct ClientConfig {
     pub jitter: f64,
     /// Largest response frame accepted (default 50 MiB).
     pub frame_cap: usize,
+    /// Cluster discovery and client affinity (PROTOCOL.md §9). Off by
+    /// default, so that the plain constructors keep their contract (exactly
+    /// the configured hosts, round-robin, no calls but the caller's); on
+    /// with [`Client::cluster`](super::Client::cluster) or
+    /// [`ClientBuilder::discover`].
+    ///
+    /// When on, the client learns the cluster from its first connection:
+    /// every node's address (`@SystemInformation OVERVIEW`), partition
+    /// leaders and the hash ring (`@Statistics TOPO`), and how each
+    /// procedure is partitioned (`@SystemCatalog PROCEDURES`), after
+    /// `@Subscribe TOPOLOGY` so that the server's pushes keep it current. It
+    /// connects to every node ([`connections_per_node`](Self::connections_per_node)
+    /// each), refuses nodes of another cluster instance, sends each
+    /// single-partition call to a connection of its partition leader's node,
+    /// and falls back to any healthy connection whenever that is not
+    /// possible. The configured hosts are only the seeds.
+    pub discover: bool,
+    /// With [`discover`](Self::discover): connections to each node,
+    /// configured or discovered (`None`, the default, uses
+    /// [`pool_size`](Self::pool_size)).
+    pub connections_per_node: Option<usize>,
 }
 
 impl Default for ClientConfig {
@@ -107,6 +128,8 @@ impl Default for ClientConfig {
             max_backoff: Duration::from_secs(30),
             jitter: 0.2,
             frame_cap: DEFAULT_FRAME_CAP,
+            discover: false,
+            connections_per_node: None,
         }
     }
 }
@@ -131,11 +154,21 @@ impl fmt::Debug for ClientConfig {
             .field("max_backoff", &self.max_backoff)
             .field("jitter", &self.jitter)
             .field("frame_cap", &self.frame_cap)
+            .field("discover", &self.discover)
+            .field("connections_per_node", &self.connections_per_node)
             .finish()
     }
 }
 
 impl ClientConfig {
+    /// Connections per node (per configured host without discovery).
+    pub(crate) fn per_node(&self) -> usize {
+        match self.connections_per_node {
+            Some(n) if self.discover => n,
+            _ => self.pool_size,
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(invalid(format!("invalid client configuration: {what}")));
         if self.hosts.is_empty() {
@@ -143,6 +176,9 @@ impl ClientConfig {
         }
         if self.pool_size == 0 {
             return bad("pool_size must be at least 1");
+        }
+        if self.connections_per_node == Some(0) {
+            return bad("connections_per_node must be at least 1");
         }
         if self.max_in_flight == 0 {
             return bad("max_in_flight must be at least 1");
@@ -369,9 +405,26 @@ impl ClientBuilder {
         self
     }
 
+    /// Cluster discovery and client affinity (default off; see
+    /// [`ClientConfig::discover`]): learn every node from the configured
+    /// seeds, connect to all of them, route each single-partition call to
+    /// its partition leader, follow topology changes.
+    pub fn discover(mut self, on: bool) -> Self {
+        self.config.discover = on;
+        self
+    }
+
+    /// With discovery: connections to each node (default: `pool_size`).
+    pub fn connections_per_node(mut self, n: usize) -> Self {
+        self.config.connections_per_node = Some(n);
+        self
+    }
+
     /// Receives unsolicited messages: replies whose handle is above the
     /// client's range (`i64::MAX - 64 ..`), other than its keepalive pings,
-    /// e.g. `@Subscribe` topology pushes. Runs on the connection's reader
+    /// e.g. `@Subscribe` topology pushes (with
+    /// [`discover`](Self::discover) on, the client applies them to its
+    /// topology first). Runs on the connection's reader
     /// thread: keep it short, and do not block on calls of the same client.
     /// (A closure that owns a clone of the client keeps it alive: pass data
     /// out through a channel instead.)
@@ -518,6 +571,21 @@ mod tests {
             ..ClientConfig::default()
         };
         assert!(c.validate().is_err());
+        let c = ClientConfig {
+            connections_per_node: Some(0),
+            ..ClientConfig::default()
+        };
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn connections_per_node_applies_with_discovery() {
+        let b = ClientBuilder::new().pool_size(3).connections_per_node(2);
+        assert!(!b.config().discover);
+        assert_eq!(b.config().per_node(), 3);
+        let b = b.discover(true);
+        assert_eq!(b.config().per_node(), 2);
+        assert_eq!(ClientBuilder::new().discover(true).config().per_node(), 1);
     }
 
     #[test]

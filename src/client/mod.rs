@@ -21,6 +21,7 @@
 //! | `lazyConnection(host, port, reconnect=True)` | [`Client::lazy_connection`] | 1, lazy |
 //! | `ConnectionPool(host, port, poolsize, reconnect)` | [`Client::connection_pool`] | `pool_size` per host, eager |
 //! | `lazyConnectionPool(host, port, poolsize, reconnect)` | [`Client::lazy_connection_pool`] | `pool_size` per host, lazy |
+//! | (the Java and Python `VoltClient` cluster clients) | [`Client::cluster`] | 1 per node of the cluster, discovered from the seeds, eager |
 //! | (every option) | [`Client::builder`], [`ClientConfig`] | |
 //!
 //! Single connection:
@@ -101,6 +102,51 @@
 //! # Ok::<(), voltdb::Error>(())
 //! ```
 //!
+//! # Clusters: discovery, client affinity, failover
+//!
+//! [`Client::cluster`] (or [`ClientBuilder::discover`]) makes the client
+//! cluster-aware (PROTOCOL.md §9): from one address it learns every node
+//! (`@SystemInformation OVERVIEW`), connects to all of them
+//! ([`connections_per_node`](ClientBuilder::connections_per_node) each), and
+//! refuses a node whose cluster instance id differs from the first
+//! connection's. It registers one connection with `@Subscribe TOPOLOGY`,
+//! then reads the partition leaders and hash ring (`@Statistics TOPO`) and
+//! how each procedure is partitioned (`@SystemCatalog PROCEDURES`); the
+//! server's pushes keep that current, and a lost subscription moves to
+//! another connection.
+//!
+//! Each single-partition call is hashed exactly as the server hashes it
+//! (MurmurHash3 over the partition value, §9.3–§9.5) and sent to a
+//! connection of its partition leader's node; multi-partition calls go to
+//! the multi-partition initiator's node, anything else round-robin. Routing
+//! never fails or delays a call: without a topology, or when the leader's
+//! connections are down, the call goes to any healthy connection (the
+//! server forwards it). A node that dies fails only its own pending calls
+//! ([`Error::ConnectionLost`]); later calls go to the surviving nodes, which
+//! the server's topology push makes the new leaders; a node that rejoins
+//! (with a new host id) is reconnected and gets its partitions' calls back.
+//! [`ClientStats::affinity`] counts where single-partition calls went, and
+//! [`ClientStats::nodes`] the calls per node:
+//!
+//! ```no_run
+//! use voltdb::client::Client;
+//! use voltdb::Value;
+//! let client = Client::cluster(["volt1:21212"])?;
+//! for i in 0..1000 {
+//!     client.call("Put", &[Value::from(format!("key-{i}")), Value::from("v")])?;
+//! }
+//! let stats = client.stats();
+//! println!("affinity hit rate: {:?}", stats.affinity.hit_rate());
+//! for node in &stats.nodes {
+//!     println!("{}:{} host {:?}: {} calls", node.host, node.port, node.host_id, node.calls.calls);
+//! }
+//! // Once per partition, e.g. for a procedure partitioned on parameter 0:
+//! for r in client.call_all_partitions("CountRows", &[], &Default::default())? {
+//!     println!("partition {}: {:?}", r.partition_id, r.result.map(|r| r.status));
+//! }
+//! # Ok::<(), voltdb::Error>(())
+//! ```
+//!
 //! # How every call ends
 //!
 //! Exactly once, with one of:
@@ -147,8 +193,11 @@
 
 mod config;
 mod connection;
+mod discovery;
 mod pool;
+pub mod routing;
 mod stats;
+pub mod topology;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,7 +211,11 @@ use crate::wire::value::Value;
 pub use config::{
     parse_host, BackpressurePolicy, CallOptions, ClientBuilder, ClientConfig, DEFAULT_PORT,
 };
-pub use stats::{CallStats, ClientStats, ConnectionStats, Histogram};
+pub use routing::PartitionCallResult;
+pub use stats::{
+    AffinityStats, CallStats, ClientStats, ConnectionStats, Histogram, NodeStats, TopologyStats,
+};
+pub use topology::Topology;
 
 use pool::Shared;
 
@@ -364,6 +417,33 @@ impl Client {
         )
     }
 
+    /// A cluster-aware client (eager, reconnect on, one connection per
+    /// node): connects to the given seed addresses (`"host"` with port
+    /// 21212, or `"host:port"`; one is enough), discovers every node of the
+    /// cluster and connects to it, and routes each single-partition call to
+    /// its partition leader. See the [module documentation](self) and
+    /// [`ClientConfig::discover`]; use [`Client::builder`] with
+    /// [`discover(true)`](ClientBuilder::discover) for the other options.
+    /// Fails only if no seed could be connected; discovery problems are
+    /// reported in [`ClientStats::topology`] and retried in the background.
+    ///
+    /// ```no_run
+    /// let client = voltdb::client::Client::cluster(["volt1:21212"])?;
+    /// println!("{:?}", client.topology().map(|t| t.leaders().clone()));
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn cluster<I, S>(seeds: I) -> Result<Client>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Client::with_config(ClientConfig {
+            hosts: Client::parse_hosts(seeds, DEFAULT_PORT)?,
+            discover: true,
+            ..ClientConfig::default()
+        })
+    }
+
     /// Calls a procedure with the default options: values carry their own
     /// types, the client's default timeout. Blocks this thread only.
     ///
@@ -398,6 +478,73 @@ impl Client {
         options: &CallOptions,
     ) -> Result<VoltResponse> {
         self.owner.shared.call(procedure, params, options)
+    }
+
+    /// Calls `procedure` once on every partition and returns one result per
+    /// partition, ordered by partition id (the Python `VoltClient`'s
+    /// `call_all_partitions`, PROTOCOL.md §9.6).
+    ///
+    /// The procedure must be partitioned on its first parameter, or
+    /// directed; `params` are the parameters *after* that one. The client
+    /// gets one key per partition from `@GetPartitionKeys` (STRING or
+    /// VARBINARY keys when the catalog says the partition parameter has that
+    /// type, INTEGER keys otherwise, as the Python client always uses), then
+    /// sends one version-2 invocation per partition with the key prepended
+    /// and `ALL_PARTITION` + `PARTITION_DESTINATION` set, so the server runs
+    /// it on exactly that partition (for a directed procedure it strips the
+    /// key); each goes to its partition's leader when the topology is known,
+    /// all pipelined. `options.types`, if given, declares the types of
+    /// `params` (the key keeps its own type). The timeout is one budget for
+    /// the whole operation.
+    ///
+    /// The whole call fails for a system procedure, a procedure the catalog
+    /// says is unsuited, parameters that cannot be encoded, or a failed
+    /// `@GetPartitionKeys`; otherwise each partition's outcome (response or
+    /// error) is in its [`PartitionCallResult::result`].
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::cluster(["localhost"])?;
+    /// use voltdb::client::CallOptions;
+    /// let results = client.call_all_partitions("CountRows", &[], &CallOptions::new())?;
+    /// let total: i64 = results
+    ///     .iter()
+    ///     .filter_map(|r| r.result.as_ref().ok())
+    ///     .filter_map(|r| r.tables.first()?.scalar::<i64>().ok())
+    ///     .sum();
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn call_all_partitions(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        options: &CallOptions,
+    ) -> Result<Vec<PartitionCallResult>> {
+        self.owner
+            .shared
+            .call_all_partitions(procedure, params, options)
+    }
+
+    /// The cluster topology the client routes by (partition leaders, hash
+    /// ring, procedure partitioning, node addresses); `None` when discovery
+    /// is off. A snapshot: cheap, and not updated afterwards.
+    pub fn topology(&self) -> Option<Topology> {
+        self.owner.shared.topology()
+    }
+
+    /// Runs a discovery round now, in this thread (the client also does it
+    /// by itself whenever the cluster changes): `@Subscribe TOPOLOGY` if no
+    /// connection is subscribed, `@Statistics TOPO`, `@SystemCatalog
+    /// PROCEDURES`, `@SystemInformation OVERVIEW`, and connections to new
+    /// nodes. Returns the new topology. Fails when discovery is off or a
+    /// discovery call fails (the previous topology is kept).
+    pub fn refresh_topology(&self) -> Result<Topology> {
+        self.owner.shared.refresh_topology()
+    }
+
+    /// Waits until the topology is known (hash ring and catalog), e.g. for a
+    /// lazy client. Fails with [`Error::ConnectionError`] after `timeout`.
+    pub fn wait_for_topology(&self, timeout: Duration) -> Result<Topology> {
+        self.owner.shared.wait_for_topology(timeout)
     }
 
     /// Runs SQL through `@AdHoc`, with optional `?` parameters.

@@ -1,14 +1,23 @@
 //! The state shared by every handle of a [`Client`](super::Client) and its
-//! background threads: connection slots, the maintenance thread (reconnect
-//! with backoff, keepalive), reader threads, call dispatch and statistics.
+//! background threads: nodes and their connection slots, the maintenance
+//! thread (reconnect with backoff, keepalive), reader threads, call dispatch
+//! (with client affinity when discovery is on) and statistics.
 //!
 //! Threads: one maintenance thread per client; one reader thread per live
 //! connection; a short-lived connector thread per connect attempt, so that a
-//! host that is slow to answer never delays keepalive or other hosts.
+//! host that is slow to answer never delays keepalive or other hosts; with
+//! discovery on, one topology thread (see `discovery.rs`).
+//!
+//! Nodes and slots only grow (a discovered node is appended with its
+//! slots), so a slot index stays valid for the client's life. Lock order:
+//! `nodes` → `slots` → a slot's `state`; the gate is never notified while
+//! any of them is held.
 
-use std::net::TcpStream;
+use std::collections::HashMap;
+use std::net::{IpAddr, TcpStream};
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,16 +25,28 @@ use crate::error::{Error, Result};
 use crate::response::VoltResponse;
 use crate::transport::{ConnectOptions, FrameReader, ReadError, ReadTimeout};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
-use crate::wire::response::{parse_response, MAX_CLIENT_HANDLE, PING_HANDLE};
+use crate::wire::response::{
+    parse_response, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
+};
 use crate::wire::value::Value;
 
 use super::config::{BackpressurePolicy, CallOptions, ClientConfig, UnsolicitedHook};
 use super::connection::{lock, micros_since, Connection, Death, Gate, Oneshot, Sent};
-use super::stats::{record_in, ClientStats, ConnectionStats, Outcome, ProcMap};
+use super::discovery::ClusterState;
+use super::routing::{Placed, Route, Unrouted};
+use super::stats::{record_in, ClientStats, ConnectionStats, NodeStats, Outcome, ProcMap};
 use super::Unsolicited;
 
+pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The connection state of one slot.
-enum Conn {
+pub(super) enum Conn {
     /// Logged in and serving calls.
     Up(Arc<Connection>),
     /// A connect attempt is running.
@@ -40,8 +61,8 @@ enum Conn {
     Closed,
 }
 
-struct SlotState {
-    conn: Conn,
+pub(super) struct SlotState {
+    pub(super) conn: Conn,
     connects: u64,
     connect_failures: u64,
     disconnects: u64,
@@ -50,13 +71,13 @@ struct SlotState {
     connection_id: Option<i64>,
 }
 
-/// One of the `pool_size` connections to one host.
-struct Slot {
-    index: usize,
-    host_index: usize,
-    host: String,
-    port: u16,
-    state: Mutex<SlotState>,
+/// One of the connections to one node.
+pub(super) struct Slot {
+    pub(super) index: usize,
+    pub(super) node: usize,
+    pub(super) host: String,
+    pub(super) port: u16,
+    pub(super) state: Mutex<SlotState>,
     calls: Mutex<ProcMap>,
     pings: AtomicU64,
     late: AtomicU64,
@@ -65,13 +86,75 @@ struct Slot {
 }
 
 impl Slot {
+    fn new(index: usize, node: usize, host: &str, port: u16, conn: Conn) -> Slot {
+        Slot {
+            index,
+            node,
+            host: host.to_string(),
+            port,
+            state: Mutex::new(SlotState {
+                conn,
+                connects: 0,
+                connect_failures: 0,
+                disconnects: 0,
+                last_error: None,
+                host_id: None,
+                connection_id: None,
+            }),
+            calls: Mutex::new(ProcMap::new()),
+            pings: AtomicU64::new(0),
+            late: AtomicU64::new(0),
+            unsolicited: AtomicU64::new(0),
+            bytes_received: AtomicU64::new(0),
+        }
+    }
+
     /// The live connection, if any.
-    fn current(&self) -> Option<Arc<Connection>> {
+    pub(super) fn current(&self) -> Option<Arc<Connection>> {
         match &lock(&self.state).conn {
             Conn::Up(c) if !c.is_dead() => Some(c.clone()),
             _ => None,
         }
     }
+}
+
+/// A server the client connects to: a configured host or a discovered node.
+pub(super) struct NodeEntry {
+    pub(super) host: String,
+    pub(super) port: u16,
+    /// Its slots: `first_slot .. first_slot + slot_count`.
+    pub(super) first_slot: usize,
+    pub(super) slot_count: usize,
+    /// Host id from its last login.
+    pub(super) host_id: Option<i32>,
+    pub(super) configured: bool,
+    /// Its last login was refused (another cluster instance).
+    pub(super) refused: bool,
+    /// The addresses `host` resolves to (cached for matching discovered
+    /// addresses against configured names).
+    pub(super) resolved: Option<Vec<IpAddr>>,
+}
+
+impl NodeEntry {
+    pub(super) fn slots(&self) -> Range<usize> {
+        self.first_slot..self.first_slot + self.slot_count
+    }
+}
+
+/// Every node, and which node each logged-in host id belongs to.
+#[derive(Default)]
+pub(super) struct NodeTable {
+    pub(super) nodes: Vec<NodeEntry>,
+    pub(super) by_host_id: HashMap<i32, usize>,
+}
+
+/// Where a call should go and how to count it.
+struct Plan {
+    /// The slots of the preferred node.
+    target: Option<Range<usize>>,
+    /// How the call counts when it is sent to the preferred node (or
+    /// anywhere when there is none).
+    placed: Placed,
 }
 
 /// Result of choosing a connection for a call.
@@ -87,13 +170,14 @@ enum Pick {
 pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
     connect: ConnectOptions,
-    slots: Vec<Slot>,
+    pub(super) nodes: RwLock<NodeTable>,
+    pub(super) slots: RwLock<Vec<Arc<Slot>>>,
     on_unsolicited: Option<UnsolicitedHook>,
     epoch: Instant,
     next_handle: AtomicU64,
     rr: AtomicUsize,
     closed: AtomicBool,
-    gate: Gate,
+    pub(super) gate: Gate,
     maint_wake: Mutex<bool>,
     maint_cv: Condvar,
     maint_thread: Mutex<Option<JoinHandle<()>>>,
@@ -101,9 +185,25 @@ pub(crate) struct Shared {
     unrouted: Mutex<ProcMap>,
     rng: Mutex<u64>,
     ping_frame: Vec<u8>,
+    /// Cluster discovery and routing state (discovery on only).
+    pub(super) cluster: Option<ClusterState>,
 }
 
-fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> std::io::Result<JoinHandle<()>> {
+/// A call that was sent and waits for its reply.
+pub(super) struct InFlight {
+    conn: Arc<Connection>,
+    handle: i64,
+    done: Arc<Oneshot>,
+    sent_at: Instant,
+    sent: usize,
+    timeout: Duration,
+    deadline: Instant,
+}
+
+pub(super) fn spawn(
+    name: String,
+    f: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new().name(name).spawn(f)
 }
 
@@ -139,28 +239,27 @@ fn describe(e: ReadError) -> String {
 impl Shared {
     pub(crate) fn new(config: ClientConfig, on_unsolicited: Option<UnsolicitedHook>) -> Shared {
         let mut slots = Vec::new();
-        for (host_index, (host, port)) in config.hosts.iter().enumerate() {
-            for _ in 0..config.pool_size {
-                slots.push(Slot {
-                    index: slots.len(),
-                    host_index,
-                    host: host.clone(),
-                    port: *port,
-                    state: Mutex::new(SlotState {
-                        conn: Conn::Connecting,
-                        connects: 0,
-                        connect_failures: 0,
-                        disconnects: 0,
-                        last_error: None,
-                        host_id: None,
-                        connection_id: None,
-                    }),
-                    calls: Mutex::new(ProcMap::new()),
-                    pings: AtomicU64::new(0),
-                    late: AtomicU64::new(0),
-                    unsolicited: AtomicU64::new(0),
-                    bytes_received: AtomicU64::new(0),
-                });
+        let mut table = NodeTable::default();
+        let per_node = config.per_node();
+        for (node, (host, port)) in config.hosts.iter().enumerate() {
+            table.nodes.push(NodeEntry {
+                host: host.clone(),
+                port: *port,
+                first_slot: slots.len(),
+                slot_count: per_node,
+                host_id: None,
+                configured: true,
+                refused: false,
+                resolved: None,
+            });
+            for _ in 0..per_node {
+                slots.push(Arc::new(Slot::new(
+                    slots.len(),
+                    node,
+                    host,
+                    *port,
+                    Conn::Connecting,
+                )));
             }
         }
         let connect = ConnectOptions {
@@ -186,10 +285,12 @@ impl Shared {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
             | 1;
+        let cluster = config.discover.then(ClusterState::new);
         Shared {
             config,
             connect,
-            slots,
+            nodes: RwLock::new(table),
+            slots: RwLock::new(slots),
             on_unsolicited,
             epoch: now,
             next_handle: AtomicU64::new(0),
@@ -203,14 +304,55 @@ impl Shared {
             unrouted: Mutex::new(ProcMap::new()),
             rng: Mutex::new(seed),
             ping_frame,
+            cluster,
         }
+    }
+
+    /// Slot `i` (slots are never removed).
+    pub(super) fn slot(&self, i: usize) -> Arc<Slot> {
+        read(&self.slots)[i].clone()
+    }
+
+    /// Every slot, as of now.
+    pub(super) fn all_slots(&self) -> Vec<Arc<Slot>> {
+        read(&self.slots).clone()
+    }
+
+    /// Appends a node with `per_node` slots in state `Connecting`; returns
+    /// the new slot indices. The caller starts their connectors.
+    pub(super) fn add_node(&self, table: &mut NodeTable, host: &str, port: u16) -> Range<usize> {
+        let mut slots = write(&self.slots);
+        let node = table.nodes.len();
+        let first = slots.len();
+        let n = self.config.per_node();
+        for k in 0..n {
+            slots.push(Arc::new(Slot::new(
+                first + k,
+                node,
+                host,
+                port,
+                Conn::Connecting,
+            )));
+        }
+        table.nodes.push(NodeEntry {
+            host: host.to_string(),
+            port,
+            first_slot: first,
+            slot_count: n,
+            host_id: None,
+            configured: false,
+            refused: false,
+            resolved: None,
+        });
+        first..first + n
     }
 
     /// Connects (eagerly or lazily) and starts the maintenance thread.
     pub(crate) fn start(self: &Arc<Self>) -> Result<()> {
+        let slots = self.all_slots();
         if self.config.lazy {
             let now = Instant::now();
-            for s in &self.slots {
+            for s in &slots {
                 lock(&s.state).conn = Conn::Down {
                     next: Some(now),
                     failures: 0,
@@ -219,8 +361,7 @@ impl Shared {
         } else {
             // Connect every slot in parallel; fail if none could be made.
             let results: Vec<_> = std::thread::scope(|scope| {
-                let handles: Vec<_> = self
-                    .slots
+                let handles: Vec<_> = slots
                     .iter()
                     .map(|s| scope.spawn(move || self.open(s.index)))
                     .collect();
@@ -254,15 +395,30 @@ impl Shared {
                 self.close();
                 return Err(first_error.unwrap_or(Error::Closed));
             }
+            if let Some(c) = &self.cluster {
+                // Learn the cluster and connect to every node before
+                // returning; a failure is recorded, never returned (routing
+                // is an optimisation; the topology thread retries).
+                if let Err(e) = self.refresh(c, true, true) {
+                    c.record_error(&e.to_string());
+                }
+            }
         }
         let me = self.clone();
         let h = spawn("voltdb-maintenance".into(), move || me.maintenance_loop())?;
         *lock(&self.maint_thread) = Some(h);
+        if self.cluster.is_some() {
+            let me = self.clone();
+            let h = spawn("voltdb-topology".into(), move || me.topology_loop())?;
+            if let Some(c) = &self.cluster {
+                c.set_thread(h);
+            }
+        }
         Ok(())
     }
 
     fn open(&self, slot: usize) -> Result<(Connection, TcpStream, FrameReader)> {
-        let s = &self.slots[slot];
+        let s = self.slot(slot);
         Connection::open(
             slot,
             &s.host,
@@ -293,17 +449,31 @@ impl Shared {
 
     /// Puts the result of a connect attempt into its slot and starts the
     /// reader thread of a new connection.
-    fn install(
+    pub(super) fn install(
         self: &Arc<Self>,
         slot: usize,
         result: std::result::Result<(Connection, TcpStream, FrameReader), String>,
         failures: u32,
     ) {
-        let s = &self.slots[slot];
+        let s = self.slot(slot);
+        // A node of another cluster instance is refused (discovery on only).
+        let result = match (result, &self.cluster) {
+            (Ok((conn, stream, reader)), Some(c)) => {
+                match self.admit_instance(c, &s, &conn.login) {
+                    Ok(()) => Ok((conn, stream, reader)),
+                    Err(why) => {
+                        Arc::new(conn).fail(Death::Lost(why.clone()), &self.gate);
+                        Err(why)
+                    }
+                }
+            }
+            (r, _) => r,
+        };
         let mut st = lock(&s.state);
         let closed = self.closed.load(Ordering::SeqCst);
         // Failed outside the slot lock (fail() notifies the gate; see Gate).
         let mut to_fail = None;
+        let mut logged_in = None;
         match result {
             Ok((conn, stream, reader)) => {
                 let conn = Arc::new(conn);
@@ -320,6 +490,7 @@ impl Shared {
                     Ok(h) => {
                         lock(&self.threads).push(h);
                         st.connects += 1;
+                        logged_in = Some(conn.login.host_id);
                         st.conn = Conn::Up(conn);
                     }
                     Err(e) => {
@@ -345,8 +516,32 @@ impl Shared {
         if let Some((conn, why)) = to_fail {
             conn.fail(Death::Lost(why), &self.gate);
         }
+        if let Some(host_id) = logged_in {
+            self.node_logged_in(s.node, host_id);
+            if let Some(c) = &self.cluster {
+                c.wake_on_connect();
+            }
+        }
         self.gate.notify_all();
         self.wake_maintenance();
+    }
+
+    /// Records the host id a node logged in with (a rejoined node gets a
+    /// new one; an id another node held before moves to this node).
+    fn node_logged_in(&self, node: usize, host_id: i32) {
+        let mut t = write(&self.nodes);
+        if let Some(old) = t.nodes[node].host_id {
+            if old != host_id && t.by_host_id.get(&old) == Some(&node) {
+                t.by_host_id.remove(&old);
+            }
+        }
+        if let Some(other) = t.by_host_id.insert(host_id, node) {
+            if other != node {
+                t.nodes[other].host_id = None;
+            }
+        }
+        t.nodes[node].host_id = Some(host_id);
+        t.nodes[node].refused = false;
     }
 
     /// The state after `failures + 1` failed attempts (or a lost connection).
@@ -366,7 +561,10 @@ impl Shared {
 
     /// Called by a reader thread when its connection has ended.
     fn connection_down(&self, conn: &Arc<Connection>) {
-        let s = &self.slots[conn.slot];
+        let s = self.slot(conn.slot);
+        if let Some(c) = &self.cluster {
+            c.connection_lost(conn);
+        }
         {
             let mut st = lock(&s.state);
             if matches!(&st.conn, Conn::Up(c) if Arc::ptr_eq(c, conn)) {
@@ -389,7 +587,7 @@ impl Shared {
         stream: TcpStream,
         mut reader: FrameReader,
     ) {
-        let slot = &self.slots[conn.slot];
+        let slot = self.slot(conn.slot);
         let mut stream = match stream.set_read_timeout(None) {
             Ok(()) => BlockingRead(stream),
             Err(e) => {
@@ -425,6 +623,11 @@ impl Shared {
             }
             if handle > MAX_CLIENT_HANDLE {
                 slot.unsolicited.fetch_add(1, Ordering::Relaxed);
+                if let Some(c) = &self.cluster {
+                    if handle == ASYNC_TOPO_HANDLE || handle == ASYNC_PROC_HANDLE {
+                        self.apply_push(c, &resp);
+                    }
+                }
                 if let Some(hook) = &self.on_unsolicited {
                     let msg = Unsolicited {
                         connection: conn.slot,
@@ -444,7 +647,7 @@ impl Shared {
         self.connection_down(&conn);
     }
 
-    fn wake_maintenance(&self) {
+    pub(super) fn wake_maintenance(&self) {
         *lock(&self.maint_wake) = true;
         self.maint_cv.notify_one();
     }
@@ -476,7 +679,7 @@ impl Shared {
     /// finished threads. Returns when the next pass is due.
     fn maintain(self: &Arc<Self>, now: Instant) -> Instant {
         let mut next = now + Duration::from_secs(1);
-        for s in &self.slots {
+        for s in &self.all_slots() {
             let mut up = None;
             let mut connect = None;
             {
@@ -517,7 +720,7 @@ impl Shared {
         next.max(now + Duration::from_millis(1))
     }
 
-    fn spawn_connector(self: &Arc<Self>, slot: usize, failures: u32) {
+    pub(super) fn spawn_connector(self: &Arc<Self>, slot: usize, failures: u32) {
         let me = self.clone();
         let r = spawn(format!("voltdb-connect-{slot}"), move || {
             let r = me.open(slot).map_err(|e| e.to_string());
@@ -564,7 +767,7 @@ impl Shared {
         if now_us < due {
             return at(due);
         }
-        let slot = &self.slots[c.slot];
+        let slot = self.slot(c.slot);
         match c.try_ping(&self.ping_frame, now) {
             Ok(true) => {
                 slot.pings.fetch_add(1, Ordering::Relaxed);
@@ -583,27 +786,38 @@ impl Shared {
     }
 
     /// Chooses a healthy connection with a free place, round-robin, trying
-    /// the slots of `preferred_host` first (for partition-aware routing).
-    fn pick(&self, preferred_host: Option<usize>) -> Pick {
-        let n = self.slots.len();
+    /// the slots in `preferred` (a node's slots, for client affinity) first.
+    fn pick(&self, preferred: Option<&Range<usize>>) -> Pick {
+        let slots = read(&self.slots);
+        let n = slots.len();
         let start = self.rr.fetch_add(1, Ordering::Relaxed);
         let mut any_up = false;
-        for pass in 0..2 {
-            for k in 0..n {
-                let s = &self.slots[(start + k) % n];
-                let preferred = preferred_host == Some(s.host_index);
-                if preferred_host.is_some() && (pass == 0) != preferred {
-                    continue;
+        let mut try_slot = |s: &Slot| {
+            if let Some(c) = s.current() {
+                any_up = true;
+                if c.try_reserve(self.config.max_in_flight) {
+                    return Some(c);
                 }
-                if preferred_host.is_none() && pass == 1 {
-                    break;
-                }
-                if let Some(c) = s.current() {
-                    any_up = true;
-                    if c.try_reserve(self.config.max_in_flight) {
+            }
+            None
+        };
+        if let Some(r) = preferred {
+            let len = r.len();
+            for k in 0..len {
+                if let Some(s) = slots.get(r.start + (start + k) % len) {
+                    if let Some(c) = try_slot(s) {
                         return Pick::Got(c);
                     }
                 }
+            }
+        }
+        for k in 0..n {
+            let i = (start + k) % n;
+            if preferred.is_some_and(|r| r.contains(&i)) {
+                continue;
+            }
+            if let Some(c) = try_slot(&slots[i]) {
+                return Pick::Got(c);
             }
         }
         if any_up {
@@ -613,12 +827,57 @@ impl Shared {
         }
     }
 
+    /// Where a call should go (client affinity, PROTOCOL.md §9.5).
+    fn plan(
+        &self,
+        c: &ClusterState,
+        procedure: &str,
+        params: &[Value],
+        opts: &CallOptions,
+    ) -> Plan {
+        let route =
+            read(&c.topology).route(procedure, params, opts.invocation.partition_destination);
+        let node_slots = |host: i32| {
+            let t = read(&self.nodes);
+            t.by_host_id.get(&host).map(|&i| t.nodes[i].slots())
+        };
+        let (target, placed) = match route {
+            Route::Partition {
+                leader: Some(h), ..
+            } => match node_slots(h) {
+                Some(r) => (Some(r), Placed::Hit),
+                None => (None, Placed::Fallback),
+            },
+            Route::Partition { leader: None, .. } => (None, Placed::Fallback),
+            Route::MultiPartition { leader } => {
+                (leader.and_then(node_slots), Placed::MultiPartition)
+            }
+            Route::Any(Unrouted::Unhashable) => (None, Placed::Fallback),
+            Route::Any(Unrouted::NoTopology) if !procedure.starts_with('@') => {
+                (None, Placed::Fallback)
+            }
+            Route::Any(_) => (None, Placed::RoundRobin),
+        };
+        Plan { target, placed }
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
 
     pub(crate) fn connected_count(&self) -> usize {
-        self.slots.iter().filter(|s| s.current().is_some()).count()
+        read(&self.slots)
+            .iter()
+            .filter(|s| s.current().is_some())
+            .count()
+    }
+
+    /// A live connection, round-robin (for the client's own calls).
+    pub(super) fn any_live(&self) -> Option<Arc<Connection>> {
+        let slots = read(&self.slots);
+        let n = slots.len();
+        let start = self.rr.fetch_add(1, Ordering::Relaxed);
+        (0..n).find_map(|k| slots[(start + k) % n].current())
     }
 
     /// Waits until at least one connection is up.
@@ -646,7 +905,7 @@ impl Shared {
         let mut last = None;
         let mut connecting = false;
         let mut retry = false;
-        for s in &self.slots {
+        for s in &self.all_slots() {
             let st = lock(&s.state);
             match st.conn {
                 Conn::Connecting => connecting = true,
@@ -671,7 +930,7 @@ impl Shared {
         ))
     }
 
-    fn next_handle(&self) -> i64 {
+    pub(super) fn next_handle(&self) -> i64 {
         let n = self.next_handle.fetch_add(1, Ordering::Relaxed);
         (n % MAX_CLIENT_HANDLE as u64) as i64 + 1
     }
@@ -687,14 +946,26 @@ impl Shared {
         params: &[Value],
         opts: &CallOptions,
     ) -> Result<VoltResponse> {
+        let timeout = opts.timeout.unwrap_or(self.config.call_timeout);
+        let deadline = deadline_after(timeout);
+        let f = self.start_call(procedure, params, opts, timeout, deadline)?;
+        self.finish_call(procedure, f)
+    }
+
+    /// Encodes, picks a connection (the partition leader's first when
+    /// discovery is on), registers and sends one call. Failures before
+    /// anything was sent are counted here.
+    pub(super) fn start_call(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        opts: &CallOptions,
+        timeout: Duration,
+        deadline: Instant,
+    ) -> Result<InFlight> {
         if self.is_closed() {
             return Err(Error::Closed);
         }
-        let timeout = opts.timeout.unwrap_or(self.config.call_timeout);
-        let start = Instant::now();
-        let deadline = start
-            .checked_add(timeout)
-            .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600));
         let handle = self.next_handle();
         // Encode first, outside any lock: bad parameters fail before anything is sent.
         let mut frame = Vec::with_capacity(64);
@@ -707,8 +978,13 @@ impl Shared {
             opts.types.as_deref(),
             self.config.frame_cap,
         )?;
+        let plan = self
+            .cluster
+            .as_ref()
+            .map(|c| (c, self.plan(c, procedure, params, opts)));
+        let preferred = plan.as_ref().and_then(|(_, p)| p.target.as_ref());
         loop {
-            let conn = match self.pick(None) {
+            let conn = match self.pick(preferred) {
                 Pick::Got(c) => c,
                 Pick::NoneUp => {
                     self.record_unrouted(procedure, Outcome::Error);
@@ -720,11 +996,13 @@ impl Shared {
                         self.record_unrouted(procedure, Outcome::Error);
                         return Err(full);
                     }
-                    let got = self.gate.wait_until(deadline, || match self.pick(None) {
-                        Pick::Got(c) => Some(Some(c)),
-                        Pick::NoneUp => Some(None),
-                        Pick::Full => self.is_closed().then_some(None),
-                    });
+                    let got = self
+                        .gate
+                        .wait_until(deadline, || match self.pick(preferred) {
+                            Pick::Got(c) => Some(Some(c)),
+                            Pick::NoneUp => Some(None),
+                            Pick::Full => self.is_closed().then_some(None),
+                        });
                     match got {
                         Some(Some(c)) => c,
                         Some(None) => {
@@ -758,34 +1036,114 @@ impl Shared {
                     conn.fail(Death::Lost(format!("write failed: {e}")), &self.gate);
                 }
             }
-            let reply = match done.wait_until(deadline) {
-                Some(r) => r,
-                None if conn.unregister(handle, &self.gate) => Err(Error::Timeout(timeout)),
-                // Completed concurrently: the value is on its way.
-                None => done
-                    .wait_until(Instant::now() + Duration::from_secs(1))
-                    .unwrap_or(Err(Error::Timeout(timeout))),
-            };
-            let latency = sent_at.elapsed();
-            let (outcome, received, lat) = match &reply {
-                Ok((r, n)) if r.is_success() => (Outcome::Success, *n, Some(latency)),
-                Ok((_, n)) => (Outcome::Failure, *n, Some(latency)),
-                Err(Error::Timeout(_)) => (Outcome::Timeout, 0, None),
-                Err(_) => (Outcome::Error, 0, None),
-            };
-            record_in(
-                &mut lock(&self.slots[conn.slot].calls),
-                procedure,
-                outcome,
-                lat,
-                frame.len(),
-                received,
-            );
-            return reply.map(|(mut r, _)| {
-                r.client_round_trip = Some(latency);
-                r
+            if let Some((c, plan)) = &plan {
+                let placed = match (&plan.target, plan.placed) {
+                    (Some(r), Placed::Hit) if !r.contains(&conn.slot) => Placed::Miss,
+                    (_, p) => p,
+                };
+                c.affinity.record(placed);
+            }
+            return Ok(InFlight {
+                conn,
+                handle,
+                done,
+                sent_at,
+                sent: frame.len(),
+                timeout,
+                deadline,
             });
         }
+    }
+
+    /// Waits for the reply of a call sent by [`start_call`](Self::start_call)
+    /// and counts it.
+    pub(super) fn finish_call(&self, procedure: &str, f: InFlight) -> Result<VoltResponse> {
+        let InFlight {
+            conn,
+            handle,
+            done,
+            sent_at,
+            sent,
+            timeout,
+            deadline,
+        } = f;
+        let reply = match done.wait_until(deadline) {
+            Some(r) => r,
+            None if conn.unregister(handle, &self.gate) => Err(Error::Timeout(timeout)),
+            // Completed concurrently: the value is on its way.
+            None => done
+                .wait_until(Instant::now() + Duration::from_secs(1))
+                .unwrap_or(Err(Error::Timeout(timeout))),
+        };
+        let latency = sent_at.elapsed();
+        let (outcome, received, lat) = match &reply {
+            Ok((r, n)) if r.is_success() => (Outcome::Success, *n, Some(latency)),
+            Ok((_, n)) => (Outcome::Failure, *n, Some(latency)),
+            Err(Error::Timeout(_)) => (Outcome::Timeout, 0, None),
+            Err(_) => (Outcome::Error, 0, None),
+        };
+        record_in(
+            &mut lock(&self.slot(conn.slot).calls),
+            procedure,
+            outcome,
+            lat,
+            sent,
+            received,
+        );
+        reply.map(|(mut r, _)| {
+            r.client_round_trip = Some(latency);
+            r
+        })
+    }
+
+    /// One of the client's own calls (discovery) on a given connection:
+    /// not routed, not counted in the call statistics, never held back by
+    /// `max_in_flight`. Fails unless the server answers `SUCCESS`.
+    pub(super) fn internal_call(
+        &self,
+        conn: &Arc<Connection>,
+        procedure: &str,
+        params: &[Value],
+    ) -> Result<VoltResponse> {
+        let handle = self.next_handle();
+        let mut frame = Vec::with_capacity(64);
+        encode_invocation(
+            &mut frame,
+            procedure,
+            handle,
+            &InvocationOptions::default(),
+            params,
+            None,
+            self.config.frame_cap,
+        )?;
+        let timeout = self.config.connect_timeout.max(Duration::from_secs(10));
+        let lost = || Error::ConnectionLost(format!("{procedure}: the connection ended"));
+        if !conn.try_reserve(usize::MAX) {
+            return Err(Error::Backpressure(usize::MAX));
+        }
+        let done = Arc::new(Oneshot::default());
+        if !conn.register(handle, done.clone()) {
+            conn.release(&self.gate);
+            return Err(lost());
+        }
+        match conn.send(&frame) {
+            Sent::Yes => {}
+            Sent::No => {
+                conn.unregister(handle, &self.gate);
+                return Err(lost());
+            }
+            Sent::Failed(e) => {
+                conn.fail(Death::Lost(format!("write failed: {e}")), &self.gate);
+            }
+        }
+        let reply = match done.wait_until(deadline_after(timeout)) {
+            Some(r) => r,
+            None if conn.unregister(handle, &self.gate) => Err(Error::Timeout(timeout)),
+            None => done
+                .wait_until(Instant::now() + Duration::from_secs(1))
+                .unwrap_or(Err(Error::Timeout(timeout))),
+        };
+        reply.and_then(|(r, _)| r.ok())
     }
 
     pub(crate) fn stats(&self) -> ClientStats {
@@ -793,10 +1151,33 @@ impl Shared {
         for (name, s) in lock(&self.unrouted).iter() {
             out.procedures.insert(name.clone(), s.clone());
         }
-        for s in &self.slots {
+        let by_host = self
+            .cluster
+            .as_ref()
+            .map(|c| read(&c.topology).partitions_by_host());
+        {
+            let t = read(&self.nodes);
+            for (i, n) in t.nodes.iter().enumerate() {
+                out.nodes.push(NodeStats {
+                    index: i,
+                    host: n.host.clone(),
+                    port: n.port,
+                    host_id: n.host_id,
+                    configured: n.configured,
+                    connections: n.slot_count,
+                    leader_of: n
+                        .host_id
+                        .and_then(|h| by_host.as_ref().and_then(|m| m.get(&h)).cloned())
+                        .unwrap_or_default(),
+                    ..Default::default()
+                });
+            }
+        }
+        for s in &self.all_slots() {
             let calls = lock(&s.calls).clone();
             let mut c = ConnectionStats {
                 index: s.index,
+                node: s.node,
                 host: s.host.clone(),
                 port: s.port,
                 pings: s.pings.load(Ordering::Relaxed),
@@ -822,7 +1203,15 @@ impl Shared {
                 c.calls.merge(p);
                 out.procedures.entry(name.clone()).or_default().merge(p);
             }
+            if let Some(n) = out.nodes.get_mut(s.node) {
+                n.calls.merge(&c.calls);
+                n.connected += usize::from(c.connected);
+            }
             out.connections.push(c);
+        }
+        if let Some(c) = &self.cluster {
+            out.affinity = c.affinity.snapshot();
+            out.topology = c.stats();
         }
         out
     }
@@ -841,13 +1230,16 @@ impl Shared {
                 let _ = h.join();
             }
         }
-        for s in &self.slots {
+        for s in &self.all_slots() {
             let old = std::mem::replace(&mut lock(&s.state).conn, Conn::Closed);
             if let Conn::Up(c) = old {
                 c.fail(Death::Closed, &self.gate);
             }
         }
         self.gate.notify_all();
+        if let Some(c) = &self.cluster {
+            c.stop(me);
+        }
         loop {
             let batch: Vec<_> = std::mem::take(&mut *lock(&self.threads));
             if batch.is_empty() {
@@ -860,4 +1252,12 @@ impl Shared {
             }
         }
     }
+}
+
+/// `now + timeout`, saturating for huge timeouts.
+pub(super) fn deadline_after(timeout: Duration) -> Instant {
+    let start = Instant::now();
+    start
+        .checked_add(timeout)
+        .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600))
 }

@@ -275,7 +275,9 @@ pub(crate) fn record_in(
 pub struct ConnectionStats {
     /// Position in [`ClientStats::connections`].
     pub index: usize,
-    /// Host name or address as configured.
+    /// The node it connects to (position in [`ClientStats::nodes`]).
+    pub node: usize,
+    /// Host name or address as configured (or discovered).
     pub host: String,
     /// Port.
     pub port: u16,
@@ -309,10 +311,117 @@ pub struct ConnectionStats {
     pub calls: CallStats,
 }
 
+/// One node (server) of the client: a configured host, or one discovered
+/// from the cluster's topology. Its connections are the entries of
+/// [`ClientStats::connections`] whose `node` is this node's `index`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeStats {
+    /// Position in [`ClientStats::nodes`].
+    pub index: usize,
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Host id from the node's last login (`None` before the first). A node
+    /// that rejoins its cluster gets a new host id.
+    pub host_id: Option<i32>,
+    /// True when the node was configured, false when it was discovered.
+    pub configured: bool,
+    /// Connections to this node.
+    pub connections: usize,
+    /// Of which up now.
+    pub connected: usize,
+    /// Partitions this node leads in the client's topology (ascending).
+    pub leader_of: Vec<i32>,
+    /// Calls sent to this node (all its connections).
+    pub calls: CallStats,
+}
+
+/// Where calls went, for a client with cluster discovery on
+/// ([`ClientConfig::discover`](crate::client::ClientConfig::discover)).
+///
+/// Single-partition calls (a procedure the catalog says is
+/// single-partitioned, or a call with a partition destination) are counted
+/// in exactly one of `hits`, `misses` and `fallbacks`.
+///
+/// ```
+/// use voltdb::client::AffinityStats;
+/// let s = AffinityStats { hits: 99, misses: 1, ..Default::default() };
+/// assert_eq!(s.hit_rate(), Some(0.99));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AffinityStats {
+    /// Single-partition calls sent to a connection of their partition
+    /// leader's node.
+    pub hits: u64,
+    /// Single-partition calls whose leader's node was known but had no
+    /// usable connection (down, or all at `max_in_flight`): sent to another
+    /// node, which forwards them.
+    pub misses: u64,
+    /// Single-partition calls the client could not place: no topology yet,
+    /// no leader for the partition, the leader not (yet) one of the
+    /// client's nodes, or a partition value that does not hash. Sent
+    /// round-robin.
+    pub fallbacks: u64,
+    /// Multi-partition calls (sent to the multi-partition initiator's node
+    /// when it is known and up).
+    pub multi_partition: u64,
+    /// Other calls (system procedures, procedures not in the catalog,
+    /// compound procedures), sent round-robin.
+    pub round_robin: u64,
+}
+
+impl AffinityStats {
+    /// The fraction of single-partition calls that went to their partition
+    /// leader: `hits / (hits + misses + fallbacks)`; `None` before the first.
+    pub fn hit_rate(&self) -> Option<f64> {
+        let n = self.hits + self.misses + self.fallbacks;
+        (n > 0).then(|| self.hits as f64 / n as f64)
+    }
+
+    /// Single-partition calls counted (`hits + misses + fallbacks`).
+    pub fn single_partition(&self) -> u64 {
+        self.hits + self.misses + self.fallbacks
+    }
+}
+
+/// The state of cluster discovery
+/// ([`ClientConfig::discover`](crate::client::ClientConfig::discover)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TopologyStats {
+    /// True when discovery is on.
+    pub enabled: bool,
+    /// The connection (index into [`ClientStats::connections`]) registered
+    /// with `@Subscribe TOPOLOGY`, if any.
+    pub subscribed: Option<usize>,
+    /// Partitions with a known leader (the multi-partition initiator not counted).
+    pub partitions: usize,
+    /// Procedures in the catalog.
+    pub procedures: usize,
+    /// Topology and catalog pushes applied (`@Subscribe` notifications).
+    pub pushes: u64,
+    /// Discovery rounds completed (`@Statistics TOPO`, `@SystemCatalog
+    /// PROCEDURES`, `@SystemInformation OVERVIEW` fetched and applied).
+    pub refreshes: u64,
+    /// Discovery rounds or pushes that failed (see `last_error`).
+    pub errors: u64,
+    /// Why the last discovery round or push failed.
+    pub last_error: Option<String>,
+    /// Logins refused because the node belongs to another cluster instance
+    /// (cluster start time and leader address differ from the first
+    /// connection's, PROTOCOL.md §2.2).
+    pub refused: u64,
+    /// The last refusal.
+    pub last_refused: Option<String>,
+}
+
 /// A snapshot of a [`Client`](crate::client::Client)'s statistics.
 ///
-/// `Display` prints one line per procedure and per connection with the
-/// latency percentiles p50, p99, p99.9 and max.
+/// `Display` prints one line per procedure, per connection and per node
+/// with the latency percentiles p50, p99, p99.9 and max, then the affinity
+/// counters and the topology state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientStats {
@@ -321,6 +430,12 @@ pub struct ClientStats {
     pub procedures: BTreeMap<String, CallStats>,
     /// Per connection slot.
     pub connections: Vec<ConnectionStats>,
+    /// Per node (server): configured and discovered.
+    pub nodes: Vec<NodeStats>,
+    /// Where calls went (client affinity).
+    pub affinity: AffinityStats,
+    /// Cluster discovery.
+    pub topology: TopologyStats,
 }
 
 impl ClientStats {
@@ -409,6 +524,64 @@ impl fmt::Display for ClientStats {
                 c.last_error
                     .as_ref()
                     .map_or_else(String::new, |e| format!(" last_error={e:?}")),
+            )?;
+        }
+        if self.nodes.len() > 1 || self.topology.enabled {
+            for n in &self.nodes {
+                let name = format!("node {} {}:{}", n.index, n.host, n.port);
+                stats_line(f, &name, &n.calls)?;
+                let leads = n
+                    .leader_of
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                writeln!(
+                    f,
+                    "    host_id={} {} connections={}/{} leads=[{}]",
+                    n.host_id.map_or_else(|| "-".to_string(), |h| h.to_string()),
+                    if n.configured {
+                        "configured"
+                    } else {
+                        "discovered"
+                    },
+                    n.connected,
+                    n.connections,
+                    leads,
+                )?;
+            }
+        }
+        if self.topology.enabled {
+            let a = &self.affinity;
+            writeln!(
+                f,
+                "affinity: hit rate {} (hits={} misses={} fallbacks={}) multi_partition={} round_robin={}",
+                a.hit_rate()
+                    .map_or_else(|| "-".to_string(), |r| format!("{:.2}%", r * 100.0)),
+                a.hits,
+                a.misses,
+                a.fallbacks,
+                a.multi_partition,
+                a.round_robin,
+            )?;
+            let t = &self.topology;
+            writeln!(
+                f,
+                "topology: partitions={} procedures={} subscribed={} pushes={} refreshes={} errors={} refused_nodes={}{}{}",
+                t.partitions,
+                t.procedures,
+                t.subscribed
+                    .map_or_else(|| "no".to_string(), |c| format!("#{c}")),
+                t.pushes,
+                t.refreshes,
+                t.errors,
+                t.refused,
+                t.last_error
+                    .as_ref()
+                    .map_or_else(String::new, |e| format!(" last_error={e:?}")),
+                t.last_refused
+                    .as_ref()
+                    .map_or_else(String::new, |e| format!(" last_refused={e:?}")),
             )?;
         }
         Ok(())

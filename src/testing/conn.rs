@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,17 @@ pub(crate) enum WriteOp {
     At(Instant, Box<WriteOp>),
 }
 
+/// The sending side of a connection, shared by its reader thread (which
+/// writes immediate replies itself) and its writer thread (queued and timed
+/// operations). Whoever holds the lock writes whole frames only.
+struct Out {
+    stream: TcpStream,
+    /// The unwritten rest of bytes the reader thread could not write without
+    /// waiting: written before anything else by whoever writes next (an
+    /// operation queued with it makes sure the writer thread does).
+    carry: Vec<u8>,
+}
+
 /// One client connection, node by its reader, its writer and the server.
 pub(crate) struct Conn {
     /// The connection id (given in the login response).
@@ -66,6 +77,11 @@ pub(crate) struct Conn {
     pub(crate) subscribed: AtomicBool,
     /// The writer's queue; set once the login succeeded.
     tx: Mutex<Option<Sender<WriteOp>>>,
+    /// The socket for sending; set once the login succeeded.
+    out: Mutex<Option<Out>>,
+    /// Untimed operations queued for (or being performed by) the writer
+    /// thread. While there are any, immediate replies queue behind them.
+    queued: AtomicUsize,
 }
 
 impl Conn {
@@ -76,16 +92,85 @@ impl Conn {
             closing: AtomicBool::new(false),
             subscribed: AtomicBool::new(false),
             tx: Mutex::new(None),
+            out: Mutex::new(None),
+            queued: AtomicUsize::new(0),
         }
     }
 
     /// Queues an operation for the writer; false if there is no writer (not
     /// logged in, or closed).
     pub(crate) fn send(&self, op: WriteOp) -> bool {
+        let untimed = !matches!(op, WriteOp::At(..));
         match &*lock(&self.tx) {
-            Some(tx) => tx.send(op).is_ok(),
+            Some(tx) => {
+                if untimed {
+                    self.queued.fetch_add(1, Ordering::SeqCst);
+                }
+                let ok = tx.send(op).is_ok();
+                if !ok && untimed {
+                    self.queued.fetch_sub(1, Ordering::SeqCst);
+                }
+                ok
+            }
             None => false,
         }
+    }
+
+    /// Sends `bytes` (whole frames) now from the calling thread when nothing
+    /// is queued ahead of them and the socket takes them without waiting;
+    /// otherwise queues them (or their unwritten rest) for the writer, so
+    /// the order of untimed operations is kept either way.
+    pub(crate) fn write_now(&self, node: &Node, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let guard = match self.out.try_lock() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            // The writer thread is writing (a timed reply, or a slow client).
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(mut g) = guard {
+            if let Some(out) = g.as_mut() {
+                if out.carry.is_empty()
+                    && self.queued.load(Ordering::SeqCst) == 0
+                    && !self.is_closing()
+                    && !node.is_shutdown()
+                {
+                    match write_some(&mut out.stream, bytes) {
+                        Ok(n) if n == bytes.len() => {}
+                        Ok(n) => {
+                            // The socket would block: the writer thread
+                            // finishes the frame (before anything else).
+                            out.carry.extend_from_slice(&bytes[n..]);
+                            self.send(WriteOp::Bytes(Vec::new()));
+                        }
+                        Err(()) => {
+                            drop(g);
+                            self.close(node);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        self.send(WriteOp::Bytes(bytes.to_vec()));
+    }
+
+    /// Writes `bytes` after any carried bytes, under the send lock, waiting
+    /// for a slow client as long as [`write_fully`] does.
+    fn write_locked(&self, node: &Node, bytes: &[u8]) -> bool {
+        let mut g = lock(&self.out);
+        let Some(out) = g.as_mut() else {
+            return false;
+        };
+        if !out.carry.is_empty() {
+            let carry = std::mem::take(&mut out.carry);
+            if !write_fully(node, Some(self), &mut out.stream, &carry) {
+                return false;
+            }
+        }
+        write_fully(node, Some(self), &mut out.stream, bytes)
     }
 
     /// True once the login succeeded (until the connection closes).
@@ -131,6 +216,8 @@ enum Next {
 struct Input {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// Where the unconsumed bytes of `buf` start.
+    pos: usize,
     chunk: Vec<u8>,
 }
 
@@ -139,6 +226,7 @@ impl Input {
         Input {
             stream,
             buf: Vec::new(),
+            pos: 0,
             chunk: vec![0; CHUNK],
         }
     }
@@ -146,18 +234,34 @@ impl Input {
     /// A complete frame from the buffer. As a real server does, the length
     /// is looked at only once more than 4 bytes are buffered.
     fn buffered_frame(&mut self) -> Option<Next> {
-        if self.buf.len() <= 4 {
+        let avail = &self.buf[self.pos..];
+        if avail.len() <= 4 {
             return None;
         }
-        match frame_status(&self.buf, DEFAULT_FRAME_CAP) {
+        match frame_status(avail, DEFAULT_FRAME_CAP) {
             Err(_) => Some(Next::Bad),
             Ok(FrameStatus::NeedMore(_)) => None,
             Ok(FrameStatus::Complete { body_len }) => {
-                let body = self.buf[4..4 + body_len].to_vec();
-                self.buf.drain(..4 + body_len);
+                let body = avail[4..4 + body_len].to_vec();
+                self.pos += 4 + body_len;
+                if self.pos == self.buf.len() {
+                    self.buf.clear();
+                    self.pos = 0;
+                }
                 Some(Next::Frame(body))
             }
         }
+    }
+
+    /// True when [`next_frame`](Self::next_frame) would return without
+    /// reading (a complete frame or a bad length is buffered).
+    fn frame_ready(&self) -> bool {
+        let avail = &self.buf[self.pos..];
+        avail.len() > 4
+            && !matches!(
+                frame_status(avail, DEFAULT_FRAME_CAP),
+                Ok(FrameStatus::NeedMore(_))
+            )
     }
 
     /// The next frame, reading at most once (waiting at most one tick).
@@ -168,6 +272,10 @@ impl Input {
         match self.stream.read(&mut self.chunk) {
             Ok(0) => Next::Eof,
             Ok(n) => {
+                if self.pos > 0 {
+                    self.buf.drain(..self.pos);
+                    self.pos = 0;
+                }
                 self.buf.extend_from_slice(&self.chunk[..n]);
                 self.buffered_frame().unwrap_or(Next::Idle)
             }
@@ -200,6 +308,21 @@ fn is_transient(e: &std::io::Error) -> bool {
         e.kind(),
         ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
     )
+}
+
+/// Writes as much of `bytes` as the socket takes without waiting more than
+/// one tick; how much was written, or `Err` on a socket error.
+fn write_some(stream: &mut TcpStream, bytes: &[u8]) -> Result<usize, ()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match stream.write(&bytes[done..]) {
+            Ok(0) => return Err(()),
+            Ok(n) => done += n,
+            Err(e) if is_transient(&e) => break,
+            Err(_) => return Err(()),
+        }
+    }
+    Ok(done)
 }
 
 /// Sleeps `d`, in ticks, returning early (false) on shutdown or close.
@@ -287,20 +410,29 @@ fn reject(node: &Node, mut stream: TcpStream) {
 /// a bad frame, a close or the shutdown.
 fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
     let mut input = Input::new(stream);
-    let Some(username) = login(node, conn, &mut input) else {
+    let Some((username, reply)) = login(node, conn, &mut input) else {
         conn.close(node);
         input.drain(node);
         return;
     };
     let (tx, rx) = mpsc::channel();
+    // The login response is the writer's first operation, queued before the
+    // connection counts as logged in, so a push can never precede it nor be
+    // missed by a client that has just logged in.
+    conn.queued.fetch_add(1, Ordering::SeqCst);
+    let _ = tx.send(WriteOp::Bytes(reply));
     let writer = match input.stream.try_clone() {
         Ok(wstream) => {
+            *lock(&conn.out) = Some(Out {
+                stream: wstream,
+                carry: Vec::new(),
+            });
             *lock(&conn.tx) = Some(tx);
             let s = Arc::clone(node);
             let c = Arc::clone(conn);
             thread::Builder::new()
                 .name(format!("volt-test-writer-{}", conn.id))
-                .spawn(move || write_loop(&s, &c, wstream, rx))
+                .spawn(move || write_loop(&s, &c, rx))
                 .ok()
         }
         Err(_) => None,
@@ -317,8 +449,12 @@ fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
     input.drain(node);
 }
 
+/// Reads and handles invocations. The immediate replies to every frame
+/// already buffered are collected and written together, once no complete
+/// frame is left (or before a pause, or a queued operation).
 fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &str) {
     let mut paused_until: Option<Instant> = None;
+    let mut batch = Vec::new();
     loop {
         if node.is_shutdown() || conn.is_closing() {
             return;
@@ -333,19 +469,34 @@ fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &s
         }
         match input.next_frame() {
             Next::Frame(body) => {
-                if let Some(d) = super::dispatch::handle(node, conn, username, body) {
+                if let Some(d) = super::dispatch::handle(node, conn, username, body, &mut batch) {
                     paused_until = Some(after(Instant::now(), d));
                 }
             }
             Next::Idle => {}
-            Next::Eof | Next::Bad => return,
+            Next::Eof | Next::Bad => {
+                flush(node, conn, &mut batch);
+                return;
+            }
+        }
+        if paused_until.is_some() || !input.frame_ready() {
+            flush(node, conn, &mut batch);
         }
     }
 }
 
-/// The login handshake (PROTOCOL.md §2). Returns the user name on success;
-/// on failure the rejection (if any) has been written.
-fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
+/// Sends the collected immediate replies.
+pub(crate) fn flush(node: &Node, conn: &Conn, batch: &mut Vec<u8>) {
+    if !batch.is_empty() {
+        conn.write_now(node, batch);
+        batch.clear();
+    }
+}
+
+/// The login handshake (PROTOCOL.md §2). Returns the user name and the
+/// login response to send on success; on failure the rejection (if any) has
+/// been written.
+fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<(String, Vec<u8>)> {
     let deadline = after(Instant::now(), node.cluster.cfg.login_timeout);
     let body = loop {
         if node.is_shutdown() || Instant::now() >= deadline {
@@ -370,10 +521,13 @@ fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<String> {
         .encode(&mut out),
         Err(code) => encode_login_failure(*code, &mut out),
     }
-    if !write_fully(node, None, &mut input.stream, &out) {
-        return None;
+    match result {
+        Ok(username) => Some((username, out)),
+        Err(_) => {
+            let _ = write_fully(node, None, &mut input.stream, &out);
+            None
+        }
     }
-    result.ok()
 }
 
 /// Checks a login request body the way an 11.4 server does: the scheme byte
@@ -415,7 +569,7 @@ fn check_login(node: &Node, body: &[u8]) -> Result<String, i8> {
 
 /// The writer thread of one connection: performs queued operations in
 /// order, and timed ones when they are due.
-fn write_loop(node: &Node, conn: &Conn, mut stream: TcpStream, rx: Receiver<WriteOp>) {
+fn write_loop(node: &Node, conn: &Conn, rx: Receiver<WriteOp>) {
     let mut timers: BTreeMap<(Instant, u64), WriteOp> = BTreeMap::new();
     let mut seq = 0u64;
     'outer: loop {
@@ -432,7 +586,9 @@ fn write_loop(node: &Node, conn: &Conn, mut stream: TcpStream, rx: Receiver<Writ
                     timers.insert((t, seq), *op);
                 }
                 Ok(op) => {
-                    if !perform(node, conn, &mut stream, op) {
+                    let ok = perform(node, conn, op);
+                    conn.queued.fetch_sub(1, Ordering::SeqCst);
+                    if !ok {
                         break;
                     }
                 }
@@ -444,7 +600,7 @@ fn write_loop(node: &Node, conn: &Conn, mut stream: TcpStream, rx: Receiver<Writ
             if entry.key().0 > Instant::now() {
                 break;
             }
-            if !perform(node, conn, &mut stream, entry.remove()) {
+            if !perform(node, conn, entry.remove()) {
                 break 'outer;
             }
         }
@@ -453,27 +609,27 @@ fn write_loop(node: &Node, conn: &Conn, mut stream: TcpStream, rx: Receiver<Writ
 }
 
 /// Performs one operation; false when the connection is (to be) closed.
-fn perform(node: &Node, conn: &Conn, stream: &mut TcpStream, op: WriteOp) -> bool {
+fn perform(node: &Node, conn: &Conn, op: WriteOp) -> bool {
     match op {
-        WriteOp::Bytes(b) => write_fully(node, Some(conn), stream, &b),
+        WriteOp::Bytes(b) => conn.write_locked(node, &b),
         WriteOp::Drip(b, d) => {
             for (i, byte) in b.iter().enumerate() {
                 if i > 0 && !pause(node, Some(conn), d) {
                     return false;
                 }
-                if !write_fully(node, Some(conn), stream, std::slice::from_ref(byte)) {
+                if !conn.write_locked(node, std::slice::from_ref(byte)) {
                     return false;
                 }
             }
             true
         }
         WriteOp::BytesThenClose(b) => {
-            let _ = write_fully(node, Some(conn), stream, &b);
+            let _ = conn.write_locked(node, &b);
             false
         }
         // Timed operations are unpacked by the loop; one arriving here
         // (nested) is simply done now.
-        WriteOp::At(_, op) => perform(node, conn, stream, *op),
+        WriteOp::At(_, op) => perform(node, conn, *op),
     }
 }
 

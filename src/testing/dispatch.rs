@@ -10,7 +10,7 @@ use crate::wire::invocation::{Invocation, InvocationError};
 use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
 use crate::wire::value::Value;
 
-use super::conn::{after, send_at, Conn, WriteOp};
+use super::conn::{after, flush, send_at, Conn, WriteOp};
 use super::fault::Fault;
 use super::proc::{CallContext, Partitioning, ProcError, ProcReply, Procedure};
 use super::server::Node;
@@ -36,6 +36,7 @@ pub(crate) fn handle(
     conn: &Arc<Conn>,
     username: &str,
     body: Vec<u8>,
+    batch: &mut Vec<u8>,
 ) -> Option<Duration> {
     node.count_call();
     let received = Instant::now();
@@ -47,11 +48,7 @@ pub(crate) fn handle(
                 Some(&v) if v > 2 => format!("Unknown ProcedureInvocationType {v}"),
                 _ => format!("Malformed procedure invocation: {e}"),
             };
-            conn.send(WriteOp::Bytes(encode(&failure(
-                conn.id,
-                Status::UnexpectedFailure,
-                text,
-            ))));
+            encode_response(&failure(conn.id, Status::UnexpectedFailure, text), batch);
             None
         }
         Err(InvocationError::Params {
@@ -65,16 +62,16 @@ pub(crate) fn handle(
                 Status::GracefulFailure,
                 format!("Exception while deserializing procedure params\n{error}"),
             );
-            deliver(node, conn, resp, None, fault, received)
+            deliver(node, conn, resp, None, fault, received, batch)
         }
         Ok(inv) => {
             let fault = node.take_fault(&inv.procedure);
             if let Some(Fault::Fail(status, message)) = fault {
                 let resp = failure(inv.handle, status, message);
-                return deliver(node, conn, resp, None, None, received);
+                return deliver(node, conn, resp, None, None, received, batch);
             }
             let (resp, delay) = execute(node, conn, username, inv);
-            deliver(node, conn, resp, delay, fault, received)
+            deliver(node, conn, resp, delay, fault, received, batch)
         }
     }
 }
@@ -195,6 +192,9 @@ fn run_procedure(
             );
         }
     }
+    if let Some(p) = partition {
+        node.record_partition(p);
+    }
     let ctx = CallContext {
         connection_id: conn.id,
         procedure: name.clone(),
@@ -240,7 +240,10 @@ fn error_response(handle: i64, e: ProcError) -> VoltResponse {
 }
 
 /// Sends `resp` (after `delay`, if any) with `fault` applied. Returns the
-/// pause of [`Fault::StopReading`].
+/// pause of [`Fault::StopReading`]. Bytes to send now are appended to
+/// `batch` (written by the reader thread); anything else is queued for the
+/// writer thread, after `batch` is written (so the order is kept).
+#[allow(clippy::too_many_arguments)]
 fn deliver(
     node: &Node,
     conn: &Conn,
@@ -248,6 +251,7 @@ fn deliver(
     delay: Option<Duration>,
     fault: Option<Fault>,
     received: Instant,
+    batch: &mut Vec<u8>,
 ) -> Option<Duration> {
     let extra = match &fault {
         Some(Fault::Delay(d)) => *d,
@@ -257,8 +261,19 @@ fn deliver(
     let at = (!total.is_zero()).then(|| after(received, total));
     let ms = received.elapsed().saturating_add(total).as_millis();
     resp.cluster_round_trip_ms = i32::try_from(ms).unwrap_or(i32::MAX);
+    if at.is_none() && matches!(fault, None | Some(Fault::Delay(_))) {
+        // The common case: no fault, no delay.
+        encode_response(&resp, batch);
+        return None;
+    }
     let frame = encode(&resp);
-    let send = |op| send_at(conn, at, op);
+    let mut send = |op| match (at, op) {
+        (None, WriteOp::Bytes(b)) => batch.extend_from_slice(&b),
+        (at, op) => {
+            flush(node, conn, batch);
+            send_at(conn, at, op)
+        }
+    };
     match fault {
         None | Some(Fault::Delay(_)) | Some(Fault::Fail(..)) => send(WriteOp::Bytes(frame)),
         Some(Fault::NoReply) => {}

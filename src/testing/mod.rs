@@ -48,7 +48,10 @@
 //!   [`TestServerBuilder::start_cluster`]): several nodes on their own ports
 //!   sharing one catalog and data set, with partition leaders spread over
 //!   the nodes in `@Statistics TOPO`, for testing pools and client affinity;
-//!   nodes can be killed and restarted (rejoining with a new host id).
+//!   nodes can be killed and restarted (rejoining with a new host id),
+//!   partition leaders moved (with a topology push), and each node counts
+//!   the partitions it served and the calls it served without leading their
+//!   partition.
 //!
 //! | procedure | parameters | result |
 //! |-----------|------------|--------|

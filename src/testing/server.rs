@@ -2,7 +2,7 @@
 //! threads share: one [`Cluster`] (catalog, faults, data, hash ring) and one
 //! [`Node`] per listening port.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, Ordering};
@@ -63,6 +63,11 @@ pub(crate) struct Cluster {
     calls: AtomicU64,
     nodes: Mutex<Vec<Weak<Node>>>,
     next_host_id: AtomicI32,
+    /// Partition (or 16383) → host id set by [`TestCluster::move_leader`];
+    /// used while that host runs.
+    pub(crate) leader_overrides: Mutex<HashMap<i32, i32>>,
+    /// Partitioned calls served by a node that did not lead their partition.
+    off_leader: AtomicU64,
 }
 
 impl Cluster {
@@ -163,6 +168,10 @@ pub(crate) struct Node {
     conns: Mutex<HashMap<i64, Arc<Conn>>>,
     next_conn_id: AtomicI64,
     calls: AtomicU64,
+    /// Partitioned calls served, per partition.
+    partition_calls: Mutex<BTreeMap<i32, u64>>,
+    /// Partitioned calls served while another node led their partition.
+    off_leader: AtomicU64,
     shutdown: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -219,6 +228,17 @@ impl Node {
         self.cluster.take_fault(procedure)
     }
 
+    /// Records that this node runs a call on `partition`, and whether it
+    /// leads that partition now (a real node forwards other partitions'
+    /// calls to their leader; the test node serves them and counts them).
+    pub(crate) fn record_partition(&self, partition: i32) {
+        *lock(&self.partition_calls).entry(partition).or_insert(0) += 1;
+        if sysprocs::leader_of(&self.cluster, partition) != Some(self.host_id) {
+            self.off_leader.fetch_add(1, Ordering::SeqCst);
+            self.cluster.off_leader.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     pub(crate) fn procedure(&self, name: &str) -> Option<Procedure> {
         self.cluster.procedure(name)
     }
@@ -250,6 +270,8 @@ impl NodeHandle {
             conns: Mutex::new(HashMap::new()),
             next_conn_id: AtomicI64::new(1),
             calls: AtomicU64::new(0),
+            partition_calls: Mutex::new(BTreeMap::new()),
+            off_leader: AtomicU64::new(0),
             shutdown: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
         });
@@ -647,6 +669,62 @@ impl TestCluster {
         self.with_node(i, |h| h.node.calls.load(Ordering::SeqCst))
             .unwrap_or(0)
     }
+
+    /// The partitioned calls node `i` served since it (re)started, per
+    /// partition: calls of single-partition procedures (by the partition
+    /// their partition parameter hashes to) and calls with a partition
+    /// destination. Multi-partition and system procedures are not counted.
+    pub fn partition_calls_on(&self, i: usize) -> BTreeMap<i32, u64> {
+        self.with_node(i, |h| lock(&h.node.partition_calls).clone())
+            .unwrap_or_default()
+    }
+
+    /// The partitioned calls node `i` served (since it (re)started) while
+    /// another node led their partition. A real node forwards such a call to
+    /// the leader, at the cost of a hop; a client with working affinity
+    /// sends none.
+    pub fn off_leader_calls_on(&self, i: usize) -> u64 {
+        self.with_node(i, |h| h.node.off_leader.load(Ordering::SeqCst))
+            .unwrap_or(0)
+    }
+
+    /// The partitioned calls served by a node that did not lead their
+    /// partition, over all nodes and restarts (see
+    /// [`off_leader_calls_on`](Self::off_leader_calls_on)).
+    pub fn off_leader_calls(&self) -> u64 {
+        self.cluster.off_leader.load(Ordering::SeqCst)
+    }
+
+    /// Makes running node `i` the leader of `partition` (or of the
+    /// multi-partition initiator, 16383), as a leader migration on a real
+    /// cluster does, and pushes the new topology to subscribed connections
+    /// (handle `ASYNC_TOPO_HANDLE`). The move lasts while node `i` runs;
+    /// when it is killed, the partition goes back to the default placement.
+    /// Returns how many connections the push went to.
+    ///
+    /// ```
+    /// use voltdb::testing::TestServer;
+    /// let cluster = TestServer::builder().partitions(4).start_cluster(2).unwrap();
+    /// assert_eq!(cluster.leader_of(0), Some(0));
+    /// cluster.move_leader(0, 1).unwrap();
+    /// assert_eq!(cluster.leader_of(0), Some(1));
+    /// assert!(cluster.move_leader(9, 1).is_err(), "no such partition");
+    /// ```
+    pub fn move_leader(&self, partition: i32, i: usize) -> io::Result<usize> {
+        let known = partition == crate::hashinator::MP_INIT_PID
+            || (0..i64::from(self.cluster.cfg.partitions)).contains(&i64::from(partition));
+        if !known {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("no partition {partition}"),
+            ));
+        }
+        let host = self
+            .host_id(i)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "node is not running"))?;
+        lock(&self.cluster.leader_overrides).insert(partition, host);
+        Ok(self.cluster.push_topology())
+    }
 }
 
 impl Drop for TestCluster {
@@ -855,6 +933,8 @@ impl TestServerBuilder {
             calls: AtomicU64::new(0),
             nodes: Mutex::new(Vec::new()),
             next_host_id: AtomicI32::new(self.host_id.saturating_add(hosts as i32)),
+            leader_overrides: Mutex::new(HashMap::new()),
+            off_leader: AtomicU64::new(0),
         });
         for p in builtins::procedures(self.helloworld, self.kv) {
             cluster.insert_procedure(p);

@@ -407,8 +407,10 @@ type Site = (i32, i32);
 
 /// Where every partition lives: `(leader host id, site id)` per partition,
 /// then the multi-partition initiator's. Partition `p` is led by the
-/// `p % n`-th running node (by host id), the MP initiator by the first;
-/// site ids count per host. Empty when no node runs.
+/// `p % n`-th running node (by host id), the MP initiator by the first,
+/// unless [`TestCluster::move_leader`](super::TestCluster::move_leader) gave
+/// it to another running node; site ids count per host. Empty when no node
+/// runs.
 fn placement(cluster: &Cluster) -> Option<(Vec<Site>, Site)> {
     let hosts: Vec<i32> = cluster.live_nodes().iter().map(|n| n.host_id).collect();
     if hosts.is_empty() {
@@ -420,23 +422,46 @@ fn placement(cluster: &Cluster) -> Option<(Vec<Site>, Site)> {
         *s += 1;
         *s - 1
     };
+    let overrides = super::server::lock(&cluster.leader_overrides).clone();
+    // A moved leader counts while its host runs.
+    let leader = |p: i32, default: i32| match overrides.get(&p) {
+        Some(h) if hosts.contains(h) => *h,
+        _ => default,
+    };
     let partitions = (0..cluster.cfg.partitions as usize)
         .map(|p| {
-            let h = hosts[p % hosts.len()];
+            let h = leader(p as i32, hosts[p % hosts.len()]);
             (h, site_on(h))
         })
         .collect();
-    let mp = (hosts[0], site_on(hosts[0]));
+    let h = leader(MP_INIT_PID, hosts[0]);
+    let mp = (h, site_on(h));
     Some((partitions, mp))
 }
 
 /// The host id leading `partition` (16383 = the MP initiator).
+/// The same answer as [`placement`] gives, without building it (this runs
+/// once per partitioned call).
 pub(crate) fn leader_of(cluster: &Cluster, partition: i32) -> Option<i32> {
-    let (parts, mp) = placement(cluster)?;
-    if partition == MP_INIT_PID {
-        return Some(mp.0);
-    }
-    parts.get(usize::try_from(partition).ok()?).map(|p| p.0)
+    let hosts: Vec<i32> = cluster.live_nodes().iter().map(|n| n.host_id).collect();
+    let default = if hosts.is_empty() {
+        return None;
+    } else if partition == MP_INIT_PID {
+        hosts[0]
+    } else {
+        let p = usize::try_from(partition).ok()?;
+        if p >= cluster.cfg.partitions as usize {
+            return None;
+        }
+        hosts[p % hosts.len()]
+    };
+    // A moved leader counts while its host runs.
+    Some(
+        match super::server::lock(&cluster.leader_overrides).get(&partition) {
+            Some(h) if hosts.contains(h) => *h,
+            _ => default,
+        },
+    )
 }
 
 /// The two tables of `@Statistics TOPO` (§9.2): every partition with its

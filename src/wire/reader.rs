@@ -26,31 +26,37 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `buf`.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Reader<'a> {
         Reader { buf, pos: 0 }
     }
 
     /// Bytes not yet read.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// The read position from the start of the buffer.
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
 
     /// The whole underlying buffer.
+    #[inline]
     pub fn buffer(&self) -> &'a [u8] {
         self.buf
     }
 
     /// The unread rest of the buffer.
+    #[inline]
     pub fn rest(&self) -> &'a [u8] {
         &self.buf[self.pos..]
     }
 
     /// Takes the next `n` bytes.
+    #[inline]
     pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], ProtocolError> {
         let have = self.remaining();
         if n > have {
@@ -66,11 +72,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips `n` bytes.
+    #[inline]
     pub fn skip(&mut self, n: usize, what: &'static str) -> Result<(), ProtocolError> {
         self.take(n, what).map(|_| ())
     }
 
     /// Fails unless every byte was read.
+    #[inline]
     pub fn finish(&self, what: &'static str) -> Result<(), ProtocolError> {
         match self.remaining() {
             0 => Ok(()),
@@ -79,42 +87,50 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a `u8`.
+    #[inline]
     pub fn read_u8(&mut self, what: &'static str) -> Result<u8, ProtocolError> {
         Ok(self.take(1, what)?[0])
     }
 
     /// Reads an `i8`.
+    #[inline]
     pub fn read_i8(&mut self, what: &'static str) -> Result<i8, ProtocolError> {
         Ok(self.take(1, what)?[0] as i8)
     }
 
     /// Reads a big-endian `i16`.
+    #[inline]
     pub fn read_i16(&mut self, what: &'static str) -> Result<i16, ProtocolError> {
         Ok(BigEndian::read_i16(self.take(2, what)?))
     }
 
     /// Reads a big-endian `i32`.
+    #[inline]
     pub fn read_i32(&mut self, what: &'static str) -> Result<i32, ProtocolError> {
         Ok(BigEndian::read_i32(self.take(4, what)?))
     }
 
     /// Reads a big-endian `i64`.
+    #[inline]
     pub fn read_i64(&mut self, what: &'static str) -> Result<i64, ProtocolError> {
         Ok(BigEndian::read_i64(self.take(8, what)?))
     }
 
     /// Reads a big-endian `i128`.
+    #[inline]
     pub fn read_i128(&mut self, what: &'static str) -> Result<i128, ProtocolError> {
         Ok(BigEndian::read_i128(self.take(16, what)?))
     }
 
     /// Reads a big-endian IEEE-754 double.
+    #[inline]
     pub fn read_f64(&mut self, what: &'static str) -> Result<f64, ProtocolError> {
         Ok(BigEndian::read_f64(self.take(8, what)?))
     }
 
     /// Reads an `i32` length that must be `-1` (NULL, returned as `None`) or
     /// within what remains.
+    #[inline]
     pub fn read_len(&mut self, what: &'static str) -> Result<Option<usize>, ProtocolError> {
         let len = self.read_i32(what)?;
         if len == -1 {
@@ -130,6 +146,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an `i32`-length-prefixed byte string (`None` for NULL).
+    #[inline]
     pub fn read_bytes(&mut self, what: &'static str) -> Result<Option<&'a [u8]>, ProtocolError> {
         match self.read_len(what)? {
             None => Ok(None),
@@ -138,6 +155,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an `i32`-length-prefixed UTF-8 string (`None` for NULL).
+    #[inline]
     pub fn read_str(&mut self, what: &'static str) -> Result<Option<&'a str>, ProtocolError> {
         match self.read_bytes(what)? {
             None => Ok(None),
@@ -149,6 +167,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a count (an `i16` or `i32` already read) that must be
     /// non-negative and fit in what remains at `min_size` bytes per item.
+    #[inline]
     pub fn check_count(
         &self,
         count: i64,

@@ -553,6 +553,7 @@ impl<'a> From<&'a Value> for ValueRef<'a> {
 
 /// Reads one bare value of type `ty` (a table cell, or a parameter after its
 /// type byte). Sentinels decode as [`ValueRef::Null`].
+#[inline(always)]
 pub fn read_value<'a>(r: &mut Reader<'a>, ty: VoltType) -> Result<ValueRef<'a>, ProtocolError> {
     Ok(match ty {
         VoltType::Null => ValueRef::Null(VoltType::Null),

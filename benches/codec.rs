@@ -1,0 +1,501 @@
+//! Codec benchmarks (no sockets): decode a 10,000-row response and read every
+//! cell through the typed row API, against a `memcpy` of the same bytes, the
+//! `voltdb-client-rust` crate and the official Python client; encode an
+//! invocation with 3 parameters (ns/call, allocations per call).
+//!
+//! `cargo bench --bench codec`; see `benches/common/mod.rs` for the
+//! environment variables.
+
+#[path = "common/alloc.rs"]
+mod alloc;
+mod common;
+
+use std::cell::Cell;
+use std::hint::black_box;
+
+use bytebuffer::ByteBuffer;
+use serde_json::json;
+use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+use voltdb::wire::response::{encode_response, parse_response};
+use voltdb::wire::DEFAULT_FRAME_CAP;
+use voltdb::{Decimal, Status, Timestamp, Value, VoltColumn, VoltResponse, VoltTable, VoltType};
+
+use common::{
+    case_seconds, interleaved, python, python_peer, Case, Clock, Line, Report, Rng, NO_PYTHON,
+};
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+const ROWS: usize = 10_000;
+
+/// The columns of the decoded table, in order.
+fn columns() -> Vec<VoltColumn> {
+    vec![
+        VoltColumn::new("ID", VoltType::BigInt),
+        VoltColumn::new("QTY", VoltType::Integer),
+        VoltColumn::new("PRICE", VoltType::Float),
+        VoltColumn::new("NAME", VoltType::String),
+        VoltColumn::new("TS", VoltType::Timestamp),
+        VoltColumn::new("AMOUNT", VoltType::Decimal),
+        VoltColumn::new("BLOB", VoltType::Varbinary),
+    ]
+}
+
+/// A framed response holding one 10,000-row table of mixed columns: VARCHAR
+/// of 10–100 bytes, VARBINARY of 8–64 bytes, and NULLs in every column but ID.
+fn response_frame() -> Vec<u8> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut b = VoltTable::builder(columns());
+    for i in 0..ROWS {
+        let null = |every: usize| i % every == every - 1;
+        let name: String = (0..rng.range(10, 100))
+            .map(|_| (b'a' + rng.range(0, 25) as u8) as char)
+            .collect();
+        let blob: Vec<u8> = (0..rng.range(8, 64)).map(|_| rng.next() as u8).collect();
+        let row = [
+            Value::from(i as i64 * 7919),
+            if null(7) {
+                Value::Null
+            } else {
+                Value::from(rng.range(0, 1_000_000) as i32)
+            },
+            if null(13) {
+                Value::Null
+            } else {
+                Value::from(rng.range(0, 1 << 40) as f64 / 1024.0)
+            },
+            if null(11) {
+                Value::Null
+            } else {
+                Value::from(name)
+            },
+            if null(17) {
+                Value::Null
+            } else {
+                Value::from(Timestamp::from_micros(
+                    1_700_000_000_000_000 + rng.range(0, 1 << 40) as i64,
+                ))
+            },
+            if null(19) {
+                Value::Null
+            } else {
+                Value::from(Decimal::from_unscaled(rng.range(0, 1 << 60) as i128).unwrap())
+            },
+            if null(23) {
+                Value::Null
+            } else {
+                Value::from(blob)
+            },
+        ];
+        b.add_row(&row).expect("valid row");
+    }
+    let mut resp = VoltResponse::new(42, Status::Success);
+    resp.tables.push(b.build());
+    let mut frame = Vec::new();
+    encode_response(&resp, &mut frame);
+    frame
+}
+
+/// What a decoder saw, per column, to check that the decoders read the same
+/// cells: NULL counts and a digest of the values (DECIMAL: NULLs only).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Sum {
+    rows: u64,
+    nulls: [u64; 7],
+    digest: [u64; 7],
+}
+
+impl Sum {
+    fn opt<T>(&mut self, col: usize, v: Option<T>, f: impl FnOnce(T) -> u64) {
+        match v {
+            None => self.nulls[col] += 1,
+            Some(x) => self.digest[col] = self.digest[col].wrapping_add(f(x)),
+        }
+    }
+    /// Names of the columns whose cells differ.
+    fn differences(&self, other: &Sum) -> Vec<String> {
+        let cols = columns();
+        (0..7)
+            .filter(|&c| self.nulls[c] != other.nulls[c] || self.digest[c] != other.digest[c])
+            .map(|c| format!("{} ({})", cols[c].name, cols[c].ty.name()))
+            .collect()
+    }
+}
+
+/// Ours: parse the response body (an owned buffer, as the frame reader
+/// hands it over) and read every cell with `Row::get::<Option<T>>`. The
+/// response is returned so that it is dropped outside the timed part.
+fn decode_ours(body: Vec<u8>) -> (Sum, VoltResponse) {
+    let resp = parse_response(body).expect("our decode");
+    let t = &resp.tables[0];
+    let mut s = Sum::default();
+    for row in t.rows() {
+        s.rows += 1;
+        s.opt(0, row.get::<Option<i64>>(0).unwrap(), |v| v as u64);
+        s.opt(1, row.get::<Option<i32>>(1).unwrap(), |v| v as u64);
+        s.opt(2, row.get::<Option<f64>>(2).unwrap(), f64::to_bits);
+        s.opt(3, row.get::<Option<&str>>(3).unwrap(), |v| v.len() as u64);
+        s.opt(4, row.get::<Option<Timestamp>>(4).unwrap(), |v| {
+            v.micros().div_euclid(1000) as u64
+        });
+        s.opt(5, row.get::<Option<Decimal>>(5).unwrap(), |v| {
+            black_box(v);
+            0
+        });
+        s.opt(6, row.get::<Option<&[u8]>>(6).unwrap(), |v| v.len() as u64);
+    }
+    (s, resp)
+}
+
+/// `voltdb-client-rust` 0.2: its public table decoder `new_volt_table` over
+/// a `ByteBuffer` copy of the body (what its listener thread does), and every
+/// cell through its typed `get_*_by_idx` getters. Its response-header parser
+/// (`VoltResponseInfo::new`) lives in a private module, so the few header
+/// fields are skipped here by hand and a default (SUCCESS) info is passed.
+fn decode_rust_crate(body: &[u8]) -> Sum {
+    let mut b = ByteBuffer::from_bytes(body);
+    b.read_u8().unwrap(); // version
+    b.read_i64().unwrap(); // client handle
+    let present = b.read_u8().unwrap();
+    b.read_i8().unwrap(); // status
+    if present & 0x20 != 0 {
+        b.read_string().unwrap();
+    }
+    b.read_i8().unwrap(); // app status
+    if present & 0x80 != 0 {
+        b.read_string().unwrap();
+    }
+    b.read_i32().unwrap(); // cluster round trip
+    b.read_i16().unwrap(); // table count
+    let mut t =
+        voltdb_client_rust::new_volt_table(&mut b, Default::default()).expect("their decode");
+    let mut s = Sum::default();
+    while t.advance_row() {
+        s.rows += 1;
+        s.opt(0, t.get_i64_by_idx(0).unwrap(), |v| v as u64);
+        s.opt(1, t.get_i32_by_idx(1).unwrap(), |v| v as u64);
+        s.opt(2, t.get_f64_by_idx(2).unwrap(), f64::to_bits);
+        s.opt(3, t.get_string_by_idx(3).unwrap(), |v| v.len() as u64);
+        s.opt(4, t.get_time_by_idx(4).unwrap(), |v| {
+            v.timestamp_millis() as u64
+        });
+        s.opt(5, t.get_decimal_by_idx(5).unwrap(), |v| {
+            black_box(v);
+            0
+        });
+        s.opt(6, t.get_bytes_op_by_idx(6).unwrap(), |v| v.len() as u64);
+    }
+    s
+}
+
+fn codec(report: &mut Report) {
+    let frame = response_frame();
+    let body = &frame[4..];
+    let mb = frame.len() as f64 / 1e6;
+    let secs = case_seconds();
+
+    let expected = decode_ours(body.to_vec()).0;
+    assert_eq!(expected.rows, ROWS as u64);
+    let theirs = decode_rust_crate(body);
+    // voltdb-client-rust 0.2 returns a FLOAT NULL as the sentinel number
+    // (-1.7976931348623157e308) rather than None: reported, not hidden.
+    let crate_diff = expected.differences(&theirs);
+
+    // Single-threaded computation: measured in thread CPU time.
+    let clock = Cell::new(Clock::ThreadCpu);
+    let mut dst = vec![0u8; frame.len()];
+    let mut memcpy = || common::memcpy_into(&mut dst, &frame);
+    // The body copy is the frame reader's (one allocation per response), not
+    // the decoder's: it is made outside the timed part ...
+    let mut ours = || {
+        let owned = black_box(body).to_vec();
+        let t0 = clock.get().now();
+        let r = black_box(decode_ours(owned));
+        let t = clock.get().now() - t0;
+        drop(r);
+        t
+    };
+    // What the UTF-8 check of the VARCHAR cells (`&str` is borrowed from the
+    // frame, so std::str::from_utf8 runs on every read) costs on its own.
+    let sample = parse_response(body.to_vec()).expect("decode");
+    let strings: Vec<&[u8]> = sample.tables[0]
+        .rows()
+        .filter_map(|r| r.get::<Option<&str>>(3).unwrap())
+        .map(str::as_bytes)
+        .collect();
+    let mut utf8_only = || {
+        for b in black_box(&strings) {
+            black_box(std::str::from_utf8(b).is_ok());
+        }
+    };
+    // ... and inside it here, for comparison.
+    let mut ours_with_copy = || {
+        black_box(decode_ours(black_box(body).to_vec()));
+    };
+    let mut rust_crate = || {
+        black_box(decode_rust_crate(black_box(body)));
+    };
+    let t = interleaved(
+        clock.get(),
+        secs * 5.0,
+        6,
+        &mut [
+            Case::Plain(&mut memcpy),
+            Case::Timed(&mut ours),
+            Case::Plain(&mut ours_with_copy),
+            Case::Plain(&mut utf8_only),
+            Case::Plain(&mut rust_crate),
+        ],
+    );
+    let (t_memcpy, t_ours, t_ours_copy, t_utf8, t_crate) = (t[0], t[1], t[2], t[3], t[4]);
+    let allocs = alloc::allocations_per_call(3, || {
+        let owned = body.to_vec();
+        black_box(decode_ours(owned));
+    }) - 1.0;
+    let crate_allocs = alloc::allocations_per_call(1, || {
+        black_box(decode_rust_crate(body));
+    });
+
+    let case = format!("decode {ROWS} rows x 7 cols ({:.2} MB)", mb);
+    report.push(Line::new(&case, "memcpy", mb / t_memcpy, "MB/s").note("same bytes, same run"));
+    report.push(
+        Line::new(&case, "ours", mb / t_ours, "MB/s")
+            .vs("memcpy", Some(t_memcpy / t_ours))
+            .goal(0.25),
+    );
+    report.push(Line::new(&case, "ours", ROWS as f64 / t_ours, "rows/s"));
+    report.push(
+        Line::new(&case, "ours incl. body copy", mb / t_ours_copy, "MB/s")
+            .vs("memcpy", Some(t_memcpy / t_ours_copy)),
+    );
+    report.push(
+        Line::new(
+            &case,
+            "of which UTF-8 checks",
+            t_utf8 / t_ours * 100.0,
+            "% of ours",
+        )
+        .note(&format!("{} VARCHARs, std::str::from_utf8", strings.len())),
+    );
+    report.push(Line::new(&case, "ours", allocs, "allocs/decode"));
+    report.push(Line::new(
+        &case,
+        "voltdb-client-rust",
+        ROWS as f64 / t_crate,
+        "rows/s",
+    ));
+    report.push(Line::new(
+        &case,
+        "voltdb-client-rust",
+        crate_allocs,
+        "allocs/decode",
+    ));
+    let crate_line = Line::new(
+        &case,
+        "ours/voltdb-client-rust",
+        t_crate / t_ours,
+        "speedup",
+    )
+    .vs("voltdb-client-rust", Some(t_crate / t_ours))
+    .goal(3.0);
+    report.push(if crate_diff.is_empty() {
+        crate_line
+    } else {
+        crate_line.note(&format!(
+            "it reads other values in {}",
+            crate_diff.join(", ")
+        ))
+    });
+
+    // The Python client times its own decode loop of the same bytes.
+    match python() {
+        None => {
+            report.push(Line::missing(
+                &case,
+                "python voltdbclient",
+                "rows/s",
+                NO_PYTHON,
+            ));
+            report.push(
+                Line::missing(&case, "ours/python", "speedup", NO_PYTHON)
+                    .vs("python", None)
+                    .goal(50.0),
+            );
+        }
+        Some(py) => {
+            let req =
+                json!({"cmd": "bench_decode", "hex": common::hex(&frame), "min_seconds": secs});
+            match python_peer(&py, &req) {
+                Ok(j) => {
+                    let per = j["per_iteration_s"].as_f64().unwrap_or(f64::NAN);
+                    let rows = j["rows"].as_u64().unwrap_or(0);
+                    // Ours again, right after, against the same clock conditions.
+                    // Python times its own loop with a wall clock: so is ours
+                    // here, right after it, under the same conditions.
+                    clock.set(Clock::Wall);
+                    let t2 = interleaved(Clock::Wall, secs, 3, &mut [Case::Timed(&mut ours)])[0];
+                    let mut l =
+                        Line::new(&case, "python voltdbclient", ROWS as f64 / per, "rows/s");
+                    if rows != ROWS as u64 {
+                        l = l.note("python read a different row count");
+                    }
+                    report.push(l);
+                    report.push(
+                        Line::new(&case, "ours/python", per / t2, "speedup")
+                            .vs("python", Some(per / t2))
+                            .goal(50.0),
+                    );
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    report.push(Line::missing(
+                        &case,
+                        "python voltdbclient",
+                        "rows/s",
+                        "failed (see stderr)",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Ours: encode into the connection's write buffer, cleared and reused.
+fn encode_ours(buf: &mut Vec<u8>, handle: i64, params: &[Value]) {
+    buf.clear();
+    encode_invocation(
+        buf,
+        "Insert",
+        handle,
+        &InvocationOptions::default(),
+        params,
+        None,
+        DEFAULT_FRAME_CAP,
+    )
+    .unwrap();
+}
+
+/// voltdb-client-rust: its `ProcedureInvocation::bytes` is private; this is
+/// the same code over its public `Value::marshal` (a fresh name `String` and
+/// `ByteBuffer` per call, as it does).
+fn encode_rust_crate(handle: i64, params: &[&dyn voltdb_client_rust::Value]) -> Vec<u8> {
+    let query = "Insert".to_string();
+    let mut len = 15 + query.len() as i32;
+    for p in params {
+        len += p.get_write_length();
+    }
+    let mut b = ByteBuffer::new();
+    b.write_i32(len);
+    b.write_u8(0);
+    b.write_string(&query);
+    b.write_i64(handle);
+    b.write_i16(params.len() as i16);
+    for p in params {
+        p.marshal(&mut b);
+    }
+    b.into_vec()
+}
+
+fn encode(report: &mut Report) {
+    let secs = case_seconds();
+    let params = [
+        Value::from("key-000042"),
+        Value::from(42i64),
+        Value::from(vec![0xabu8; 32]),
+    ];
+    let p1 = String::from("key-000042");
+    let p2 = 42i64;
+    let p3 = vec![0xabu8; 32];
+    let their_params: Vec<&dyn voltdb_client_rust::Value> = vec![&p1, &p2, &p3];
+
+    let mut buf = Vec::with_capacity(1024);
+    encode_ours(&mut buf, 7, &params);
+    let same = buf == encode_rust_crate(7, &their_params);
+    let size = buf.len();
+
+    let mut handle = 0i64;
+    let mut ours = || {
+        handle += 1;
+        encode_ours(&mut buf, handle, black_box(&params));
+        black_box(&buf);
+    };
+    let mut their_handle = 0i64;
+    let mut theirs = || {
+        their_handle += 1;
+        black_box(encode_rust_crate(their_handle, black_box(&their_params)));
+    };
+    let t = interleaved(
+        Clock::ThreadCpu,
+        secs * 2.0,
+        6,
+        &mut [Case::Plain(&mut ours), Case::Plain(&mut theirs)],
+    );
+    let allocs = alloc::allocations_per_call(10_000, &mut ours);
+    let their_allocs = alloc::allocations_per_call(10_000, &mut theirs);
+
+    let case = format!("encode invocation, 3 params ({size} bytes)");
+    report.push(Line::new(&case, "ours", t[0] * 1e9, "ns/call"));
+    report.push(Line::new(&case, "ours", allocs, "allocs/call").note("goal: 0 (reused buffer)"));
+    report.push(Line::new(
+        &case,
+        "voltdb-client-rust",
+        t[1] * 1e9,
+        "ns/call",
+    ));
+    report.push(Line::new(
+        &case,
+        "voltdb-client-rust",
+        their_allocs,
+        "allocs/call",
+    ));
+    let l = Line::new(&case, "ours/voltdb-client-rust", t[1] / t[0], "speedup")
+        .vs("voltdb-client-rust", Some(t[1] / t[0]));
+    report.push(if same { l } else { l.note("bytes differ!") });
+}
+
+fn profile(case: &str) {
+    let frame = response_frame();
+    let params = [
+        Value::from("key-000042"),
+        Value::from(42i64),
+        Value::from(vec![0xabu8; 32]),
+    ];
+    let mut buf = Vec::with_capacity(1024);
+    let iterations: u64 = std::env::var("VOLTDB_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
+    for i in 0..iterations {
+        match case {
+            "decode" => {
+                black_box(decode_ours(frame[4..].to_vec()));
+            }
+            "decode-crate" => {
+                black_box(decode_rust_crate(&frame[4..]));
+            }
+            "encode" => {
+                for h in 0..10_000 {
+                    encode_ours(&mut buf, (i * 10_000 + h) as i64, black_box(&params));
+                }
+            }
+            other => panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-crate or encode"),
+        }
+    }
+}
+
+fn main() {
+    if !common::start() {
+        return;
+    }
+    // For profilers: run one case alone, in a loop (`decode`, `decode-crate`, `encode`).
+    if let Ok(case) = std::env::var("VOLTDB_BENCH_PROFILE") {
+        profile(&case);
+        return;
+    }
+    common::banner("codec");
+    let mut report = Report::new("codec", "decode and encode, no sockets");
+    codec(&mut report);
+    encode(&mut report);
+    report.finish();
+}

@@ -1,0 +1,365 @@
+//! What a cluster-aware client knows about the cluster (PROTOCOL.md §9):
+//! which host leads each partition, the hash ring, how each procedure is
+//! partitioned, and where every node listens.
+//!
+//! A [`Topology`] is built from the results of `@Statistics TOPO 0`,
+//! `@SystemCatalog PROCEDURES` and `@SystemInformation OVERVIEW`, and kept
+//! current by the `@Subscribe TOPOLOGY` pushes (§7.2), which carry the same
+//! tables and go through the same parsers. It is sans-I/O: tables in,
+//! routing decisions out ([`Topology::route`]), so it can be fed recorded
+//! responses.
+//!
+//! ```
+//! use voltdb::client::routing::Route;
+//! use voltdb::client::topology::Topology;
+//! use voltdb::hashinator::{HashRing, MP_INIT_PID};
+//! use voltdb::{TableBuilder, Value, VoltColumn, VoltTable, VoltType};
+//!
+//! fn table(cols: &[(&str, VoltType)], rows: &[Vec<Value>]) -> voltdb::Result<VoltTable> {
+//!     let mut b = TableBuilder::new(cols.iter().map(|(n, t)| VoltColumn::new(*n, *t)).collect());
+//!     for r in rows {
+//!         b.add_row(r)?;
+//!     }
+//!     Ok(b.build())
+//! }
+//!
+//! // `@Statistics TOPO 0`: partition 0 led by host 0, partition 1 by host 2.
+//! let t0 = table(&[("Partition", VoltType::Integer), ("Sites", VoltType::String), ("Leader", VoltType::String)],
+//!                &[vec![Value::from(0), Value::from("0:0, 1:0"), Value::from("0:0")],
+//!                  vec![Value::from(1), Value::from("2:0"), Value::from("2:0")],
+//!                  vec![Value::from(MP_INIT_PID), Value::from("1:2"), Value::from("1:2")]])?;
+//! let ring = HashRing::uniform(2, 16);
+//! let t1 = table(&[("HASHTYPE", VoltType::String), ("HASHCONFIG", VoltType::Varbinary)],
+//!                &[vec![Value::from("ELASTIC"), Value::from(ring.to_raw_config())]])?;
+//! // `@SystemCatalog PROCEDURES`: Get is partitioned on its STRING parameter 0.
+//! let procs = table(&[("PROCEDURE_NAME", VoltType::String), ("REMARKS", VoltType::String)],
+//!                   &[vec![Value::from("Get"), Value::from(r#"{"partitionParameter":0,"partitionParameterType":9,"singlePartition":true}"#)]])?;
+//!
+//! let mut topo = Topology::new();
+//! topo.apply_topo(&[t0, t1])?;
+//! topo.apply_procedures(&procs)?;
+//! assert_eq!(topo.leader(1), Some(2));
+//! let key = Value::from("user-17");
+//! let p = ring.partition_for_value(VoltType::String, &key).unwrap();
+//! assert_eq!(
+//!     topo.route("Get", &[key], None),
+//!     Route::Partition { partition: p, leader: topo.leader(p) }
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::ProtocolError;
+use crate::hashinator::{leader_host, HashRing, ProcedureInfo, MP_INIT_PID};
+use crate::table::VoltTable;
+
+/// Where a node takes client connections, from `@SystemInformation
+/// OVERVIEW` (`IPADDRESS`, `CLIENTPORT`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostAddress {
+    /// The address clients dial (`IPADDRESS`).
+    pub address: String,
+    /// The client port (`CLIENTPORT`).
+    pub port: u16,
+}
+
+impl fmt::Display for HostAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.address.contains(':') {
+            write!(f, "[{}]:{}", self.address, self.port)
+        } else {
+            write!(f, "{}:{}", self.address, self.port)
+        }
+    }
+}
+
+/// Finds a column by name (case-insensitive), else takes position `fallback`.
+fn column(t: &VoltTable, name: &str, fallback: usize) -> Result<usize, ProtocolError> {
+    if let Some(i) = t
+        .columns()
+        .iter()
+        .position(|c| c.name.eq_ignore_ascii_case(name))
+    {
+        return Ok(i);
+    }
+    if fallback < t.column_count() {
+        Ok(fallback)
+    } else {
+        Err(ProtocolError::Malformed("topology table: missing column"))
+    }
+}
+
+/// Reads the two tables of `@Statistics TOPO 0` (or of an `ASYNC_TOPO_HANDLE`
+/// push, §9.2): the leader host id of every partition (the multi-partition
+/// initiator included, under [`MP_INIT_PID`]) and the hash ring.
+///
+/// Rows with an empty or malformed `Sites`/`Leader` cell are transient and
+/// skipped; row order does not matter. Errors: fewer than two tables, a
+/// missing column, a `HASHCONFIG` that is not a raw ring (§9.2; ask for
+/// `TOPO` with second parameter `0`), or a ring that does not decode.
+///
+/// ```
+/// use voltdb::client::topology::parse_topo;
+/// assert!(parse_topo(&[]).is_err());
+/// ```
+pub fn parse_topo(tables: &[VoltTable]) -> Result<(BTreeMap<i32, i32>, HashRing), ProtocolError> {
+    let (Some(t0), Some(t1)) = (tables.first(), tables.get(1)) else {
+        return Err(ProtocolError::Malformed(
+            "@Statistics TOPO: expected two tables",
+        ));
+    };
+    let (pc, sc, lc) = (
+        column(t0, "Partition", 0)?,
+        column(t0, "Sites", 1)?,
+        column(t0, "Leader", 2)?,
+    );
+    let mut leaders = BTreeMap::new();
+    for row in t0.rows() {
+        let Ok(Some(partition)) = row.get::<Option<i32>>(pc) else {
+            continue;
+        };
+        let sites = row.get::<Option<&str>>(sc).ok().flatten().unwrap_or("");
+        let leader = row.get::<Option<&str>>(lc).ok().flatten().unwrap_or("");
+        if sites.trim().is_empty() {
+            continue; // transient
+        }
+        if let Some(host) = leader_host(leader) {
+            leaders.insert(partition, host);
+        }
+    }
+    let cc = column(t1, "HASHCONFIG", 1)?;
+    let row = t1.rows().next().ok_or(ProtocolError::Malformed(
+        "@Statistics TOPO: no hash ring row",
+    ))?;
+    let raw = row
+        .get::<Option<&[u8]>>(cc)
+        .map_err(|_| ProtocolError::Malformed("@Statistics TOPO: HASHCONFIG is not VARBINARY"))?
+        .ok_or(ProtocolError::Malformed(
+            "@Statistics TOPO: HASHCONFIG is NULL",
+        ))?;
+    let ring = HashRing::from_raw_config(raw)?;
+    Ok((leaders, ring))
+}
+
+/// Reads a `@SystemCatalog PROCEDURES` table (or an `ASYNC_PROC_HANDLE`
+/// push): each procedure's partitioning from its `REMARKS` JSON (§9.2).
+/// A row whose `REMARKS` do not parse is left out (the procedure is then
+/// routed round-robin); only a missing column is an error.
+///
+/// ```
+/// use voltdb::client::topology::parse_procedures;
+/// use voltdb::{TableBuilder, Value, VoltColumn, VoltType};
+/// let mut b = TableBuilder::new(vec![VoltColumn::new("PROCEDURE_NAME", VoltType::String),
+///                                    VoltColumn::new("REMARKS", VoltType::String)]);
+/// b.add_row(&[Value::from("P"), Value::from(r#"{"singlePartition":false}"#)])?;
+/// b.add_row(&[Value::from("Bad"), Value::from("not json")])?;
+/// let t = b.build();
+/// let procs = parse_procedures(&t)?;
+/// assert_eq!(procs.len(), 1);
+/// assert!(!procs["P"].single_partition);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_procedures(
+    table: &VoltTable,
+) -> Result<HashMap<String, ProcedureInfo>, ProtocolError> {
+    let nc = column(table, "PROCEDURE_NAME", 2)?;
+    let rc = column(table, "REMARKS", 6)?;
+    let mut out = HashMap::new();
+    for row in table.rows() {
+        let (Ok(Some(name)), Ok(Some(remarks))) =
+            (row.get::<Option<&str>>(nc), row.get::<Option<&str>>(rc))
+        else {
+            continue;
+        };
+        if let Ok(info) = ProcedureInfo::from_remarks(remarks) {
+            out.insert(name.to_string(), info);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a `@SystemInformation OVERVIEW` table (`HOST_ID, KEY, VALUE`, rows
+/// in any order): the client address (`IPADDRESS`) and port (`CLIENTPORT`)
+/// of every host. Hosts without both are left out.
+///
+/// ```
+/// use voltdb::client::topology::parse_overview;
+/// use voltdb::{TableBuilder, Value, VoltColumn, VoltType};
+/// let mut b = TableBuilder::new(vec![VoltColumn::new("HOST_ID", VoltType::Integer),
+///                                    VoltColumn::new("KEY", VoltType::String),
+///                                    VoltColumn::new("VALUE", VoltType::String)]);
+/// b.add_row(&[Value::from(1), Value::from("CLIENTPORT"), Value::from("21212")])?;
+/// b.add_row(&[Value::from(1), Value::from("IPADDRESS"), Value::from("10.0.0.2")])?;
+/// let t = b.build();
+/// let hosts = parse_overview(&t)?;
+/// assert_eq!(hosts[&1].to_string(), "10.0.0.2:21212");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_overview(table: &VoltTable) -> Result<BTreeMap<i32, HostAddress>, ProtocolError> {
+    let hc = column(table, "HOST_ID", 0)?;
+    let kc = column(table, "KEY", 1)?;
+    let vc = column(table, "VALUE", 2)?;
+    let mut addr: BTreeMap<i32, String> = BTreeMap::new();
+    let mut port: BTreeMap<i32, u16> = BTreeMap::new();
+    for row in table.rows() {
+        let (Ok(Some(host)), Ok(Some(key)), Ok(Some(value))) = (
+            row.get::<Option<i32>>(hc),
+            row.get::<Option<&str>>(kc),
+            row.get::<Option<&str>>(vc),
+        ) else {
+            continue;
+        };
+        match key {
+            "IPADDRESS" if !value.trim().is_empty() => {
+                addr.insert(host, value.trim().to_string());
+            }
+            "CLIENTPORT" => {
+                if let Ok(p) = value.trim().parse::<u16>() {
+                    if p != 0 {
+                        port.insert(host, p);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(addr
+        .into_iter()
+        .filter_map(|(h, a)| {
+            port.get(&h).map(|&p| {
+                (
+                    h,
+                    HostAddress {
+                        address: a,
+                        port: p,
+                    },
+                )
+            })
+        })
+        .collect())
+}
+
+/// A snapshot of the cluster as the client knows it: partition leaders, the
+/// hash ring, procedure partitioning and node addresses. Cheap to clone.
+///
+/// Get the client's current one with
+/// [`Client::topology`](crate::client::Client::topology).
+#[derive(Clone, Default, PartialEq)]
+pub struct Topology {
+    leaders: Arc<BTreeMap<i32, i32>>,
+    ring: Option<Arc<HashRing>>,
+    procedures: Option<Arc<HashMap<String, ProcedureInfo>>>,
+    hosts: Arc<BTreeMap<i32, HostAddress>>,
+}
+
+impl fmt::Debug for Topology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Topology")
+            .field("leaders", &self.leaders)
+            .field("ring_tokens", &self.ring.as_ref().map(|r| r.tokens()))
+            .field("procedures", &self.procedures.as_ref().map(|p| p.len()))
+            .field("hosts", &self.hosts)
+            .finish()
+    }
+}
+
+impl Topology {
+    /// An empty topology (nothing known: every call is routed round-robin).
+    pub fn new() -> Topology {
+        Topology::default()
+    }
+
+    /// Replaces the leaders and the ring with those of a `@Statistics TOPO 0`
+    /// result or push (see [`parse_topo`]). On error nothing changes.
+    pub fn apply_topo(&mut self, tables: &[VoltTable]) -> Result<(), ProtocolError> {
+        let (leaders, ring) = parse_topo(tables)?;
+        self.leaders = Arc::new(leaders);
+        if self.ring.as_deref() != Some(&ring) {
+            self.ring = Some(Arc::new(ring));
+        }
+        Ok(())
+    }
+
+    /// Replaces the procedure catalog with a `@SystemCatalog PROCEDURES`
+    /// result or push (see [`parse_procedures`]). On error nothing changes.
+    pub fn apply_procedures(&mut self, table: &VoltTable) -> Result<(), ProtocolError> {
+        self.procedures = Some(Arc::new(parse_procedures(table)?));
+        Ok(())
+    }
+
+    /// Replaces the node addresses with a `@SystemInformation OVERVIEW`
+    /// result (see [`parse_overview`]). On error nothing changes.
+    pub fn apply_overview(&mut self, table: &VoltTable) -> Result<(), ProtocolError> {
+        self.hosts = Arc::new(parse_overview(table)?);
+        Ok(())
+    }
+
+    /// The host id leading `partition` ([`MP_INIT_PID`] for the
+    /// multi-partition initiator), if known.
+    pub fn leader(&self, partition: i32) -> Option<i32> {
+        self.leaders.get(&partition).copied()
+    }
+
+    /// Partition → leader host id, for every partition with a leader (and
+    /// the multi-partition initiator under [`MP_INIT_PID`]).
+    pub fn leaders(&self) -> &BTreeMap<i32, i32> {
+        &self.leaders
+    }
+
+    /// The partition ids of the ring, ascending (empty before the first TOPO).
+    pub fn partitions(&self) -> Vec<i32> {
+        self.ring
+            .as_ref()
+            .map(|r| r.partitions())
+            .unwrap_or_default()
+    }
+
+    /// Host id → the partitions it leads (the multi-partition initiator
+    /// left out).
+    pub fn partitions_by_host(&self) -> BTreeMap<i32, Vec<i32>> {
+        let mut out: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+        for (&p, &h) in self.leaders.iter() {
+            if p != MP_INIT_PID {
+                out.entry(h).or_default().push(p);
+            }
+        }
+        out
+    }
+
+    /// The hash ring, once known.
+    pub fn ring(&self) -> Option<&HashRing> {
+        self.ring.as_deref()
+    }
+
+    /// How a procedure is partitioned, if the catalog lists it (system
+    /// procedures never are).
+    pub fn procedure(&self, name: &str) -> Option<&ProcedureInfo> {
+        self.procedures.as_ref().and_then(|p| p.get(name))
+    }
+
+    /// Every procedure of the catalog (`None` before the catalog was read).
+    pub fn procedures(&self) -> Option<&HashMap<String, ProcedureInfo>> {
+        self.procedures.as_deref()
+    }
+
+    /// Host id → client address, from the last `@SystemInformation OVERVIEW`.
+    pub fn hosts(&self) -> &BTreeMap<i32, HostAddress> {
+        &self.hosts
+    }
+
+    /// True once both the ring and the catalog are known: from then on
+    /// single-partition calls can be routed.
+    pub fn is_complete(&self) -> bool {
+        self.ring.is_some() && self.procedures.is_some()
+    }
+
+    /// The partition a parameter value belongs to when hashed as the
+    /// partition column type `declared` (§9.3–§9.5); `None` before the ring
+    /// is known or for a value that cannot select a partition.
+    pub fn partition_for(&self, declared: crate::VoltType, value: &crate::Value) -> Option<i32> {
+        self.ring.as_ref()?.partition_for_value(declared, value)
+    }
+}
