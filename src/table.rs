@@ -92,14 +92,8 @@ impl VoltTable {
     pub fn parse(buf: &Arc<Vec<u8>>, start: usize) -> Result<(VoltTable, usize), ProtocolError> {
         let mut r = Reader::new(buf.as_slice());
         r.skip(start, "table")?;
-        let total = r.read_i32("table length")?;
-        if total < 0 || total as usize > r.remaining() {
-            return Err(ProtocolError::BadLength {
-                what: "table length",
-                value: total as i64,
-            });
-        }
-        let end = r.position() + total as usize;
+        let total = r.read_size("table length")?;
+        let end = r.position() + total;
         let mut r = Reader::new(&buf[..end]);
         r.skip(start + 4, "table")?;
         let header_len = r.read_i32("table header length")?;
@@ -142,17 +136,11 @@ impl VoltTable {
         let data = r.buffer();
         let mut cells = Vec::with_capacity(nrows.saturating_mul(ncols).min(r.remaining()));
         for _ in 0..nrows {
-            let len = r.read_i32("row length")?;
-            if len < 0 || len as usize > r.remaining() {
-                return Err(ProtocolError::BadLength {
-                    what: "row length",
-                    value: len as i64,
-                });
-            }
-            let row_end = r.position() + len as usize;
+            let len = r.read_size("row length")?;
+            let row_end = r.position() + len;
             let row_cells = cells.len();
             if index_row(data, r.position(), row_end, &sizes, &mut cells) {
-                r.skip(len as usize, "row")?;
+                r.skip(len, "row")?;
                 continue;
             }
             // A malformed row: walk it again, cell by cell, for the exact error.
@@ -847,14 +835,8 @@ mod tests {
         r.check_count(t.row_count as i64, 4, "row count")?;
         let mut cells = Vec::new();
         for _ in 0..t.row_count {
-            let len = r.read_i32("row length")?;
-            if len < 0 || len as usize > r.remaining() {
-                return Err(ProtocolError::BadLength {
-                    what: "row length",
-                    value: len as i64,
-                });
-            }
-            let row_end = r.position() + len as usize;
+            let len = r.read_size("row length")?;
+            let row_end = r.position() + len;
             for c in t.columns() {
                 cells.push(r.position() as u32);
                 skip_value(&mut r, c.ty)?;

@@ -145,6 +145,19 @@ impl<'a> Reader<'a> {
         Ok(Some(len as usize))
     }
 
+    /// Reads an `i32` size that must be non-negative and within what remains
+    /// (no NULL marker: `-1` is an error too).
+    pub fn read_size(&mut self, what: &'static str) -> Result<usize, ProtocolError> {
+        let len = self.read_i32(what)?;
+        if len < 0 || len as usize > self.remaining() {
+            return Err(ProtocolError::BadLength {
+                what,
+                value: len as i64,
+            });
+        }
+        Ok(len as usize)
+    }
+
     /// Reads an `i32`-length-prefixed byte string (`None` for NULL).
     #[inline]
     pub fn read_bytes(&mut self, what: &'static str) -> Result<Option<&'a [u8]>, ProtocolError> {

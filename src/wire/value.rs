@@ -669,16 +669,10 @@ pub fn read_param(r: &mut Reader<'_>) -> Result<Value, ProtocolError> {
 }
 
 fn read_table_param(r: &mut Reader<'_>) -> Result<VoltTable, ProtocolError> {
-    let total = r.read_i32("table length")?;
-    if total < 0 || total as usize > r.remaining() {
-        return Err(ProtocolError::BadLength {
-            what: "table length",
-            value: total as i64,
-        });
-    }
-    r.skip(total as usize, "table")?;
+    let total = r.read_size("table length")?;
+    r.skip(total, "table")?;
     let end = r.position();
-    let bytes = &r.buffer()[end - total as usize - 4..end];
+    let bytes = &r.buffer()[end - total - 4..end];
     VoltTable::from_bytes(bytes.to_vec())
 }
 
