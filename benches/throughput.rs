@@ -1,20 +1,23 @@
 //! Throughput of the thread-safe `Client`: 1, 4, 16 and 64 caller threads
 //! (each making blocking calls back to back, so that up to that many calls
 //! are pipelined) over 1 and over 4 connections to the in-process test
-//! server; calls/s and latency percentiles. The peer is the Python client's
-//! topology-aware `VoltClient.call_async` with as many calls outstanding,
-//! against the same server. With `VOLTDB_HOST` set, the same matrix runs
+//! server, and one thread keeping 1 to 256 calls in flight with
+//! `Client::call_async`; calls/s and latency percentiles. The peer is the
+//! Python client's topology-aware `VoltClient.call_async` with as many
+//! calls outstanding, against the same server, compared with our
+//! `call_async` at the same window. With `VOLTDB_HOST` set, the same matrix runs
 //! against that real server (`@Ping`), with calls per client CPU-second.
 //!
 //! `cargo bench --bench throughput`; see `benches/common/mod.rs`.
 
 mod common;
 
+use std::collections::VecDeque;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use voltdb::client::Client;
+use voltdb::client::{Client, PendingCall};
 use voltdb::testing::TestServer;
 use voltdb::Value;
 
@@ -23,6 +26,10 @@ use common::{case_seconds, python, python_peer, Line, Report, NO_PYTHON};
 const KEY: &str = "key-000001";
 const THREADS: [usize; 4] = [1, 4, 16, 64];
 const CONNECTIONS: [usize; 2] = [1, 4];
+/// Calls in flight from one `call_async` thread.
+const OUTSTANDING: [usize; 5] = [1, 4, 16, 64, 256];
+/// The windows at which Python's `call_async` runs too.
+const PY_OUTSTANDING: [usize; 4] = [1, 4, 16, 64];
 
 /// Where the calls go.
 struct Target {
@@ -61,7 +68,8 @@ impl Run {
     }
 }
 
-fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result<Run, String> {
+/// A client for `t` with `connections` connections, warmed up.
+fn connect(t: &Target, connections: usize) -> Result<Client, String> {
     let client = Client::builder()
         .host(t.host.clone(), t.port)
         .pool_size(connections)
@@ -74,6 +82,11 @@ fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result
             .call(t.procedure, &t.params)
             .map_err(|e| e.to_string())?;
     }
+    Ok(client)
+}
+
+fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result<Run, String> {
+    let client = connect(t, connections)?;
     let stop_after = Duration::from_secs_f64(secs);
     let cpu0 = common::process_cpu_time();
     let t0 = Instant::now();
@@ -139,6 +152,67 @@ fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result
     })
 }
 
+/// One thread keeping `outstanding` calls in flight with
+/// [`Client::call_async`] (the like-for-like counterpart of Python's
+/// `call_async`); latency is until the reply arrived.
+fn run_ours_async(
+    t: &Target,
+    connections: usize,
+    outstanding: usize,
+    secs: f64,
+) -> Result<Run, String> {
+    let client = connect(t, connections)?;
+    let stop_after = Duration::from_secs_f64(secs);
+    let cpu0 = common::process_cpu_time();
+    let t0 = Instant::now();
+    let mut lat = Vec::with_capacity(1 << 20);
+    let (mut errors, mut first_error) = (0u64, None);
+    let mut window = VecDeque::with_capacity(outstanding);
+    let mut collect = |p: PendingCall, lat: &mut Vec<u32>| match p.wait() {
+        Ok(r) if r.is_success() => {
+            let rt = r.client_round_trip.unwrap_or_default();
+            lat.push(rt.as_micros().min(u32::MAX as u128) as u32);
+            black_box(r);
+        }
+        Ok(r) => {
+            errors += 1;
+            first_error.get_or_insert(format!("status {}", r.status));
+        }
+        Err(e) => {
+            errors += 1;
+            first_error.get_or_insert(e.to_string());
+        }
+    };
+    while t0.elapsed() < stop_after {
+        if window.len() == outstanding {
+            if let Some(p) = window.pop_front() {
+                collect(p, &mut lat);
+            }
+        }
+        match client.call_async(t.procedure, black_box(&t.params)) {
+            Ok(p) => window.push_back(p),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    for p in window {
+        collect(p, &mut lat);
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = common::process_cpu_time()
+        .zip(cpu0)
+        .map(|(b, a)| (b - a).as_secs_f64());
+    client.close();
+    lat.sort_unstable();
+    Ok(Run {
+        calls: lat.len() as u64 + errors,
+        errors,
+        first_error,
+        wall,
+        cpu,
+        lat,
+    })
+}
+
 /// The Python `VoltClient.call_async` with `outstanding` calls in flight,
 /// sized to run about `secs` at `expected` calls/s.
 fn run_python(
@@ -160,47 +234,69 @@ fn run_python(
     python_peer(py, &req(calls))
 }
 
+/// Pushes a run's calls/s (with any errors), latency percentiles and, with
+/// `with_cpu`, calls per CPU-second.
+fn push_run(report: &mut Report, case: &str, who: &str, r: &Run, with_cpu: bool) {
+    let mut l = Line::new(case, who, r.rate(), "calls/s");
+    if r.errors > 0 {
+        l = l.note(&format!(
+            "{} errors, first: {}",
+            r.errors,
+            r.first_error.as_deref().unwrap_or("?")
+        ));
+    }
+    report.push(l);
+    for (name, p) in [("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999)] {
+        report.push(Line::new(
+            case,
+            &format!("{who} latency {name}"),
+            r.pct_ms(p),
+            "ms",
+        ));
+    }
+    if with_cpu {
+        match r.cpu {
+            Some(c) if c > 0.0 => {
+                report.push(Line::new(case, who, r.calls as f64 / c, "calls/CPU-s"))
+            }
+            _ => report.push(Line::missing(case, who, "calls/CPU-s", "n/a")),
+        }
+    }
+}
+
 fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
     let secs = case_seconds();
     let mut best_ours = 0.0f64;
-    let mut ours_by_threads = Vec::new();
+    // Blocking calls from caller threads.
     for &conns in &CONNECTIONS {
         for &threads in &THREADS {
             let case = format!("{label}, {threads} threads, {conns} conn");
             match run_ours(t, conns, threads, secs) {
                 Ok(r) => {
                     best_ours = best_ours.max(r.rate());
+                    push_run(report, &case, "ours", &r, with_cpu);
+                }
+                Err(e) => report.push(Line::missing(
+                    &case,
+                    "ours",
+                    "calls/s",
+                    &format!("failed: {e}"),
+                )),
+            }
+        }
+    }
+    // One thread, `call_async`, a window of calls in flight.
+    let mut async_1conn = Vec::new();
+    for &conns in &CONNECTIONS {
+        for &outstanding in &OUTSTANDING {
+            let case = format!("{label}, call_async, {outstanding} outstanding, {conns} conn");
+            match run_ours_async(t, conns, outstanding, secs) {
+                Ok(r) => {
+                    best_ours = best_ours.max(r.rate());
                     if conns == 1 {
-                        ours_by_threads.push((threads, r.rate()));
+                        async_1conn.push((outstanding, r.rate()));
                     }
-                    let mut l = Line::new(&case, "ours", r.rate(), "calls/s");
-                    if r.errors > 0 {
-                        l = l.note(&format!(
-                            "{} errors, first: {}",
-                            r.errors,
-                            r.first_error.as_deref().unwrap_or("?")
-                        ));
-                    }
-                    report.push(l);
-                    for (name, p) in [("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999)] {
-                        report.push(Line::new(
-                            &case,
-                            &format!("ours latency {name}"),
-                            r.pct_ms(p),
-                            "ms",
-                        ));
-                    }
-                    if with_cpu {
-                        match r.cpu {
-                            Some(c) if c > 0.0 => report.push(Line::new(
-                                &case,
-                                "ours",
-                                r.calls as f64 / c,
-                                "calls/CPU-s",
-                            )),
-                            _ => report.push(Line::missing(&case, "ours", "calls/CPU-s", "n/a")),
-                        }
-                    }
+                    push_run(report, &case, "ours", &r, with_cpu);
                 }
                 Err(e) => report.push(Line::missing(
                     &case,
@@ -234,17 +330,21 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
     let mut best_py = 0.0f64;
     // Python's rate at the previous concurrency sizes the next run.
     let mut expected = 5000.0;
-    for (threads, first_rate) in ours_by_threads {
-        let case = format!("{label}, {threads} outstanding, python VoltClient.call_async");
-        // Python, alternating with ours at the same concurrency (1 connection).
+    for (outstanding, first_rate) in async_1conn {
+        if !PY_OUTSTANDING.contains(&outstanding) {
+            continue;
+        }
+        let case = format!("{label}, {outstanding} outstanding, python VoltClient.call_async");
+        // Python, alternating with ours at the same concurrency (1 connection,
+        // one thread, call_async).
         let mut last_py = None;
         let mut ours = || {
-            run_ours(t, 1, threads, secs * 0.5)
+            run_ours_async(t, 1, outstanding, secs * 0.5)
                 .map(|r| r.rate())
                 .unwrap_or(0.0)
         };
         let mut peer = || -> Result<f64, String> {
-            let j = run_python(&py, t, threads, secs, expected)?;
+            let j = run_python(&py, t, outstanding, secs, expected)?;
             let rate = j["calls_per_s"]
                 .as_f64()
                 .ok_or_else(|| "python: no calls_per_s".to_string())?;
@@ -271,7 +371,7 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
                 report.push(
                     Line::new(
                         &case,
-                        "ours (1 conn, same concurrency)/python",
+                        "ours call_async (1 conn, same outstanding)/python",
                         ours_rate / rate,
                         "speedup",
                     )
@@ -305,14 +405,9 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
             "calls/s",
         ));
         report.push(
-            Line::new(
-                &format!("{label}, peak vs peak"),
-                "ours/python",
-                best_ours / best_py,
-                "speedup",
-            )
-            .vs("python", Some(best_ours / best_py))
-            .goal(20.0),
+            Line::new(&case, "ours/python", best_ours / best_py, "speedup")
+                .vs("python", Some(best_ours / best_py))
+                .goal(20.0),
         );
     }
 }
@@ -321,8 +416,14 @@ fn main() {
     if !common::start() {
         return;
     }
-    // For profilers: `VOLTDB_BENCH_PROFILE=THREADS,CONNECTIONS` runs one case.
+    // For profilers: `VOLTDB_BENCH_PROFILE=THREADS,CONNECTIONS` runs one
+    // case; `VOLTDB_BENCH_PROFILE=async,OUTSTANDING,CONNECTIONS` one
+    // `call_async` case.
     if let Ok(spec) = std::env::var("VOLTDB_BENCH_PROFILE") {
+        let (is_async, spec) = match spec.strip_prefix("async,") {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, spec),
+        };
         let mut it = spec
             .split(',')
             .map(|n| n.trim().parse::<usize>().unwrap_or(1));
@@ -338,8 +439,14 @@ fn main() {
             py_types: vec![],
             py_params: vec![],
         };
-        let r = run_ours(&t, conns, threads, case_seconds()).expect("run");
-        println!("{threads} threads, {conns} conn: {:.0} calls/s", r.rate());
+        let (r, what) = if is_async {
+            let r = run_ours_async(&t, conns, threads, case_seconds());
+            (r, "call_async outstanding")
+        } else {
+            (run_ours(&t, conns, threads, case_seconds()), "threads")
+        };
+        let r = r.expect("run");
+        println!("{threads} {what}, {conns} conn: {:.0} calls/s", r.rate());
         return;
     }
     common::banner("throughput");

@@ -760,3 +760,180 @@ fn statistics_per_procedure_and_connection() {
         assert!(text.contains(needle), "{text}");
     }
 }
+
+/// `call_async`: one thread keeps 256 calls in flight, 5,000 in all; every
+/// reply is its own call's, and each is counted once in the statistics.
+#[test]
+fn call_async_pipelines_from_one_thread() {
+    let server = TestServer::start().unwrap();
+    let client = builder(server.port()).build().unwrap();
+    let mut window = std::collections::VecDeque::new();
+    let mut collected = 0;
+    let mut check = |i: i32, p: voltdb::client::PendingCall| {
+        assert_eq!(p.procedure(), "Echo");
+        let r = p.wait().unwrap();
+        assert_eq!(r.tables[0].row(0).unwrap().get::<i32>(0).unwrap(), i);
+        assert!(r.client_round_trip.is_some());
+        collected += 1;
+    };
+    for i in 0..5000 {
+        window.push_back((i, client.call_async("Echo", &[Value::from(i)]).unwrap()));
+        if window.len() == 256 {
+            let (i, p) = window.pop_front().unwrap();
+            check(i, p);
+        }
+    }
+    for (i, p) in window {
+        check(i, p);
+    }
+    assert_eq!(collected, 5000);
+    let stats = client.stats();
+    let echo = &stats.procedures["Echo"];
+    assert_eq!((echo.calls, echo.successes), (5000, 5000), "{stats}");
+    assert_eq!(echo.latency.count(), 5000);
+    assert_eq!(stats.connections[0].in_flight, 0);
+    assert_eq!(stats.connections[0].late_replies, 0);
+}
+
+/// Replies complete in the order the server sends them; a pending call
+/// reports readiness, times out at its own deadline, and can be collected
+/// by another thread.
+#[test]
+fn call_async_readiness_timeouts_and_threads() {
+    let server = TestServer::start().unwrap();
+    let client = builder(server.port()).build().unwrap();
+    let slow = client.call_async("Sleep", &[Value::from(300)]).unwrap();
+    let fast = client.call_async("Echo", &[Value::from("fast")]).unwrap();
+    wait_for("the fast reply", Duration::from_secs(5), || fast.is_ready());
+    assert!(!slow.is_ready(), "the slow call cannot be done yet");
+    let r = fast.wait().unwrap();
+    assert_eq!(r.tables[0].row(0).unwrap().get::<&str>(0).unwrap(), "fast");
+    // Collected from another thread (PendingCall is Send).
+    let t = std::thread::spawn(move || slow.wait());
+    assert!(t.join().unwrap().unwrap().is_success());
+
+    let t0 = Instant::now();
+    let p = client
+        .call_async_with("Sleep", &[Value::from(2000)], &short(80))
+        .unwrap();
+    assert!(format!("{p:?}").contains("Sleep"));
+    let e = p.wait().unwrap_err();
+    assert!(
+        matches!(e, Error::Timeout(d) if d == Duration::from_millis(80)),
+        "{e:?}"
+    );
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_millis(80) && waited < Duration::from_millis(1500),
+        "{waited:?}"
+    );
+    assert_eq!(client.stats().procedures["Sleep"].timeouts, 1);
+    // Bad parameters fail before anything is sent.
+    let e = client
+        .call_async_with(
+            "Echo",
+            &[Value::from(300)],
+            &CallOptions::new().types(vec![VoltType::TinyInt]),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Encode(_)), "{e:?}");
+}
+
+/// Dropping a pending call frees its place at once; its reply, when it
+/// comes, is discarded as late.
+#[test]
+fn dropping_a_pending_call_frees_its_place() {
+    let server = TestServer::start().unwrap();
+    let client = builder(server.port())
+        .max_in_flight(1)
+        .backpressure(BackpressurePolicy::Fail)
+        .build()
+        .unwrap();
+    let p = client.call_async("Sleep", &[Value::from(200)]).unwrap();
+    assert!(matches!(
+        client.call_async("@Ping", &[]),
+        Err(Error::Backpressure(1))
+    ));
+    drop(p);
+    let t = Instant::now();
+    client.call_async("@Ping", &[]).unwrap().wait().unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
+    wait_for("the abandoned reply", Duration::from_secs(5), || {
+        client.stats().connections[0].late_replies == 1
+    });
+    let stats = client.stats();
+    assert!(!stats.procedures.contains_key("Sleep"), "{stats}");
+    assert_eq!(stats.connections[0].in_flight, 0);
+}
+
+/// Pending calls end with `ConnectionLost` when the connection dies and with
+/// `Closed` when the client is closed.
+#[test]
+fn pending_calls_end_when_the_connection_or_client_does() {
+    let server = TestServer::start().unwrap();
+    let client = builder(server.port()).build().unwrap();
+    server.inject_for("Put", Fault::CloseMidFrame);
+    let lost = client
+        .call_async("Put", &[Value::from("k"), Value::from("v")])
+        .unwrap();
+    let e = lost.wait().unwrap_err();
+    assert!(matches!(e, Error::ConnectionLost(_)), "{e:?}");
+    client.wait_connected(Duration::from_secs(5)).unwrap();
+    let pending: Vec<_> = (0..3)
+        .map(|_| client.call_async("Sleep", &[Value::from(5000)]).unwrap())
+        .collect();
+    let t = Instant::now();
+    client.close();
+    for p in pending {
+        assert!(p.is_ready());
+        assert!(matches!(p.wait(), Err(Error::Closed)));
+    }
+    assert!(t.elapsed() < Duration::from_millis(500));
+    assert!(matches!(
+        client.call_async("@Ping", &[]),
+        Err(Error::Closed)
+    ));
+}
+
+/// Calls queued for the writer thread when the connection dies: every one
+/// ends (answered before the fault, or `ConnectionLost`), none hangs, and
+/// the client reconnects by itself.
+#[test]
+fn queued_calls_end_when_the_connection_dies() {
+    let server = TestServer::start().unwrap();
+    let client = builder(server.port()).build().unwrap();
+    for round in 0..3 {
+        client.wait_connected(Duration::from_secs(5)).unwrap();
+        let pending: Vec<_> = (0..300)
+            .map(|i| {
+                if i == 150 {
+                    server.inject_for("Echo", Fault::Disconnect);
+                }
+                client.call_async("Echo", &[Value::from(i)])
+            })
+            .collect();
+        let t = Instant::now();
+        let (mut ok, mut lost) = (0, 0);
+        for (i, p) in pending.into_iter().enumerate() {
+            match p.and_then(|p| p.wait()) {
+                Ok(r) => {
+                    assert_eq!(r.tables[0].row(0).unwrap().get::<i32>(0).unwrap(), i as i32);
+                    ok += 1;
+                }
+                Err(Error::ConnectionLost(_)) | Err(Error::ConnectionError(_)) => lost += 1,
+                Err(e) => panic!("round {round}, call {i}: {e:?}"),
+            }
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(lost >= 1 && ok + lost == 300, "{ok} ok, {lost} lost");
+        wait_for("no call in flight", Duration::from_secs(5), || {
+            client.stats().connections[0].in_flight == 0
+        });
+    }
+    client.wait_connected(Duration::from_secs(5)).unwrap();
+    client.call_async("@Ping", &[]).unwrap().wait().unwrap();
+}

@@ -27,39 +27,59 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A call's result: the response and the size of its frame.
 pub(crate) type Reply = Result<(VoltResponse, usize)>;
 
-/// A one-shot completion slot: filled once, waited on by the caller.
+/// A one-shot completion slot: filled once (with the time it was filled),
+/// waited on by its one owner. `put` wakes the owner only if it is parked,
+/// so a reply that arrives before anyone waits costs no futex syscall.
 #[derive(Default)]
 pub(crate) struct Oneshot {
-    value: Mutex<Option<Reply>>,
+    state: Mutex<OneshotState>,
     cv: Condvar,
+}
+
+#[derive(Default)]
+struct OneshotState {
+    value: Option<(Reply, Instant)>,
+    /// True while the owner is parked in `wait_until`.
+    waiting: bool,
 }
 
 impl Oneshot {
     pub(crate) fn put(&self, r: Reply) {
-        let mut g = lock(&self.value);
-        if g.is_none() {
-            *g = Some(r);
+        let mut g = lock(&self.state);
+        if g.value.is_none() {
+            g.value = Some((r, Instant::now()));
         }
+        let wake = g.waiting;
         drop(g);
-        self.cv.notify_one();
+        if wake {
+            self.cv.notify_one();
+        }
     }
 
-    /// Waits until the slot is filled or `deadline` passes.
-    pub(crate) fn wait_until(&self, deadline: Instant) -> Option<Reply> {
-        let mut g = lock(&self.value);
+    /// True once the slot is filled (and not yet taken).
+    pub(crate) fn is_ready(&self) -> bool {
+        lock(&self.state).value.is_some()
+    }
+
+    /// Waits until the slot is filled or `deadline` passes; returns the
+    /// value and when it was put.
+    pub(crate) fn wait_until(&self, deadline: Instant) -> Option<(Reply, Instant)> {
+        let mut g = lock(&self.state);
         loop {
-            if let Some(r) = g.take() {
+            if let Some(r) = g.value.take() {
                 return Some(r);
             }
             let now = Instant::now();
             if now >= deadline {
                 return None;
             }
+            g.waiting = true;
             g = self
                 .cv
                 .wait_timeout(g, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            g.waiting = false;
         }
     }
 }
@@ -124,14 +144,37 @@ impl Gate {
 /// Largest write buffer kept for reuse.
 const OUTBOX_KEEP: usize = 1 << 20;
 
+/// Rounds a calling thread writes for others before it hands what is left
+/// to the writer thread.
+const CALLER_ROUNDS: usize = 4;
+
 #[derive(Default)]
 struct Outbox {
     /// Frames waiting to be written.
     buf: Vec<u8>,
     /// An emptied buffer kept for reuse.
     spare: Vec<u8>,
-    /// True while a caller is writing (it will also write `buf`).
+    /// True while someone (a caller or the writer thread) is writing; it
+    /// will also write `buf`, or hand it to the writer thread.
     flushing: bool,
+    /// True once the connection's writer thread runs.
+    has_writer: bool,
+    /// True while the writer thread is parked, waiting for frames.
+    writer_parked: bool,
+}
+
+/// How [`Connection::send`] writes a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteMode {
+    /// Now, from the calling thread, unless someone is already writing (then
+    /// the frame goes out with theirs): the lowest latency for a caller
+    /// that waits for its reply.
+    Direct,
+    /// Queued for the connection's writer thread, which writes everything
+    /// queued in one `send`: no system call in the calling thread, and
+    /// frames from a caller with many calls in flight go out in batches.
+    /// Written directly when the connection has no writer thread.
+    Queued,
 }
 
 struct PendingMap {
@@ -165,6 +208,8 @@ pub(crate) struct Connection {
     epoch: Instant,
     writer: Mutex<TcpStream>,
     outbox: Mutex<Outbox>,
+    /// Wakes the writer thread (frames queued, or the connection died).
+    outbox_cv: Condvar,
     ctl: TcpStream,
     pending: Mutex<PendingMap>,
     in_flight: AtomicUsize,
@@ -199,6 +244,7 @@ impl Connection {
             epoch,
             writer: Mutex::new(writer),
             outbox: Mutex::new(Outbox::default()),
+            outbox_cv: Condvar::new(),
             ctl,
             pending: Mutex::new(PendingMap {
                 map: HashMap::new(),
@@ -276,14 +322,16 @@ impl Connection {
         }
     }
 
-    /// Sends one whole frame. Writes are coalesced: a caller that finds
-    /// another caller writing appends its frame to the outbox and returns;
-    /// the writing caller keeps writing until the outbox is empty (at most
-    /// one frame per other caller arrives per round, so this ends). Frames
-    /// are never split or interleaved. If a write fails, the connection is
-    /// failed by the writer and every pending call, including the queued
+    /// Sends one whole frame (see [`WriteMode`]). Writes are coalesced: a frame
+    /// sent while someone is writing is appended to the outbox and goes out
+    /// with the next write. A calling thread that writes also writes what
+    /// others queued meanwhile, for a few rounds, then hands the rest to the
+    /// writer thread (or, without one, writes until the outbox is empty).
+    /// Frames are never split or interleaved. If a write fails, the
+    /// connection is failed (by the writer thread, or by the caller that
+    /// gets [`Sent::Failed`]) and every pending call, including the queued
     /// ones, ends with [`Error::ConnectionLost`].
-    pub(crate) fn send(&self, frame: &[u8]) -> Sent {
+    pub(crate) fn send(&self, frame: &[u8], how: WriteMode) -> Sent {
         let mut ob = lock(&self.outbox);
         if self.is_dead() {
             return Sent::No;
@@ -292,17 +340,19 @@ impl Connection {
         if ob.flushing {
             return Sent::Yes;
         }
-        ob.flushing = true;
-        loop {
-            let spare = std::mem::take(&mut ob.spare);
-            let mut data = std::mem::replace(&mut ob.buf, spare);
-            drop(ob);
-            let r = lock(&self.writer).write_all(&data);
-            data.clear();
-            ob = lock(&self.outbox);
-            if data.capacity() <= OUTBOX_KEEP {
-                ob.spare = data;
+        if how == WriteMode::Queued && ob.has_writer {
+            if ob.writer_parked {
+                self.outbox_cv.notify_one();
             }
+            return Sent::Yes;
+        }
+        ob.flushing = true;
+        let mut rounds = 0;
+        loop {
+            let (data, r) = self.write_out(ob);
+            ob = lock(&self.outbox);
+            Self::keep_spare(&mut ob, data);
+            rounds += 1;
             if let Err(e) = r {
                 ob.flushing = false;
                 ob.buf = Vec::new();
@@ -311,6 +361,60 @@ impl Connection {
             if ob.buf.is_empty() {
                 ob.flushing = false;
                 return Sent::Yes;
+            }
+            if ob.has_writer && rounds >= CALLER_ROUNDS {
+                ob.flushing = false;
+                if ob.writer_parked {
+                    self.outbox_cv.notify_one();
+                }
+                return Sent::Yes;
+            }
+        }
+    }
+
+    /// Takes the outbox's frames and writes them (the caller has set
+    /// `flushing`); returns the emptied buffer for reuse.
+    fn write_out(&self, mut ob: MutexGuard<'_, Outbox>) -> (Vec<u8>, io::Result<()>) {
+        let spare = std::mem::take(&mut ob.spare);
+        let data = std::mem::replace(&mut ob.buf, spare);
+        drop(ob);
+        let r = lock(&self.writer).write_all(&data);
+        (data, r)
+    }
+
+    fn keep_spare(ob: &mut Outbox, mut data: Vec<u8>) {
+        data.clear();
+        if data.capacity() <= OUTBOX_KEEP && data.capacity() > ob.spare.capacity() {
+            ob.spare = data;
+        }
+    }
+
+    /// The writer thread's loop: writes queued frames until the connection
+    /// dies (then `Ok`) or a write fails (then the error: the caller must
+    /// [`fail`](Self::fail) the connection).
+    pub(crate) fn write_loop(&self) -> io::Result<()> {
+        let mut ob = lock(&self.outbox);
+        ob.has_writer = true;
+        loop {
+            if self.is_dead() {
+                ob.has_writer = false;
+                return Ok(());
+            }
+            if ob.flushing || ob.buf.is_empty() {
+                ob.writer_parked = true;
+                ob = self.outbox_cv.wait(ob).unwrap_or_else(|e| e.into_inner());
+                ob.writer_parked = false;
+                continue;
+            }
+            ob.flushing = true;
+            let (data, r) = self.write_out(ob);
+            ob = lock(&self.outbox);
+            Self::keep_spare(&mut ob, data);
+            ob.flushing = false;
+            if let Err(e) = r {
+                ob.buf = Vec::new();
+                ob.has_writer = false;
+                return Err(e);
             }
         }
     }
@@ -363,6 +467,11 @@ impl Connection {
             });
         }
         let _ = self.ctl.shutdown(Shutdown::Both);
+        {
+            // Under the lock: the writer thread checks `dead` under it.
+            let _ob = lock(&self.outbox);
+            self.outbox_cv.notify_all();
+        }
         let drained: Vec<_> = {
             let mut p = lock(&self.pending);
             p.closed = true;
@@ -391,7 +500,7 @@ mod tests {
         let s2 = s.clone();
         let t = std::thread::spawn(move || s2.put(Err(Error::Closed)));
         let got = s.wait_until(Instant::now() + Duration::from_secs(5));
-        assert!(matches!(got, Some(Err(Error::Closed))));
+        assert!(matches!(got, Some((Err(Error::Closed), _))));
         t.join().unwrap();
         assert!(s
             .wait_until(Instant::now() + Duration::from_millis(10))

@@ -194,6 +194,7 @@
 mod config;
 mod connection;
 mod discovery;
+mod pending;
 mod pool;
 pub mod routing;
 mod stats;
@@ -211,6 +212,7 @@ use crate::wire::value::Value;
 pub use config::{
     parse_host, BackpressurePolicy, CallOptions, ClientBuilder, ClientConfig, DEFAULT_PORT,
 };
+pub use pending::PendingCall;
 pub use routing::PartitionCallResult;
 pub use stats::{
     AffinityStats, CallStats, ClientStats, ConnectionStats, Histogram, NodeStats, TopologyStats,
@@ -478,6 +480,58 @@ impl Client {
         options: &CallOptions,
     ) -> Result<VoltResponse> {
         self.owner.shared.call(procedure, params, options)
+    }
+
+    /// Sends a call and returns at once with a [`PendingCall`] that
+    /// collects its reply: many calls can be in flight from one thread,
+    /// pipelined, with no thread waiting per call (the Python
+    /// `VoltClient.call_async`). Values carry their own types; the client's
+    /// default timeout applies, counted from now.
+    ///
+    /// It fails at once, with nothing sent, on bad parameters, when no
+    /// connection is up ([`Error::ConnectionError`]), or with
+    /// [`Error::Backpressure`] when every connection has `max_in_flight`
+    /// calls outstanding and the policy is to fail (with the default policy
+    /// it waits for a place, at most until the timeout).
+    ///
+    /// ```
+    /// # let server = voltdb::testing::TestServer::start()?;
+    /// # let client = voltdb::client::Client::connection("127.0.0.1", server.port())?;
+    /// use voltdb::Value;
+    /// let a = client.call_async("Put", &[Value::from("a"), Value::from(&b"1"[..])])?;
+    /// let b = client.call_async("Put", &[Value::from("b"), Value::from(&b"2"[..])])?;
+    /// assert!(a.wait()?.is_success() && b.wait()?.is_success());
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn call_async(&self, procedure: &str, params: &[Value]) -> Result<PendingCall> {
+        self.call_async_with(procedure, params, &CallOptions::default())
+    }
+
+    /// [`call_async`](Self::call_async) with per-call options (see
+    /// [`call_with`](Self::call_with)); the timeout counts from now.
+    ///
+    /// ```
+    /// # let server = voltdb::testing::TestServer::start()?;
+    /// # let client = voltdb::client::Client::connection("127.0.0.1", server.port())?;
+    /// use std::time::Duration;
+    /// use voltdb::client::CallOptions;
+    /// use voltdb::{Error, Value};
+    /// let opts = CallOptions::new().timeout(Duration::from_millis(50));
+    /// let slow = client.call_async_with("Sleep", &[Value::from(2_000)], &opts)?;
+    /// assert!(matches!(slow.wait(), Err(Error::Timeout(_))));
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn call_async_with(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        options: &CallOptions,
+    ) -> Result<PendingCall> {
+        let shared = &self.owner.shared;
+        let timeout = options.timeout.unwrap_or(shared.config.call_timeout);
+        let deadline = pool::deadline_after(timeout);
+        let f = shared.start_call(procedure, params, options, timeout, deadline, true)?;
+        Ok(PendingCall::new(Arc::clone(shared), procedure, f))
     }
 
     /// Calls `procedure` once on every partition and returns one result per

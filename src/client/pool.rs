@@ -31,7 +31,7 @@ use crate::wire::response::{
 use crate::wire::value::Value;
 
 use super::config::{BackpressurePolicy, CallOptions, ClientConfig, UnsolicitedHook};
-use super::connection::{lock, micros_since, Connection, Death, Gate, Oneshot, Sent};
+use super::connection::{lock, micros_since, Connection, Death, Gate, Oneshot, Sent, WriteMode};
 use super::discovery::ClusterState;
 use super::routing::{Placed, Route, Unrouted};
 use super::stats::{record_in, ClientStats, ConnectionStats, NodeStats, Outcome, ProcMap};
@@ -198,6 +198,13 @@ pub(super) struct InFlight {
     sent: usize,
     timeout: Duration,
     deadline: Instant,
+}
+
+impl InFlight {
+    /// True once the reply (or the connection's failure) has arrived.
+    pub(super) fn is_ready(&self) -> bool {
+        self.done.is_ready()
+    }
 }
 
 pub(super) fn spawn(
@@ -489,6 +496,12 @@ impl Shared {
                 match spawn(name, move || me.reader_loop(c, stream, reader)) {
                     Ok(h) => {
                         lock(&self.threads).push(h);
+                        // Without a writer thread, queued writes are direct.
+                        let (me, c) = (self.clone(), conn.clone());
+                        let name = format!("voltdb-writer-{slot}");
+                        if let Ok(h) = spawn(name, move || me.writer_loop(c)) {
+                            lock(&self.threads).push(h);
+                        }
                         st.connects += 1;
                         logged_in = Some(conn.login.host_id);
                         st.conn = Conn::Up(conn);
@@ -645,6 +658,13 @@ impl Shared {
         };
         conn.fail(Death::Lost(reason), &self.gate);
         self.connection_down(&conn);
+    }
+
+    /// The writer thread of a connection: writes queued frames.
+    fn writer_loop(self: Arc<Self>, conn: Arc<Connection>) {
+        if let Err(e) = conn.write_loop() {
+            conn.fail(Death::Lost(format!("write failed: {e}")), &self.gate);
+        }
     }
 
     pub(super) fn wake_maintenance(&self) {
@@ -948,13 +968,15 @@ impl Shared {
     ) -> Result<VoltResponse> {
         let timeout = opts.timeout.unwrap_or(self.config.call_timeout);
         let deadline = deadline_after(timeout);
-        let f = self.start_call(procedure, params, opts, timeout, deadline)?;
+        let f = self.start_call(procedure, params, opts, timeout, deadline, false)?;
         self.finish_call(procedure, f)
     }
 
     /// Encodes, picks a connection (the partition leader's first when
     /// discovery is on), registers and sends one call. Failures before
-    /// anything was sent are counted here.
+    /// anything was sent are counted here. With `queue`, the frame goes to
+    /// the connection's writer thread when other calls are in flight there
+    /// (see [`WriteMode::Queued`]); otherwise this thread writes it.
     pub(super) fn start_call(
         &self,
         procedure: &str,
@@ -962,6 +984,7 @@ impl Shared {
         opts: &CallOptions,
         timeout: Duration,
         deadline: Instant,
+        queue: bool,
     ) -> Result<InFlight> {
         if self.is_closed() {
             return Err(Error::Closed);
@@ -1023,7 +1046,13 @@ impl Shared {
                 continue;
             }
             let sent_at = Instant::now();
-            match conn.send(&frame) {
+            // Our own place counts: more than one means others are in flight.
+            let how = if queue && conn.in_flight() > 1 {
+                WriteMode::Queued
+            } else {
+                WriteMode::Direct
+            };
+            match conn.send(&frame, how) {
                 Sent::Yes => {}
                 Sent::No => {
                     // Dead before a byte was written: safe to try elsewhere.
@@ -1067,15 +1096,17 @@ impl Shared {
             timeout,
             deadline,
         } = f;
-        let reply = match done.wait_until(deadline) {
+        let timed_out = || (Err(Error::Timeout(timeout)), Instant::now());
+        let (reply, at) = match done.wait_until(deadline) {
             Some(r) => r,
-            None if conn.unregister(handle, &self.gate) => Err(Error::Timeout(timeout)),
+            None if conn.unregister(handle, &self.gate) => timed_out(),
             // Completed concurrently: the value is on its way.
             None => done
                 .wait_until(Instant::now() + Duration::from_secs(1))
-                .unwrap_or(Err(Error::Timeout(timeout))),
+                .unwrap_or_else(timed_out),
         };
-        let latency = sent_at.elapsed();
+        // Until the reply arrived, not until it was collected.
+        let latency = at.saturating_duration_since(sent_at);
         let (outcome, received, lat) = match &reply {
             Ok((r, n)) if r.is_success() => (Outcome::Success, *n, Some(latency)),
             Ok((_, n)) => (Outcome::Failure, *n, Some(latency)),
@@ -1094,6 +1125,13 @@ impl Shared {
             r.client_round_trip = Some(latency);
             r
         })
+    }
+
+    /// Gives up on a call sent by [`start_call`](Self::start_call) whose
+    /// reply will not be collected: its place is freed now, and a reply that
+    /// still comes counts as late. Not counted in the call statistics.
+    pub(super) fn abandon(&self, f: &InFlight) {
+        f.conn.unregister(f.handle, &self.gate);
     }
 
     /// One of the client's own calls (discovery) on a given connection:
@@ -1126,7 +1164,7 @@ impl Shared {
             conn.release(&self.gate);
             return Err(lost());
         }
-        match conn.send(&frame) {
+        match conn.send(&frame, WriteMode::Direct) {
             Sent::Yes => {}
             Sent::No => {
                 conn.unregister(handle, &self.gate);
@@ -1137,11 +1175,11 @@ impl Shared {
             }
         }
         let reply = match done.wait_until(deadline_after(timeout)) {
-            Some(r) => r,
+            Some((r, _)) => r,
             None if conn.unregister(handle, &self.gate) => Err(Error::Timeout(timeout)),
             None => done
                 .wait_until(Instant::now() + Duration::from_secs(1))
-                .unwrap_or(Err(Error::Timeout(timeout))),
+                .map_or(Err(Error::Timeout(timeout)), |(r, _)| r),
         };
         reply.and_then(|(r, _)| r.ok())
     }

@@ -136,6 +136,7 @@ impl Shared {
             &CallOptions::default(),
             timeout,
             deadline,
+            false,
         )?;
         let r = self.finish_call(keys_call, f)?.ok()?;
         let table = r
@@ -163,7 +164,7 @@ impl Shared {
             .into_iter()
             .map(|(partition, key)| {
                 let (all, o) = leg(key.clone(), partition);
-                let sent = self.start_call(procedure, &all, &o, timeout, deadline);
+                let sent = self.start_call(procedure, &all, &o, timeout, deadline, true);
                 (partition, key, sent)
             })
             .collect();
