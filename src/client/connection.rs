@@ -45,9 +45,14 @@ struct OneshotState {
 
 impl Oneshot {
     pub(crate) fn put(&self, r: Reply) {
+        self.put_at(r, Instant::now());
+    }
+
+    /// Fills the slot with `r`, which arrived at `at`.
+    pub(crate) fn put_at(&self, r: Reply, at: Instant) {
         let mut g = lock(&self.state);
         if g.value.is_none() {
-            g.value = Some((r, Instant::now()));
+            g.value = Some((r, at));
         }
         let wake = g.waiting;
         drop(g);
@@ -310,12 +315,13 @@ impl Connection {
 
     /// Completes the pending call `handle` with `reply`. False if no such
     /// call is pending (late reply, duplicate, unsolicited).
-    pub(crate) fn complete(&self, handle: i64, reply: Reply, gate: &Gate) -> bool {
+    /// `at` is when the reply arrived.
+    pub(crate) fn complete(&self, handle: i64, reply: Reply, gate: &Gate, at: Instant) -> bool {
         let slot = lock(&self.pending).map.remove(&handle);
         match slot {
             Some(s) => {
                 self.release(gate);
-                s.put(reply);
+                s.put_at(reply, at);
                 true
             }
             None => false,
@@ -439,8 +445,8 @@ impl Connection {
     }
 
     /// Records that a frame arrived (proof of life).
-    pub(crate) fn touch(&self) {
-        let now = micros_since(self.epoch, Instant::now());
+    pub(crate) fn touch(&self, at: Instant) {
+        let now = micros_since(self.epoch, at);
         self.last_recv_us.fetch_max(now, Ordering::SeqCst);
     }
 

@@ -614,7 +614,8 @@ impl Shared {
                 Ok(b) => b,
                 Err(e) => break describe(e),
             };
-            conn.touch();
+            let arrived = Instant::now();
+            conn.touch(arrived);
             let size = body.len() + 4;
             slot.bytes_received
                 .fetch_add(size as u64, Ordering::Relaxed);
@@ -628,7 +629,7 @@ impl Shared {
                 continue; // keepalive reply: proof of life is all we need
             }
             if (1..=MAX_CLIENT_HANDLE).contains(&handle) {
-                if !conn.complete(handle, Ok((resp, size)), &self.gate) {
+                if !conn.complete(handle, Ok((resp, size)), &self.gate, arrived) {
                     // A late reply (after its call timed out) or a duplicate.
                     slot.late.fetch_add(1, Ordering::Relaxed);
                 }
