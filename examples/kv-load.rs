@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --features test-server --example kv-load -- --threads 16 --calls 100000
+//! cargo run --release --example kv-load -- --threads 1 --window 256 --calls 1000000
 //! cargo run --release --example kv-load -- --host volt1 --port 21212 --connections 2
 //! ```
 //!
@@ -21,13 +22,16 @@
 //! * `--value-size N`   bytes per value (default 100)
 //! * `--get-ratio F`    fraction of calls that are Get (default 0.5)
 //! * `--timeout-ms N`   per-call timeout (default 10000)
+//! * `--window N`       calls each thread keeps in flight: 1 (default) makes
+//!   blocking `call`s; more uses `call_async` with a window of N
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use voltdb::client::Client;
-use voltdb::{Error, Value};
+use voltdb::client::{Client, PendingCall};
+use voltdb::{Error, Value, VoltResponse};
 
 struct Args {
     threads: usize,
@@ -39,13 +43,14 @@ struct Args {
     value_size: usize,
     get_ratio: f64,
     timeout: Duration,
+    window: usize,
 }
 
 fn usage(msg: &str) -> ! {
     eprintln!("kv-load: {msg}");
     eprintln!(
         "usage: kv-load [--threads N] [--calls N] [--host H] [--port P] [--connections N] \
-         [--keys N] [--value-size N] [--get-ratio F] [--timeout-ms N]"
+         [--keys N] [--value-size N] [--get-ratio F] [--timeout-ms N] [--window N]"
     );
     std::process::exit(2);
 }
@@ -61,6 +66,7 @@ fn parse_args() -> Args {
         value_size: 100,
         get_ratio: 0.5,
         timeout: Duration::from_secs(10),
+        window: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -84,11 +90,12 @@ fn parse_args() -> Args {
             "--value-size" => a.value_size = num(&flag, &v),
             "--get-ratio" => a.get_ratio = num(&flag, &v),
             "--timeout-ms" => a.timeout = Duration::from_millis(num(&flag, &v)),
+            "--window" => a.window = num(&flag, &v),
             _ => usage(&format!("unknown option {flag}")),
         }
     }
-    if a.threads == 0 || a.keys == 0 || a.connections == 0 {
-        usage("--threads, --keys and --connections must be at least 1");
+    if a.threads == 0 || a.keys == 0 || a.connections == 0 || a.window == 0 {
+        usage("--threads, --keys, --connections and --window must be at least 1");
     }
     a
 }
@@ -169,20 +176,7 @@ fn main() {
                     + u64::from((t as u64) < args.calls % args.threads as u64);
                 s.spawn(move || {
                     let mut x = 0x2545_f491_4f6c_dd1du64 ^ ((t as u64 + 1) << 32);
-                    for _ in 0..n {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        let key = format!("key-{}", x % args.keys);
-                        let get = ((x >> 11) % 1_000_000) as f64 / 1e6 < args.get_ratio;
-                        let r = if get {
-                            client.call("Get", &[Value::from(key.as_str())])
-                        } else {
-                            client.call(
-                                "Put",
-                                &[Value::from(key.as_str()), Value::Varbinary(value.clone())],
-                            )
-                        };
+                    let account = |r: Result<VoltResponse, Error>| {
                         let failed = match r {
                             Ok(r) if r.is_success() => None,
                             Ok(r) => Some(format!(
@@ -205,6 +199,36 @@ fn main() {
                                 .get_or_insert(e);
                         }
                         done.fetch_add(1, Ordering::Relaxed);
+                    };
+                    let mut window: VecDeque<PendingCall> = VecDeque::new();
+                    for _ in 0..n {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let key = format!("key-{}", x % args.keys);
+                        let get = ((x >> 11) % 1_000_000) as f64 / 1e6 < args.get_ratio;
+                        let params = if get {
+                            vec![Value::from(key.as_str())]
+                        } else {
+                            vec![Value::from(key.as_str()), Value::Varbinary(value.clone())]
+                        };
+                        let procedure = if get { "Get" } else { "Put" };
+                        if args.window == 1 {
+                            account(client.call(procedure, &params));
+                            continue;
+                        }
+                        if window.len() == args.window {
+                            if let Some(p) = window.pop_front() {
+                                account(p.wait());
+                            }
+                        }
+                        match client.call_async(procedure, &params) {
+                            Ok(p) => window.push_back(p),
+                            Err(e) => account(Err(e)),
+                        }
+                    }
+                    for p in window {
+                        account(p.wait());
                     }
                 })
             })
@@ -220,12 +244,13 @@ fn main() {
     let n = done.load(Ordering::Relaxed);
     eprintln!();
     println!(
-        "{} calls in {:.2} s: {:.0} calls/s, {} errors ({} threads, {} connection(s))",
+        "{} calls in {:.2} s: {:.0} calls/s, {} errors ({} threads, window {}, {} connection(s))",
         n,
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64(),
         errors.load(Ordering::Relaxed),
         args.threads,
+        args.window,
         args.connections
     );
     if let Some(e) = first_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
