@@ -135,6 +135,7 @@ mod fault;
 mod gzip;
 mod proc;
 mod server;
+mod shape;
 mod sysprocs;
 
 use std::io::{self, Read};
