@@ -1037,6 +1037,47 @@ fn shutdown_is_quick_and_port_reusable() {
     assert_eq!(third.addr().port(), port);
 }
 
+/// The acceptor blocks in `accept` (an idle server costs no CPU); a
+/// shutdown wakes it at once, whether it ever accepted or not.
+#[test]
+fn idle_shutdown_is_quick() {
+    for _ in 0..5 {
+        let server = TestServer::start().unwrap();
+        let port = server.port();
+        let t = Instant::now();
+        server.shutdown();
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "closed");
+        // Idle for a while, then a connection is served at once.
+        let server = TestServer::builder().port(port).start().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let (mut s, _) = login(&server);
+        assert!(call(&mut s, "@Ping", 1, &[]).is_success());
+        let t = Instant::now();
+        drop(server);
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+    let cluster = TestServer::builder().start_cluster(3).unwrap();
+    for _ in 0..3 {
+        let t = Instant::now();
+        cluster.kill(1);
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        cluster.restart(1).unwrap();
+    }
+}
+
 /// A connection sees a procedure registered while it is open, also in
 /// place of one it has called (and the partitioning that comes with it).
 #[test]

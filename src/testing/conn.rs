@@ -1,13 +1,14 @@
 //! Socket handling: the acceptor, one reader and one writer thread per
 //! connection, the login handshake and the framing rules of a real server.
 //!
-//! Every blocking call has a short timeout ([`TICK`]) so that the threads
-//! notice a shutdown or a close quickly. Bytes are made and read only by
-//! [`crate::wire`].
+//! Every blocking call on a connection has a short timeout ([`TICK`]) so
+//! that the threads notice a shutdown or a close quickly; the acceptor
+//! blocks in `accept` until a connection comes, and the shutdown makes one
+//! ([`wake_acceptor`]). Bytes are made and read only by [`crate::wire`].
 
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, TryLockError};
@@ -374,16 +375,28 @@ fn write_fully(node: &Node, conn: Option<&Conn>, stream: &mut TcpStream, bytes: 
     true
 }
 
-/// The acceptor thread: accepts until shutdown.
+/// The acceptor thread: accepts (blocking, so an idle server costs no CPU)
+/// until shutdown, which [`wake_acceptor`] makes it notice.
 pub(crate) fn accept_loop(node: Arc<Node>, listener: TcpListener) {
-    while !node.is_shutdown() {
-        match listener.accept() {
+    loop {
+        let accepted = listener.accept();
+        if node.is_shutdown() {
+            return;
+        }
+        match accepted {
             Ok((stream, _)) => on_accept(&node, stream),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(2)),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
             // E.g. out of file descriptors: wait a little and retry.
             Err(_) => thread::sleep(TICK),
         }
     }
+}
+
+/// Wakes the acceptor of the node listening on `addr` (after its shutdown
+/// flag is set) by connecting to it; false if no connection could be made
+/// (the acceptor then ends at the next connection that comes).
+pub(crate) fn wake_acceptor(addr: SocketAddr) -> bool {
+    (0..3).any(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok())
 }
 
 fn on_accept(node: &Arc<Node>, stream: TcpStream) {

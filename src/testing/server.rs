@@ -368,7 +368,6 @@ struct NodeHandle {
 impl NodeHandle {
     fn start(cluster: &Arc<Cluster>, host_id: i32, port: u16) -> io::Result<NodeHandle> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
-        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let node = Arc::new(Node {
             cluster: Arc::clone(cluster),
@@ -409,7 +408,10 @@ impl NodeHandle {
         }
         let me = thread::current().id();
         if let Some(h) = lock(&self.acceptor).take() {
-            if h.thread().id() != me {
+            // The acceptor waits in `accept`: a connection wakes it. Should
+            // that fail (no file descriptor left, say), it ends at the next
+            // connection instead, and is not waited for.
+            if h.thread().id() != me && conn::wake_acceptor(node.addr) {
                 let _ = h.join();
             }
         }
