@@ -79,10 +79,15 @@ fn loopback(report: &mut Report) {
     let plain = PlainServer::start(login_reply, reply.clone()).expect("plain server");
     let mut raw = RawClient::connect(plain.addr, &login_request, request.clone(), reply.len())
         .expect("raw client");
+    // The same raw client against the test server: the server's cost alone.
+    let mut raw_test =
+        RawClient::connect(server.addr(), &login_request, request.clone(), reply.len())
+            .expect("raw client to the test server");
     let ours = FastSerializer::new("127.0.0.1", port).expect("connect");
     let ours_plain = FastSerializer::new("127.0.0.1", plain.addr.port()).expect("connect plain");
 
     let mut c_raw = || raw.ping_pong();
+    let mut c_raw_test = || raw_test.ping_pong();
     let mut c_ours = || {
         black_box(ours.call("Get", black_box(&params)).unwrap());
     };
@@ -97,9 +102,10 @@ fn loopback(report: &mut Report) {
             Case::Plain(&mut c_raw),
             Case::Plain(&mut c_ours),
             Case::Plain(&mut c_ours_plain),
+            Case::Plain(&mut c_raw_test),
         ],
     );
-    let (t_raw, t_ours, t_plain) = (t[0], t[1], t[2]);
+    let (t_raw, t_ours, t_plain, t_raw_test) = (t[0], t[1], t[2], t[3]);
     // Against the plain server nothing else in the process allocates.
     let allocs = alloc::allocations_per_call(2000, || {
         black_box(ours_plain.call("Get", &params).unwrap());
@@ -125,6 +131,11 @@ fn loopback(report: &mut Report) {
         Line::new(&case, "ours -> plain server", 1.0 / t_plain, "calls/s")
             .vs("raw TCP ping-pong", Some(t_raw / t_plain))
             .note("client cost alone"),
+    );
+    report.push(
+        Line::new(&case, "raw TCP -> test server", 1.0 / t_raw_test, "calls/s")
+            .vs("raw TCP ping-pong", Some(t_raw / t_raw_test))
+            .note("server cost alone"),
     );
     report.push(Line::new(
         &case,

@@ -477,6 +477,140 @@ fn key_value() {
     );
 }
 
+/// The built-in procedures write their tables' bytes themselves: the
+/// replies are exactly what encoding the tables built with `table()` gives,
+/// with and without a fault on the way.
+#[test]
+fn builtin_replies_are_exact_bytes() {
+    use voltdb::testing::modified_tuples_table;
+    use voltdb::wire::response::encode_response;
+    let server = TestServer::start().unwrap();
+    let (mut s, _) = login(&server);
+    let kv = [("KEY", VoltType::String), ("VALUE", VoltType::Varbinary)];
+    let hello = [("HELLO", VoltType::String), ("WORLD", VoltType::String)];
+    let row = |a: Value, b: Value| vec![vec![a, b]];
+    let none = Vec::new;
+    let cases: Vec<(&str, Vec<Value>, VoltTable)> = vec![
+        (
+            "Put",
+            vec!["k".into(), vec![1u8, 2].into()],
+            modified_tuples_table(1),
+        ),
+        (
+            "Put",
+            vec!["t".into(), "text".into()],
+            modified_tuples_table(1),
+        ),
+        (
+            "Put",
+            vec!["n".into(), Value::Null],
+            modified_tuples_table(1),
+        ),
+        (
+            "Put",
+            vec!["e".into(), Vec::<u8>::new().into()],
+            modified_tuples_table(1),
+        ),
+        (
+            "Get",
+            vec!["k".into()],
+            table(&kv, &row("k".into(), vec![1u8, 2].into())).unwrap(),
+        ),
+        (
+            "Get",
+            vec!["t".into()],
+            table(&kv, &row("t".into(), b"text".to_vec().into())).unwrap(),
+        ),
+        (
+            "Get",
+            vec!["n".into()],
+            table(&kv, &row("n".into(), Value::Null)).unwrap(),
+        ),
+        (
+            "Get",
+            vec!["e".into()],
+            table(&kv, &row("e".into(), Vec::<u8>::new().into())).unwrap(),
+        ),
+        (
+            "Get",
+            vec![b"k".to_vec().into()],
+            table(&kv, &row("k".into(), vec![1u8, 2].into())).unwrap(),
+        ),
+        ("Get", vec!["missing".into()], table(&kv, &none()).unwrap()),
+        (
+            "Get",
+            vec![Value::TypedNull(VoltType::String)],
+            table(&kv, &none()).unwrap(),
+        ),
+        (
+            "Insert",
+            vec!["Hi".into(), Value::Null, "X".into()],
+            modified_tuples_table(1),
+        ),
+        (
+            "Select",
+            vec!["X".into()],
+            table(&hello, &row("Hi".into(), Value::Null)).unwrap(),
+        ),
+        ("Select", vec!["Y".into()], table(&hello, &none()).unwrap()),
+        // Last: the fault pass below reads the keys again.
+        ("Remove", vec!["k".into()], modified_tuples_table(1)),
+        ("Remove", vec!["k".into()], modified_tuples_table(0)),
+    ];
+    let expected = |handle, got: &VoltResponse, t: &VoltTable| {
+        let mut r = VoltResponse::new(handle, Status::Success);
+        r.cluster_round_trip_ms = got.cluster_round_trip_ms;
+        r.tables.push(t.clone());
+        let mut out = Vec::new();
+        encode_response(&r, &mut out);
+        out
+    };
+    for (handle, (procedure, params, t)) in (1..).zip(&cases) {
+        send(&mut s, procedure, handle, params);
+        let body = read_frame(&mut s).unwrap();
+        let got = parse_response(body.clone()).unwrap();
+        assert_eq!(
+            body,
+            expected(handle, &got, t)[4..],
+            "{procedure} {params:?}"
+        );
+    }
+    // The same replies through the fault path (faults that keep the bytes).
+    for (handle, (procedure, params, t)) in (100..).zip(&cases) {
+        let t = match *procedure {
+            "Get" if params[0] == Value::from("k") || params[0] == Value::from(b"k".to_vec()) => {
+                &table(&kv, &none()).unwrap() // removed
+            }
+            "Get" | "Select" => t,
+            _ => continue,
+        };
+        server.inject(Fault::DuplicateReply);
+        send(&mut s, procedure, handle, params);
+        for _ in 0..2 {
+            let body = read_frame(&mut s).unwrap();
+            let got = parse_response(body.clone()).unwrap();
+            assert_eq!(
+                body,
+                expected(handle, &got, t)[4..],
+                "{procedure} {params:?}"
+            );
+        }
+    }
+    // Errors are unchanged.
+    let r = call(&mut s, "Put", 200, &[Value::Null, "v".into()]);
+    assert_eq!(r.status, Status::GracefulFailure, "{r}");
+    assert!(
+        status_string(&r).contains("Column KEY of procedure Put cannot be NULL"),
+        "{r}"
+    );
+    let r = call(&mut s, "Get", 201, &[vec![0xffu8].into()]);
+    assert_eq!(
+        status_string(&r),
+        "VOLTDB ERROR: PROCEDURE Get TYPE ERROR FOR PARAMETER 0: the bytes are not valid UTF-8"
+    );
+    assert!(r.tables.is_empty());
+}
+
 #[test]
 fn echo_round_trips_every_type() {
     let server = TestServer::start().unwrap();
@@ -901,6 +1035,68 @@ fn shutdown_is_quick_and_port_reusable() {
     drop(again);
     let third = TestServer::builder().port(port).start().unwrap();
     assert_eq!(third.addr().port(), port);
+}
+
+/// The acceptor blocks in `accept` (an idle server costs no CPU); a
+/// shutdown wakes it at once, whether it ever accepted or not.
+#[test]
+fn idle_shutdown_is_quick() {
+    for _ in 0..5 {
+        let server = TestServer::start().unwrap();
+        let port = server.port();
+        let t = Instant::now();
+        server.shutdown();
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "closed");
+        // Idle for a while, then a connection is served at once.
+        let server = TestServer::builder().port(port).start().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let (mut s, _) = login(&server);
+        assert!(call(&mut s, "@Ping", 1, &[]).is_success());
+        let t = Instant::now();
+        drop(server);
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+    let cluster = TestServer::builder().start_cluster(3).unwrap();
+    for _ in 0..3 {
+        let t = Instant::now();
+        cluster.kill(1);
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        cluster.restart(1).unwrap();
+    }
+}
+
+/// A connection sees a procedure registered while it is open, also in
+/// place of one it has called (and the partitioning that comes with it).
+#[test]
+fn replaced_procedure_takes_effect_on_open_connections() {
+    let server = TestServer::start().unwrap();
+    let (mut s, _) = login(&server);
+    assert!(call(&mut s, "Put", 1, &["k".into(), "v".into()]).is_success());
+    assert_eq!(
+        call(&mut s, "Get", 2, &["k".into()]).tables[0].row_count(),
+        1
+    );
+    server.register("Get", |ctx, _| {
+        Ok(ProcReply::new().with_status_string(format!("mine, {:?}", ctx.partition)))
+    });
+    let r = call(&mut s, "Get", 3, &["k".into()]);
+    assert_eq!(status_string(&r), "mine, None");
+    assert!(r.tables.is_empty());
+    let r = call(&mut s, "Get", 4, &[]);
+    assert_eq!(status_string(&r), "mine, None", "multi-partition now");
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! Socket handling: the acceptor, one reader and one writer thread per
 //! connection, the login handshake and the framing rules of a real server.
 //!
-//! Every blocking call has a short timeout ([`TICK`]) so that the threads
-//! notice a shutdown or a close quickly. Bytes are made and read only by
-//! [`crate::wire`].
+//! Every blocking call on a connection has a short timeout ([`TICK`]) so
+//! that the threads notice a shutdown or a close quickly; the acceptor
+//! blocks in `accept` until a connection comes, and the shutdown makes one
+//! ([`wake_acceptor`]). Bytes are made and read only by [`crate::wire`].
 
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, TryLockError};
@@ -19,6 +20,7 @@ use crate::wire::login::{
 };
 use crate::wire::{frame_status, FrameStatus, DEFAULT_FRAME_CAP};
 
+use super::dispatch::Session;
 use super::server::{lock, Node};
 
 /// How long any blocking socket operation waits before the thread checks
@@ -200,9 +202,9 @@ impl Conn {
 }
 
 /// What the input side found.
-enum Next {
-    /// A complete frame body.
-    Frame(Vec<u8>),
+enum Next<'a> {
+    /// A complete frame body (valid until the next read).
+    Frame(&'a [u8]),
     /// Nothing complete yet.
     Idle,
     /// EOF or a socket error.
@@ -231,24 +233,22 @@ impl Input {
         }
     }
 
-    /// A complete frame from the buffer. As a real server does, the length
-    /// is looked at only once more than 4 bytes are buffered.
-    fn buffered_frame(&mut self) -> Option<Next> {
-        let avail = &self.buf[self.pos..];
+    /// A complete frame from the buffer, as the range of its body (`Err`
+    /// for a bad length). As a real server does, the length is looked at
+    /// only once more than 4 bytes are buffered. The frame stays in the
+    /// buffer until the next read.
+    fn buffered_frame(&mut self) -> Option<Result<std::ops::Range<usize>, ()>> {
+        let start = self.pos;
+        let avail = &self.buf[start..];
         if avail.len() <= 4 {
             return None;
         }
         match frame_status(avail, DEFAULT_FRAME_CAP) {
-            Err(_) => Some(Next::Bad),
+            Err(_) => Some(Err(())),
             Ok(FrameStatus::NeedMore(_)) => None,
             Ok(FrameStatus::Complete { body_len }) => {
-                let body = avail[4..4 + body_len].to_vec();
                 self.pos += 4 + body_len;
-                if self.pos == self.buf.len() {
-                    self.buf.clear();
-                    self.pos = 0;
-                }
-                Some(Next::Frame(body))
+                Some(Ok(start + 4..start + 4 + body_len))
             }
         }
     }
@@ -265,22 +265,29 @@ impl Input {
     }
 
     /// The next frame, reading at most once (waiting at most one tick).
-    fn next_frame(&mut self) -> Next {
-        if let Some(n) = self.buffered_frame() {
-            return n;
-        }
-        match self.stream.read(&mut self.chunk) {
-            Ok(0) => Next::Eof,
-            Ok(n) => {
-                if self.pos > 0 {
-                    self.buf.drain(..self.pos);
-                    self.pos = 0;
+    fn next_frame(&mut self) -> Next<'_> {
+        let found = match self.buffered_frame() {
+            Some(found) => found,
+            None => match self.stream.read(&mut self.chunk) {
+                Ok(0) => return Next::Eof,
+                Ok(n) => {
+                    if self.pos > 0 {
+                        self.buf.drain(..self.pos);
+                        self.pos = 0;
+                    }
+                    self.buf.extend_from_slice(&self.chunk[..n]);
+                    match self.buffered_frame() {
+                        Some(found) => found,
+                        None => return Next::Idle,
+                    }
                 }
-                self.buf.extend_from_slice(&self.chunk[..n]);
-                self.buffered_frame().unwrap_or(Next::Idle)
-            }
-            Err(e) if is_transient(&e) => Next::Idle,
-            Err(_) => Next::Eof,
+                Err(e) if is_transient(&e) => return Next::Idle,
+                Err(_) => return Next::Eof,
+            },
+        };
+        match found {
+            Ok(body) => Next::Frame(&self.buf[body]),
+            Err(()) => Next::Bad,
         }
     }
 
@@ -368,16 +375,28 @@ fn write_fully(node: &Node, conn: Option<&Conn>, stream: &mut TcpStream, bytes: 
     true
 }
 
-/// The acceptor thread: accepts until shutdown.
+/// The acceptor thread: accepts (blocking, so an idle server costs no CPU)
+/// until shutdown, which [`wake_acceptor`] makes it notice.
 pub(crate) fn accept_loop(node: Arc<Node>, listener: TcpListener) {
-    while !node.is_shutdown() {
-        match listener.accept() {
+    loop {
+        let accepted = listener.accept();
+        if node.is_shutdown() {
+            return;
+        }
+        match accepted {
             Ok((stream, _)) => on_accept(&node, stream),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => thread::sleep(Duration::from_millis(2)),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
             // E.g. out of file descriptors: wait a little and retry.
             Err(_) => thread::sleep(TICK),
         }
     }
+}
+
+/// Wakes the acceptor of the node listening on `addr` (after its shutdown
+/// flag is set) by connecting to it; false if no connection could be made
+/// (the acceptor then ends at the next connection that comes).
+pub(crate) fn wake_acceptor(addr: SocketAddr) -> bool {
+    (0..3).any(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok())
 }
 
 fn on_accept(node: &Arc<Node>, stream: TcpStream) {
@@ -408,7 +427,7 @@ fn reject(node: &Node, mut stream: TcpStream) {
 
 /// The reader thread of one connection: login, then invocations until EOF,
 /// a bad frame, a close or the shutdown.
-fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
+pub(crate) fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
     let mut input = Input::new(stream);
     let Some((username, reply)) = login(node, conn, &mut input) else {
         conn.close(node);
@@ -438,7 +457,8 @@ fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
         Err(_) => None,
     };
     if writer.is_some() {
-        read_loop(node, conn, &mut input, &username);
+        let mut session = Session::new(node, conn, username);
+        read_loop(node, conn, &mut input, &mut session);
     }
     conn.close_after_queued(node);
     *lock(&conn.tx) = None;
@@ -452,7 +472,7 @@ fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
 /// Reads and handles invocations. The immediate replies to every frame
 /// already buffered are collected and written together, once no complete
 /// frame is left (or before a pause, or a queued operation).
-fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &str) {
+fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, session: &mut Session) {
     let mut paused_until: Option<Instant> = None;
     let mut batch = Vec::new();
     loop {
@@ -469,7 +489,7 @@ fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &s
         }
         match input.next_frame() {
             Next::Frame(body) => {
-                if let Some(d) = super::dispatch::handle(node, conn, username, body, &mut batch) {
+                if let Some(d) = super::dispatch::handle(node, conn, session, body, &mut batch) {
                     paused_until = Some(after(Instant::now(), d));
                 }
             }
@@ -503,7 +523,7 @@ fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<(String, Vec<u8>
             return None;
         }
         match input.next_frame() {
-            Next::Frame(body) => break body,
+            Next::Frame(body) => break body.to_vec(),
             Next::Idle => {}
             Next::Eof | Next::Bad => return None,
         }

@@ -6,15 +6,104 @@ use std::time::{Duration, Instant};
 
 use crate::hashinator::HashKey;
 use crate::response::VoltResponse;
-use crate::wire::invocation::{Invocation, InvocationError};
+use crate::table::VoltTable;
+use crate::wire::invocation::{Invocation, InvocationError, InvocationOptions};
 use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
 use crate::wire::value::Value;
+use crate::wire::writer::{end_frame, WireWrite};
 
 use super::conn::{after, flush, send_at, Conn, WriteOp};
 use super::fault::Fault;
-use super::proc::{CallContext, Partitioning, ProcError, ProcReply, Procedure};
-use super::server::Node;
+use super::proc::{Body, CallContext, Partitioning, ProcError, ProcReply, Procedure};
+use super::server::{LeaderCache, Node, ProcCache};
 use super::sysprocs;
+
+/// What the dispatcher keeps per connection, reused from call to call.
+pub(crate) struct Session {
+    /// The context handed to handlers: the connection's fields are set
+    /// once, the call's before each call (reusing the procedure name's
+    /// allocation).
+    ctx: CallContext,
+    /// The table bytes of an [`Body::Encoded`] procedure's reply.
+    tables: Vec<u8>,
+    /// Which partitions this node leads.
+    leaders: LeaderCache,
+    /// The procedure called last.
+    procs: ProcCache,
+}
+
+impl Session {
+    /// The session of connection `conn` of `node`, logged in as `username`.
+    pub(crate) fn new(node: &Node, conn: &Conn, username: String) -> Session {
+        Session {
+            ctx: CallContext {
+                connection_id: conn.id,
+                procedure: String::new(),
+                handle: 0,
+                options: InvocationOptions::default(),
+                username,
+                version: 0,
+                all_partition: false,
+                partition: None,
+                host_id: node.host_id,
+            },
+            tables: Vec::new(),
+            leaders: LeaderCache::default(),
+            procs: ProcCache::default(),
+        }
+    }
+}
+
+/// A procedure's answer: a response, or (from an encoded procedure) a
+/// `SUCCESS` with `count` tables whose bytes are in [`Session::tables`].
+enum Reply {
+    Response(VoltResponse),
+    Tables { handle: i64, count: i16 },
+}
+
+impl Reply {
+    /// The response (the tables parsed back from their bytes).
+    fn into_response(self, tables: &[u8]) -> VoltResponse {
+        match self {
+            Reply::Response(r) => r,
+            Reply::Tables { handle, count } => {
+                let mut resp = VoltResponse::new(handle, Status::Success);
+                let buf = Arc::new(tables.to_vec());
+                let mut pos = 0;
+                for _ in 0..count {
+                    match VoltTable::parse(&buf, pos) {
+                        Ok((t, next)) => {
+                            resp.tables.push(t);
+                            pos = next;
+                        }
+                        // The server's own tables always parse.
+                        Err(e) => {
+                            return failure(
+                                handle,
+                                Status::UnexpectedFailure,
+                                format!("VOLTDB ERROR: {e}"),
+                            )
+                        }
+                    }
+                }
+                resp
+            }
+        }
+    }
+}
+
+/// [`encode_response`] of `resp` (which has no tables) with `count` tables
+/// whose encodings are `tables`: the same bytes as encoding the response
+/// with those tables.
+fn encode_with_tables(resp: &VoltResponse, count: i16, tables: &[u8], out: &mut Vec<u8>) {
+    let at = out.len();
+    encode_response(resp, out);
+    // The response ends with its table count (0), then the tables (§5.1).
+    let n = out.len();
+    out[n - 2..].copy_from_slice(&count.to_be_bytes());
+    out.put_raw(tables);
+    end_frame(out, at);
+}
 
 /// A response with a status and a status string, no tables.
 pub(crate) fn failure(handle: i64, status: Status, message: impl Into<String>) -> VoltResponse {
@@ -34,13 +123,13 @@ fn encode(resp: &VoltResponse) -> Vec<u8> {
 pub(crate) fn handle(
     node: &Arc<Node>,
     conn: &Arc<Conn>,
-    username: &str,
-    body: Vec<u8>,
+    session: &mut Session,
+    body: &[u8],
     batch: &mut Vec<u8>,
 ) -> Option<Duration> {
     node.count_call();
     let received = Instant::now();
-    match Invocation::parse(&body) {
+    match Invocation::parse(body) {
         Err(InvocationError::Header(e)) => {
             // What a real server does (ClientInterface.handleRead): the
             // connection id in place of the unknown handle.
@@ -62,16 +151,26 @@ pub(crate) fn handle(
                 Status::GracefulFailure,
                 format!("Exception while deserializing procedure params\n{error}"),
             );
-            deliver(node, conn, resp, None, fault, received, batch)
+            let reply = Reply::Response(resp);
+            deliver(node, conn, reply, None, fault, received, &[], batch)
         }
         Ok(inv) => {
             let fault = node.take_fault(&inv.procedure);
             if let Some(Fault::Fail(status, message)) = fault {
-                let resp = failure(inv.handle, status, message);
-                return deliver(node, conn, resp, None, None, received, batch);
+                let reply = Reply::Response(failure(inv.handle, status, message));
+                return deliver(node, conn, reply, None, None, received, &[], batch);
             }
-            let (resp, delay) = execute(node, conn, username, inv);
-            deliver(node, conn, resp, delay, fault, received, batch)
+            let (reply, delay) = execute(node, conn, session, inv);
+            deliver(
+                node,
+                conn,
+                reply,
+                delay,
+                fault,
+                received,
+                &session.tables,
+                batch,
+            )
         }
     }
 }
@@ -79,19 +178,20 @@ pub(crate) fn handle(
 fn execute(
     node: &Node,
     conn: &Conn,
-    username: &str,
+    session: &mut Session,
     inv: Invocation,
-) -> (VoltResponse, Option<Duration>) {
-    if let Some(p) = node.procedure(&inv.procedure) {
-        return run_procedure(node, conn, username, inv, &p);
+) -> (Reply, Option<Duration>) {
+    if let Some(p) = node.procedure(&inv.procedure, &mut session.procs) {
+        return run_procedure(node, session, inv, &p);
     }
     if inv.procedure.starts_with('@') {
         if let Some(resp) = sysprocs::run(node, conn, &inv) {
-            return (resp, None);
+            return (Reply::Response(resp), None);
         }
     }
     let text = format!("Procedure {} was not found", inv.procedure);
-    (failure(inv.handle, Status::UnexpectedFailure, text), None)
+    let resp = failure(inv.handle, Status::UnexpectedFailure, text);
+    (Reply::Response(resp), None)
 }
 
 /// The hash input of a partition parameter value (§9.3).
@@ -109,16 +209,15 @@ fn hash_key(v: &Value) -> HashKey<'_> {
 
 fn run_procedure(
     node: &Node,
-    conn: &Conn,
-    username: &str,
+    session: &mut Session,
     inv: Invocation,
     p: &Procedure,
-) -> (VoltResponse, Option<Duration>) {
+) -> (Reply, Option<Duration>) {
     let h = inv.handle;
     let name = &inv.procedure;
     let mut params = inv.params;
     let destination = inv.options.partition_destination;
-    let fail = |status, text: String| (failure(h, status, text), None);
+    let fail = |status, text: String| (Reply::Response(failure(h, status, text)), None);
     if let Some(d) = destination {
         if d < 0 || i64::from(d) >= i64::from(node.cluster.cfg.partitions) {
             return fail(
@@ -193,22 +292,28 @@ fn run_procedure(
         }
     }
     if let Some(p) = partition {
-        node.record_partition(p);
+        node.record_partition(p, &mut session.leaders);
     }
-    let ctx = CallContext {
-        connection_id: conn.id,
-        procedure: name.clone(),
-        handle: h,
-        options: inv.options,
-        username: username.to_string(),
-        version: inv.version,
-        all_partition: inv.all_partition,
-        partition,
-        host_id: node.host_id,
-    };
-    match catch_unwind(AssertUnwindSafe(|| (p.handler)(&ctx, &params))) {
-        Ok(Ok(reply)) => reply_response(h, reply),
-        Ok(Err(e)) => (error_response(h, e), None),
+    let ctx = &mut session.ctx;
+    ctx.procedure.clear();
+    ctx.procedure.push_str(name);
+    ctx.handle = h;
+    ctx.options = inv.options;
+    ctx.version = inv.version;
+    ctx.all_partition = inv.all_partition;
+    ctx.partition = partition;
+    let ctx = &session.ctx;
+    let tables = &mut session.tables;
+    tables.clear();
+    let outcome = catch_unwind(AssertUnwindSafe(|| match &p.body {
+        Body::Reply(handler) => handler(ctx, &params).map(|r| reply_response(h, r)),
+        Body::Encoded(handler) => {
+            handler(ctx, &params, tables).map(|count| (Reply::Tables { handle: h, count }, None))
+        }
+    }));
+    match outcome {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(e)) => (Reply::Response(error_response(h, e)), None),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -223,13 +328,13 @@ fn run_procedure(
     }
 }
 
-fn reply_response(handle: i64, r: ProcReply) -> (VoltResponse, Option<Duration>) {
+fn reply_response(handle: i64, r: ProcReply) -> (Reply, Option<Duration>) {
     let mut resp = VoltResponse::new(handle, r.status);
     resp.status_string = r.status_string;
     resp.app_status = r.app_status;
     resp.app_status_string = r.app_status_string;
     resp.tables = r.tables;
-    (resp, r.delay)
+    (Reply::Response(resp), r.delay)
 }
 
 fn error_response(handle: i64, e: ProcError) -> VoltResponse {
@@ -239,18 +344,20 @@ fn error_response(handle: i64, e: ProcError) -> VoltResponse {
     resp
 }
 
-/// Sends `resp` (after `delay`, if any) with `fault` applied. Returns the
-/// pause of [`Fault::StopReading`]. Bytes to send now are appended to
-/// `batch` (written by the reader thread); anything else is queued for the
-/// writer thread, after `batch` is written (so the order is kept).
+/// Sends `reply` (after `delay`, if any) with `fault` applied; `tables`
+/// holds the bytes of a [`Reply::Tables`]. Returns the pause of
+/// [`Fault::StopReading`]. Bytes to send now are appended to `batch`
+/// (written by the reader thread); anything else is queued for the writer
+/// thread, after `batch` is written (so the order is kept).
 #[allow(clippy::too_many_arguments)]
 fn deliver(
     node: &Node,
     conn: &Conn,
-    mut resp: VoltResponse,
+    reply: Reply,
     delay: Option<Duration>,
     fault: Option<Fault>,
     received: Instant,
+    tables: &[u8],
     batch: &mut Vec<u8>,
 ) -> Option<Duration> {
     let extra = match &fault {
@@ -260,12 +367,24 @@ fn deliver(
     let total = delay.unwrap_or_default().saturating_add(extra);
     let at = (!total.is_zero()).then(|| after(received, total));
     let ms = received.elapsed().saturating_add(total).as_millis();
-    resp.cluster_round_trip_ms = i32::try_from(ms).unwrap_or(i32::MAX);
+    let round_trip_ms = i32::try_from(ms).unwrap_or(i32::MAX);
     if at.is_none() && matches!(fault, None | Some(Fault::Delay(_))) {
         // The common case: no fault, no delay.
-        encode_response(&resp, batch);
+        match reply {
+            Reply::Response(mut resp) => {
+                resp.cluster_round_trip_ms = round_trip_ms;
+                encode_response(&resp, batch);
+            }
+            Reply::Tables { handle, count } => {
+                let mut resp = VoltResponse::new(handle, Status::Success);
+                resp.cluster_round_trip_ms = round_trip_ms;
+                encode_with_tables(&resp, count, tables, batch);
+            }
+        }
         return None;
     }
+    let mut resp = reply.into_response(tables);
+    resp.cluster_round_trip_ms = round_trip_ms;
     let frame = encode(&resp);
     let mut send = |op| match (at, op) {
         (None, WriteOp::Bytes(b)) => batch.extend_from_slice(&b),

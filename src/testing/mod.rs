@@ -70,7 +70,9 @@
 //! order, so calls of one connection see each other's effects in order; a
 //! reply that should come late ([`ProcReply::delayed`], `Sleep`,
 //! [`Fault::Delay`]) is timed by the writer thread and does not hold up
-//! later calls. Every blocking operation wakes up at least every 20 ms, so
+//! later calls. Every blocking operation of a connection wakes up at least
+//! every 20 ms, and the acceptor, which waits in `accept` (an idle server
+//! costs no CPU), is woken by a connection the shutdown makes, so
 //! [`TestServer::shutdown`] (also run on drop) completes quickly.
 //!
 //! # Example: unit-testing an application against the server
@@ -135,6 +137,7 @@ mod fault;
 mod gzip;
 mod proc;
 mod server;
+mod shape;
 mod sysprocs;
 
 use std::io::{self, Read};

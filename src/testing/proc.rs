@@ -19,6 +19,22 @@ pub type ProcResult = Result<ProcReply, ProcError>;
 /// The shared form of a handler.
 pub(crate) type Handler = Arc<dyn Fn(&CallContext, &[Value]) -> ProcResult + Send + Sync>;
 
+/// The shared form of a built-in handler that answers `SUCCESS` with tables
+/// it encodes itself: it appends their encodings (as [`VoltTable::as_bytes`]
+/// gives them) to the buffer and returns how many it wrote. The dispatcher
+/// copies them into the reply without building [`VoltTable`]s.
+pub(crate) type EncodingHandler =
+    Arc<dyn Fn(&CallContext, &[Value], &mut Vec<u8>) -> Result<i16, ProcError> + Send + Sync>;
+
+/// What runs a procedure.
+#[derive(Clone)]
+pub(crate) enum Body {
+    /// A handler returning a [`ProcReply`] (every registered procedure).
+    Reply(Handler),
+    /// A built-in handler writing its tables' bytes.
+    Encoded(EncodingHandler),
+}
+
 /// Everything a handler may want to know about the call it answers.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -75,10 +91,19 @@ impl CallContext {
         params: &[Value],
         index: usize,
     ) -> Result<Option<String>, ProcError> {
+        Ok(self.str_param(params, index)?.map(str::to_owned))
+    }
+
+    /// [`string_param`](Self::string_param), borrowed from the parameters.
+    pub(crate) fn str_param<'a>(
+        &self,
+        params: &'a [Value],
+        index: usize,
+    ) -> Result<Option<&'a str>, ProcError> {
         match self.param(params, index)? {
             v if v.is_null() => Ok(None),
-            Value::String(s) => Ok(Some(s.clone())),
-            Value::Varbinary(b) | Value::TinyIntArray(b) => String::from_utf8(b.clone())
+            Value::String(s) => Ok(Some(s)),
+            Value::Varbinary(b) | Value::TinyIntArray(b) => std::str::from_utf8(b)
                 .map(Some)
                 .map_err(|_| self.type_error(index, "the bytes are not valid UTF-8")),
             other => Err(self.type_error(
@@ -371,7 +396,7 @@ pub enum Partitioning {
 #[derive(Clone)]
 pub struct Procedure {
     pub(crate) name: String,
-    pub(crate) handler: Handler,
+    pub(crate) body: Body,
     pub(crate) param_count: Option<usize>,
     pub(crate) partitioning: Partitioning,
     pub(crate) read_only: bool,
@@ -383,9 +408,25 @@ impl Procedure {
     where
         F: Fn(&CallContext, &[Value]) -> ProcResult + Send + Sync + 'static,
     {
+        Procedure::with_body(name, Body::Reply(Arc::new(f)))
+    }
+
+    /// A built-in procedure whose handler encodes its tables itself (see
+    /// [`EncodingHandler`]).
+    pub(crate) fn encoded<F>(name: &str, f: F) -> Procedure
+    where
+        F: Fn(&CallContext, &[Value], &mut Vec<u8>) -> Result<i16, ProcError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Procedure::with_body(name, Body::Encoded(Arc::new(f)))
+    }
+
+    fn with_body(name: &str, body: Body) -> Procedure {
         Procedure {
             name: name.to_string(),
-            handler: Arc::new(f),
+            body,
             param_count: None,
             partitioning: Partitioning::Multi,
             read_only: false,

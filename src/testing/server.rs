@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -57,9 +57,14 @@ pub(crate) struct Cluster {
     pub(crate) cfg: Config,
     pub(crate) ring: HashRing,
     pub(crate) cluster_start_ms: i64,
-    procs: RwLock<HashMap<String, Procedure>>,
+    procs: RwLock<HashMap<String, Arc<Procedure>>>,
+    /// Bumped after every change of `procs`, for [`ProcCache`].
+    procs_epoch: AtomicU64,
     partitioning: HashMap<String, Partitioning>,
     faults: Mutex<Faults>,
+    /// The number of faults in `faults` (so that a call needs no lock when
+    /// there are none); changed under its lock.
+    faults_queued: AtomicUsize,
     calls: AtomicU64,
     nodes: Mutex<Vec<Weak<Node>>>,
     next_host_id: AtomicI32,
@@ -68,31 +73,66 @@ pub(crate) struct Cluster {
     pub(crate) leader_overrides: Mutex<HashMap<i32, i32>>,
     /// Partitioned calls served by a node that did not lead their partition.
     off_leader: AtomicU64,
+    /// Bumped after every change of who leads what (a node starting or
+    /// stopping, a moved leader), for caches of [`sysprocs::leader_of`].
+    topology_epoch: AtomicU64,
 }
 
 impl Cluster {
     /// The fault for the next call of `procedure`: one queued for that
     /// procedure first, else the next one queued for any call.
     pub(crate) fn take_fault(&self, procedure: &str) -> Option<Fault> {
+        if self.faults_queued.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
         let mut f = lock(&self.faults);
+        let mut fault = None;
         if let Some(q) = f.by_proc.get_mut(procedure) {
-            if let Some(fault) = q.pop_front() {
-                if q.is_empty() {
-                    f.by_proc.remove(procedure);
-                }
-                return Some(fault);
+            fault = q.pop_front();
+            if q.is_empty() {
+                f.by_proc.remove(procedure);
             }
         }
-        f.any.pop_front()
+        let fault = fault.or_else(|| f.any.pop_front());
+        if fault.is_some() {
+            self.faults_queued.fetch_sub(1, Ordering::SeqCst);
+        }
+        fault
+    }
+
+    /// Queues a fault (for `procedure`, or for any call).
+    fn queue_fault(&self, procedure: Option<&str>, fault: Fault) {
+        let mut f = lock(&self.faults);
+        match procedure {
+            Some(p) => f.by_proc.entry(p.to_string()).or_default().push_back(fault),
+            None => f.any.push_back(fault),
+        }
+        self.faults_queued.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn clear_faults(&self) {
+        let mut f = lock(&self.faults);
+        *f = Faults::default();
+        self.faults_queued.store(0, Ordering::SeqCst);
     }
 
     /// A registered procedure by name.
-    pub(crate) fn procedure(&self, name: &str) -> Option<Procedure> {
+    pub(crate) fn procedure(&self, name: &str) -> Option<Arc<Procedure>> {
         self.procs
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(name)
             .cloned()
+    }
+
+    /// The current topology epoch (see [`LeaderCache`]).
+    fn topology_epoch(&self) -> u64 {
+        self.topology_epoch.load(Ordering::SeqCst)
+    }
+
+    /// Call after a change of who leads what.
+    fn topology_changed(&self) {
+        self.topology_epoch.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The registered procedures that `@SystemCatalog PROCEDURES` lists
@@ -104,7 +144,7 @@ impl Cluster {
             .unwrap_or_else(|e| e.into_inner())
             .values()
             .filter(|p| !p.name.starts_with('@'))
-            .cloned()
+            .map(|p| Procedure::clone(p))
             .collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
@@ -117,7 +157,8 @@ impl Cluster {
         self.procs
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(p.name.clone(), p);
+            .insert(p.name.clone(), Arc::new(p));
+        self.procs_epoch.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The running nodes, by host id.
@@ -168,8 +209,8 @@ pub(crate) struct Node {
     conns: Mutex<HashMap<i64, Arc<Conn>>>,
     next_conn_id: AtomicI64,
     calls: AtomicU64,
-    /// Partitioned calls served, per partition.
-    partition_calls: Mutex<BTreeMap<i32, u64>>,
+    /// Partitioned calls served, per partition (`0..partitions`).
+    partition_calls: Vec<AtomicU64>,
     /// Partitioned calls served while another node led their partition.
     off_leader: AtomicU64,
     shutdown: AtomicBool,
@@ -228,25 +269,93 @@ impl Node {
         self.cluster.take_fault(procedure)
     }
 
-    /// Records that this node runs a call on `partition`, and whether it
-    /// leads that partition now (a real node forwards other partitions'
-    /// calls to their leader; the test node serves them and counts them).
-    pub(crate) fn record_partition(&self, partition: i32) {
-        *lock(&self.partition_calls).entry(partition).or_insert(0) += 1;
-        if sysprocs::leader_of(&self.cluster, partition) != Some(self.host_id) {
+    /// Records that this node runs a call on `partition` (one of
+    /// `0..partitions`: a checked destination or a key's partition), and
+    /// whether it leads that partition now (a real node forwards other
+    /// partitions' calls to their leader; the test node serves them and
+    /// counts them). `cache` is the calling connection's.
+    pub(crate) fn record_partition(&self, partition: i32, cache: &mut LeaderCache) {
+        let Some(count) = usize::try_from(partition)
+            .ok()
+            .and_then(|p| self.partition_calls.get(p))
+        else {
+            return;
+        };
+        count.fetch_add(1, Ordering::SeqCst);
+        if !cache.leads(self, partition) {
             self.off_leader.fetch_add(1, Ordering::SeqCst);
             self.cluster.off_leader.fetch_add(1, Ordering::SeqCst);
         }
     }
 
-    pub(crate) fn procedure(&self, name: &str) -> Option<Procedure> {
-        self.cluster.procedure(name)
+    /// The calls counted by [`record_partition`](Self::record_partition).
+    fn partition_calls(&self) -> BTreeMap<i32, u64> {
+        (0..)
+            .zip(&self.partition_calls)
+            .map(|(p, n)| (p, n.load(Ordering::SeqCst)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// The registered procedure `name`; `cache` is the calling
+    /// connection's.
+    pub(crate) fn procedure(&self, name: &str, cache: &mut ProcCache) -> Option<Arc<Procedure>> {
+        // Read the epoch first: a registration made meanwhile bumps it
+        // again, so what is found now is not kept past it.
+        let epoch = self.cluster.procs_epoch.load(Ordering::SeqCst);
+        if let Some((e, p)) = &cache.last {
+            if *e == epoch && p.name == name {
+                return Some(Arc::clone(p));
+            }
+        }
+        let p = self.cluster.procedure(name)?;
+        cache.last = Some((epoch, Arc::clone(&p)));
+        Some(p)
     }
 
     fn disconnect_all(&self) {
         for c in self.live_conns() {
             c.close(self);
         }
+    }
+}
+
+/// The procedure a connection called last, remembered until the
+/// procedures change (consecutive calls of one procedure are the rule).
+#[derive(Debug, Default)]
+pub(crate) struct ProcCache {
+    last: Option<(u64, Arc<Procedure>)>,
+}
+
+/// Whether a node leads each partition, as [`sysprocs::leader_of`] says,
+/// remembered (per connection) until the topology changes.
+#[derive(Debug, Default)]
+pub(crate) struct LeaderCache {
+    /// The topology epoch `leads` was computed in.
+    epoch: Option<u64>,
+    /// By partition: whether the node leads it.
+    leads: Vec<bool>,
+}
+
+impl LeaderCache {
+    /// Whether `node` leads `partition` (of `0..partitions`).
+    fn leads(&mut self, node: &Node, partition: i32) -> bool {
+        let cluster = &node.cluster;
+        // Read the epoch first: a change made while the answers are worked
+        // out bumps it again, so they are not kept past it.
+        let epoch = cluster.topology_epoch();
+        if self.epoch != Some(epoch) {
+            self.leads.clear();
+            self.leads.extend(
+                (0..cluster.cfg.partitions as i32)
+                    .map(|p| sysprocs::leader_of(cluster, p) == Some(node.host_id)),
+            );
+            self.epoch = Some(epoch);
+        }
+        usize::try_from(partition)
+            .ok()
+            .and_then(|p| self.leads.get(p).copied())
+            .unwrap_or_else(|| sysprocs::leader_of(cluster, partition) == Some(node.host_id))
     }
 }
 
@@ -259,7 +368,6 @@ struct NodeHandle {
 impl NodeHandle {
     fn start(cluster: &Arc<Cluster>, host_id: i32, port: u16) -> io::Result<NodeHandle> {
         let listener = TcpListener::bind(("127.0.0.1", port))?;
-        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let node = Arc::new(Node {
             cluster: Arc::clone(cluster),
@@ -270,7 +378,9 @@ impl NodeHandle {
             conns: Mutex::new(HashMap::new()),
             next_conn_id: AtomicI64::new(1),
             calls: AtomicU64::new(0),
-            partition_calls: Mutex::new(BTreeMap::new()),
+            partition_calls: (0..cluster.cfg.partitions)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             off_leader: AtomicU64::new(0),
             shutdown: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
@@ -282,6 +392,8 @@ impl NodeHandle {
         let mut nodes = lock(&cluster.nodes);
         nodes.retain(|w| w.strong_count() > 0);
         nodes.push(Arc::downgrade(&node));
+        drop(nodes);
+        cluster.topology_changed();
         Ok(NodeHandle {
             node,
             acceptor: Mutex::new(Some(acceptor)),
@@ -291,10 +403,15 @@ impl NodeHandle {
     /// Stops accepting, closes every connection, joins the threads.
     fn shutdown(&self) {
         let node = &self.node;
-        node.shutdown.store(true, Ordering::SeqCst);
+        if !node.shutdown.swap(true, Ordering::SeqCst) {
+            node.cluster.topology_changed();
+        }
         let me = thread::current().id();
         if let Some(h) = lock(&self.acceptor).take() {
-            if h.thread().id() != me {
+            // The acceptor waits in `accept`: a connection wakes it. Should
+            // that fail (no file descriptor left, say), it ends at the next
+            // connection instead, and is not waited for.
+            if h.thread().id() != me && conn::wake_acceptor(node.addr) {
                 let _ = h.join();
             }
         }
@@ -610,21 +727,17 @@ impl TestCluster {
 
     /// See [`TestServer::inject`]: the next invocation on any node.
     pub fn inject(&self, fault: Fault) {
-        lock(&self.cluster.faults).any.push_back(fault);
+        self.cluster.queue_fault(None, fault);
     }
 
     /// See [`TestServer::inject_for`].
     pub fn inject_for(&self, procedure: &str, fault: Fault) {
-        lock(&self.cluster.faults)
-            .by_proc
-            .entry(procedure.to_string())
-            .or_default()
-            .push_back(fault);
+        self.cluster.queue_fault(Some(procedure), fault);
     }
 
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
-        *lock(&self.cluster.faults) = Faults::default();
+        self.cluster.clear_faults();
     }
 
     /// See [`TestServer::push_unsolicited`]: every logged-in connection of every node.
@@ -675,7 +788,7 @@ impl TestCluster {
     /// their partition parameter hashes to) and calls with a partition
     /// destination. Multi-partition and system procedures are not counted.
     pub fn partition_calls_on(&self, i: usize) -> BTreeMap<i32, u64> {
-        self.with_node(i, |h| lock(&h.node.partition_calls).clone())
+        self.with_node(i, |h| h.node.partition_calls())
             .unwrap_or_default()
     }
 
@@ -723,6 +836,7 @@ impl TestCluster {
             .host_id(i)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "node is not running"))?;
         lock(&self.cluster.leader_overrides).insert(partition, host);
+        self.cluster.topology_changed();
         Ok(self.cluster.push_topology())
     }
 }
@@ -928,13 +1042,16 @@ impl TestServerBuilder {
             ring: HashRing::uniform(self.partitions, self.ring_tokens),
             cluster_start_ms: now_ms(),
             procs: RwLock::new(HashMap::new()),
+            procs_epoch: AtomicU64::new(0),
             partitioning: self.partitioning,
             faults: Mutex::new(Faults::default()),
+            faults_queued: AtomicUsize::new(0),
             calls: AtomicU64::new(0),
             nodes: Mutex::new(Vec::new()),
             next_host_id: AtomicI32::new(self.host_id.saturating_add(hosts as i32)),
             leader_overrides: Mutex::new(HashMap::new()),
             off_leader: AtomicU64::new(0),
+            topology_epoch: AtomicU64::new(0),
         });
         for p in builtins::procedures(self.helloworld, self.kv) {
             cluster.insert_procedure(p);
