@@ -166,6 +166,9 @@ struct Outbox {
     has_writer: bool,
     /// True while the writer thread is parked, waiting for frames.
     writer_parked: bool,
+    /// True once the parked writer thread has been woken (and has not run
+    /// yet): one wake-up per batch, not one per queued frame.
+    writer_woken: bool,
 }
 
 /// How [`Connection::send`] writes a frame.
@@ -347,9 +350,7 @@ impl Connection {
             return Sent::Yes;
         }
         if how == WriteMode::Queued && ob.has_writer {
-            if ob.writer_parked {
-                self.outbox_cv.notify_one();
-            }
+            Self::wake_writer(&mut ob, &self.outbox_cv);
             return Sent::Yes;
         }
         ob.flushing = true;
@@ -370,11 +371,17 @@ impl Connection {
             }
             if ob.has_writer && rounds >= CALLER_ROUNDS {
                 ob.flushing = false;
-                if ob.writer_parked {
-                    self.outbox_cv.notify_one();
-                }
+                Self::wake_writer(&mut ob, &self.outbox_cv);
                 return Sent::Yes;
             }
+        }
+    }
+
+    /// Wakes the writer thread if it is parked and not woken already.
+    fn wake_writer(ob: &mut Outbox, cv: &Condvar) {
+        if ob.writer_parked && !ob.writer_woken {
+            ob.writer_woken = true;
+            cv.notify_one();
         }
     }
 
@@ -410,6 +417,7 @@ impl Connection {
                 ob.writer_parked = true;
                 ob = self.outbox_cv.wait(ob).unwrap_or_else(|e| e.into_inner());
                 ob.writer_parked = false;
+                ob.writer_woken = false;
                 continue;
             }
             ob.flushing = true;
