@@ -17,7 +17,7 @@ use crate::wire::geo::{Geography, GeographyPoint};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::login::{HashScheme, LoginResponse};
 use crate::wire::reader::Reader;
-use crate::wire::response::{parse_response, MAX_CLIENT_HANDLE};
+use crate::wire::response::{parse_response_shared, MAX_CLIENT_HANDLE};
 use crate::wire::timestamp::Timestamp;
 use crate::wire::types::VoltType;
 use crate::wire::value::{read_value, write_param, write_value, Value};
@@ -101,12 +101,19 @@ impl FastSerializerBuilder {
     }
 }
 
+/// Largest response body buffer kept for reuse (bigger ones are freed with
+/// their response).
+const BODY_KEEP: usize = 1 << 20;
+
 struct Inner {
     stream: Option<TcpStream>,
     reader: FrameReader,
     login: Option<LoginResponse>,
     dump: Option<File>,
     wbuf: Vec<u8>,
+    /// The body buffer of the last response, reused once the caller drops
+    /// that response.
+    body: Option<Arc<Vec<u8>>>,
     rbuf: Vec<u8>,
     rpos: usize,
     next_handle: i64,
@@ -191,6 +198,7 @@ impl FastSerializer {
             login: None,
             dump: None,
             wbuf: Vec::new(),
+            body: None,
             rbuf: Vec::new(),
             rpos: 0,
             next_handle: 1,
@@ -232,6 +240,7 @@ impl FastSerializer {
             login: Some(login),
             dump,
             wbuf: Vec::with_capacity(1024),
+            body: None,
             rbuf: Vec::new(),
             rpos: 0,
             next_handle: 1,
@@ -562,18 +571,30 @@ impl Inner {
     }
 
     fn read_frame(&mut self, deadline: Option<Instant>, in_flight: bool) -> Result<Vec<u8>> {
+        let mut body = Vec::new();
+        self.read_frame_into(deadline, in_flight, &mut body)?;
+        Ok(body)
+    }
+
+    /// Reads one frame's body into `body` (cleared first).
+    fn read_frame_into(
+        &mut self,
+        deadline: Option<Instant>,
+        in_flight: bool,
+        body: &mut Vec<u8>,
+    ) -> Result<()> {
         let Inner { stream, reader, .. } = self;
         let Some(s) = stream.as_mut() else {
             return Err(Error::Closed);
         };
-        match reader.read_frame(s, deadline) {
-            Ok(body) => {
+        match reader.read_frame_into(s, deadline, body) {
+            Ok(()) => {
                 if self.dump.is_some() {
                     let mut framed = (body.len() as i32).to_be_bytes().to_vec();
-                    framed.extend_from_slice(&body);
+                    framed.extend_from_slice(body);
                     hex_line(&mut self.dump, &framed);
                 }
-                Ok(body)
+                Ok(())
             }
             Err(ReadError::TimedOut) => Err(Error::Timeout(Duration::ZERO)),
             Err(e) => {
@@ -612,12 +633,21 @@ impl Inner {
         self.flush()?;
         let deadline = timeout.map(|t| sent_at + t);
         loop {
-            let body = match self.read_frame(deadline, true) {
-                Ok(b) => b,
+            // The last response's buffer, if the caller has dropped it.
+            let mut buf = match self.body.take() {
+                Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
+                _ => Arc::new(Vec::new()),
+            };
+            // Unique here, so this never clones.
+            match self.read_frame_into(deadline, true, Arc::make_mut(&mut buf)) {
+                Ok(()) => {}
                 Err(Error::Timeout(_)) => return Err(Error::Timeout(timeout.unwrap_or_default())),
                 Err(e) => return Err(e),
-            };
-            let resp = match parse_response(body) {
+            }
+            if buf.capacity() <= BODY_KEEP {
+                self.body = Some(Arc::clone(&buf));
+            }
+            let resp = match parse_response_shared(buf) {
                 Ok(r) => r,
                 Err(e) => {
                     // A reply we cannot read leaves us unable to tell which call

@@ -185,6 +185,19 @@ impl FrameReader {
         stream: &mut S,
         deadline: Option<Instant>,
     ) -> Result<Vec<u8>, ReadError> {
+        let mut body = Vec::new();
+        self.read_frame_into(stream, deadline, &mut body)?;
+        Ok(body)
+    }
+
+    /// [`read_frame`](Self::read_frame) into `out` (cleared first), so that
+    /// a caller can reuse one body buffer.
+    pub(crate) fn read_frame_into<S: Read + ReadTimeout>(
+        &mut self,
+        stream: &mut S,
+        deadline: Option<Instant>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ReadError> {
         // The length prefix.
         while self.end - self.start < 4 {
             self.fill(stream, deadline)?;
@@ -194,13 +207,14 @@ impl FrameReader {
         let len = check_frame_length(len, self.cap).map_err(ReadError::Protocol)?;
         let have = self.end - self.start - 4;
         if have >= len {
-            let body = self.buf[self.start + 4..self.start + 4 + len].to_vec();
+            out.clear();
+            out.extend_from_slice(&self.buf[self.start + 4..self.start + 4 + len]);
             self.start += 4 + len;
             if self.start == self.end {
                 self.start = 0;
                 self.end = 0;
             }
-            return Ok(body);
+            return Ok(());
         }
         if len + 4 <= self.buf.len() {
             // Small frame: keep filling the buffer.
@@ -210,7 +224,7 @@ impl FrameReader {
             while self.end - self.start < 4 + len {
                 self.fill(stream, deadline)?;
             }
-            return self.read_frame(stream, deadline);
+            return self.read_frame_into(stream, deadline, out);
         }
         // Large frame: move what we have into the body, then read straight into it.
         let mut body = self.buf[self.start + 4..self.end].to_vec();
@@ -239,7 +253,8 @@ impl FrameReader {
                 }
             }
         }
-        Ok(body)
+        *out = body;
+        Ok(())
     }
 
     fn restore(&mut self, bytes: &[u8]) {

@@ -154,7 +154,27 @@ impl fmt::Display for Status {
 /// Parses a response body (after the length prefix). The tables keep
 /// sharing `body`; nothing is copied per row or per cell.
 pub fn parse_response(body: Vec<u8>) -> Result<VoltResponse, ProtocolError> {
-    let buf = Arc::new(body);
+    parse_response_shared(Arc::new(body))
+}
+
+/// [`parse_response`] of a body already in an `Arc` (the tables keep a
+/// clone of it), so that a reader can reuse the buffer once the response
+/// is dropped (`Arc::get_mut`).
+///
+/// ```
+/// use std::sync::Arc;
+/// use voltdb::wire::response::{encode_response, parse_response_shared};
+/// use voltdb::{Status, VoltResponse};
+/// let mut framed = Vec::new();
+/// encode_response(&VoltResponse::new(7, Status::Success), &mut framed);
+/// let mut buf = Arc::new(framed[4..].to_vec());
+/// let r = parse_response_shared(Arc::clone(&buf))?;
+/// assert_eq!(r.client_handle, 7);
+/// drop(r);
+/// assert!(Arc::get_mut(&mut buf).is_some(), "reusable once the response is gone");
+/// # Ok::<(), voltdb::ProtocolError>(())
+/// ```
+pub fn parse_response_shared(buf: Arc<Vec<u8>>) -> Result<VoltResponse, ProtocolError> {
     let mut r = Reader::new(buf.as_slice());
     let version = r.read_u8("response version")?;
     let client_handle = r.read_i64("client handle")?;
