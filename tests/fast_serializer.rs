@@ -385,3 +385,27 @@ fn server_restart_fails_the_call_then_reconnecting_works() {
     let g = connect(&server2);
     assert_eq!(ping(&g).unwrap(), Status::Success);
 }
+
+/// The body buffer is reused only once its response is gone: responses the
+/// caller keeps are never overwritten by later calls.
+#[test]
+fn kept_responses_are_not_overwritten_by_later_calls() {
+    let server = TestServer::start().unwrap();
+    let f = connect(&server);
+    let echo = |s: &str| f.call("Echo", &[Value::from(s)]).unwrap();
+    let kept: Vec<_> = (0..20).map(|i| echo(&format!("kept-{i}"))).collect();
+    for i in 0..200 {
+        // Dropped at once: the next call may reuse its buffer.
+        let r = echo(&format!("gone-{i}-{}", "x".repeat(i % 50)));
+        assert_eq!(
+            r.tables[0].row(0).unwrap().get::<String>(0).unwrap(),
+            format!("gone-{i}-{}", "x".repeat(i % 50))
+        );
+    }
+    for (i, r) in kept.iter().enumerate() {
+        assert_eq!(
+            r.tables[0].row(0).unwrap().get::<&str>(0).unwrap(),
+            format!("kept-{i}")
+        );
+    }
+}
