@@ -26,7 +26,7 @@ use crate::response::VoltResponse;
 use crate::transport::{ConnectOptions, FrameReader, ReadError, ReadTimeout};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::response::{
-    parse_response, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
+    parse_response_shared, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
 };
 use crate::wire::value::Value;
 
@@ -188,6 +188,9 @@ pub(crate) struct Shared {
     /// Cluster discovery and routing state (discovery on only).
     pub(super) cluster: Option<ClusterState>,
 }
+
+/// Largest response body buffer a reader thread keeps for reuse.
+const BODY_KEEP: usize = 1 << 20;
 
 /// A call that was sent and waits for its reply.
 pub(super) struct InFlight {
@@ -609,17 +612,26 @@ impl Shared {
                 return;
             }
         };
+        // The last response's buffer, reused once its caller has dropped it.
+        let mut spare: Option<Arc<Vec<u8>>> = None;
         let reason = loop {
-            let body = match reader.read_frame(&mut stream, None) {
-                Ok(b) => b,
-                Err(e) => break describe(e),
+            let mut buf = match spare.take() {
+                Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
+                _ => Arc::new(Vec::new()),
             };
+            // Unique here, so this never clones.
+            if let Err(e) = reader.read_frame_into(&mut stream, None, Arc::make_mut(&mut buf)) {
+                break describe(e);
+            }
             let arrived = Instant::now();
             conn.touch(arrived);
-            let size = body.len() + 4;
+            let size = buf.len() + 4;
             slot.bytes_received
                 .fetch_add(size as u64, Ordering::Relaxed);
-            let resp = match parse_response(body) {
+            if buf.capacity() <= BODY_KEEP {
+                spare = Some(Arc::clone(&buf));
+            }
+            let resp = match parse_response_shared(buf) {
                 Ok(r) => r,
                 // We cannot tell which call it answered: fail them all.
                 Err(e) => break format!("unreadable response from server: {e}"),
