@@ -471,6 +471,32 @@ fn profile(case: &str) {
             "decode" => {
                 black_box(decode_ours(frame[4..].to_vec()));
             }
+            // The decode alone (thread CPU time, body copy outside), against a
+            // memcpy of the frame: the lowest of `iterations` runs of each.
+            "decode-min" => {
+                if i == 0 {
+                    let clock = Clock::ThreadCpu;
+                    let mut best = [f64::INFINITY; 2];
+                    let mut dst = vec![0u8; frame.len()];
+                    for _ in 0..iterations {
+                        let body = frame[4..].to_vec();
+                        let t0 = clock.now();
+                        let r = black_box(decode_ours(body));
+                        let t1 = clock.now();
+                        common::memcpy_into(&mut dst, &frame);
+                        let t2 = clock.now();
+                        drop(r);
+                        best[0] = best[0].min((t1 - t0).as_secs_f64());
+                        best[1] = best[1].min((t2 - t1).as_secs_f64());
+                    }
+                    println!(
+                        "decode {:.1} us, memcpy {:.1} us, ratio {:.3}",
+                        best[0] * 1e6,
+                        best[1] * 1e6,
+                        best[1] / best[0]
+                    );
+                }
+            }
             "decode-crate" => {
                 black_box(decode_rust_crate(&frame[4..]));
             }
@@ -479,7 +505,9 @@ fn profile(case: &str) {
                     encode_ours(&mut buf, (i * 10_000 + h) as i64, black_box(&params));
                 }
             }
-            other => panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-crate or encode"),
+            other => {
+                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-crate or encode")
+            }
         }
     }
 }
@@ -488,7 +516,8 @@ fn main() {
     if !common::start() {
         return;
     }
-    // For profilers: run one case alone, in a loop (`decode`, `decode-crate`, `encode`).
+    // For profilers: run one case alone, in a loop (`decode`, `decode-crate`,
+    // `encode`; `decode-min` prints the best decode and memcpy times).
     if let Ok(case) = std::env::var("VOLTDB_BENCH_PROFILE") {
         profile(&case);
         return;
