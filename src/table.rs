@@ -665,7 +665,7 @@ impl<'a> Row<'a> {
     }
 
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
-    #[inline]
+    #[inline(always)]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
         let c = col.index(self.table)?;
         T::from_cell(&self.cell_at(c)?).map_err(|e| e.at(c))
@@ -855,7 +855,10 @@ impl<'a> Cell<'_, 'a> {
         let text = &text.text;
         // The text is valid UTF-8 as a whole, so a cell is valid on its own
         // exactly when both its ends are character boundaries: what `get` checks.
-        Some(Some(text.get(start..start + usize::try_from(len).ok()?)?))
+        let len = usize::try_from(len).ok()?;
+        Some(Some(
+            text.split_at_checked(start)?.1.split_at_checked(len)?.0,
+        ))
     }
 
     /// A VARCHAR cell as a string (`None` for NULL).
