@@ -2,8 +2,10 @@
 //!
 //! A table keeps its wire bytes as they arrived (shared with the response
 //! they came in) plus one index of cell offsets built while validating the
-//! layout; cells are decoded when they are read, and strings and binaries are
-//! borrowed from the buffer.
+//! layout; cells are decoded when they are read, and binaries are borrowed
+//! from the buffer. Strings are borrowed from the buffer too in small tables
+//! (checked as UTF-8 when read); tables of 8 rows or more keep a copy of
+//! their VARCHAR bytes, validated once, and lend strings from it.
 
 use std::fmt;
 use std::sync::Arc;
