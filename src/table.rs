@@ -223,7 +223,8 @@ impl VoltTable {
         let spare = (r.remaining() as u64).checked_sub((nrows as u64).saturating_mul(min_row));
         match spare {
             // Every row fits at its smallest: index them all in place (at
-            // most 4 bytes of index per 5 bytes of rows).
+            // most 4 bytes of index per byte of rows: one `u32` per cell,
+            // two per VARCHAR, whose smallest encoding is 4 bytes).
             Some(spare) if stride > 0 => {
                 index = vec![0u32; nrows * stride];
                 if ntext > 0 {
