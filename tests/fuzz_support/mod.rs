@@ -206,9 +206,27 @@ pub static TYPED_ROWS: AtomicUsize = AtomicUsize::new(8);
 
 macro_rules! get_all {
     ($row:expr, $c:expr; $($t:ty),* $(,)?) => {$(
-        black_box($row.get::<$t>($c).is_ok());
-        black_box($row.get::<Option<$t>>($c).is_ok());
+        same_as_from_volt::<$t>(&$row, $c);
     )*};
+}
+
+/// `Row::get::<T>` and `Row::get::<Option<T>>` give what `T::from_volt`
+/// gives for the cell's `ValueRef` (the getters take faster paths).
+fn same_as_from_volt<'a, T: voltdb::FromVolt<'a> + std::fmt::Debug>(row: &Row<'a>, c: usize) {
+    let general = |opt: bool| match row.get_ref(c) {
+        Ok(v) if opt && v.is_null() => Ok(None),
+        Ok(v) => T::from_volt(v).map(Some).map_err(|e| format!("{e:?}")),
+        Err(e) => Err(format!("{e:?}")),
+    };
+    // Errors from `from_volt` carry column 0: compare them without it.
+    let unplaced = |r: Result<Option<T>, String>| match r {
+        Ok(v) => format!("{v:?}"),
+        Err(e) => e.replace(&format!("column: {c}"), "column: 0"),
+    };
+    let fast = row.get::<T>(c).map(Some).map_err(|e| format!("{e:?}"));
+    assert_eq!(unplaced(fast), unplaced(general(false)), "column {c}");
+    let fast = row.get::<Option<T>>(c).map_err(|e| format!("{e:?}"));
+    assert_eq!(unplaced(fast), unplaced(general(true)), "column {c}");
 }
 
 /// Every getter of every cell, `Display` of the table and its rows, and the
@@ -237,6 +255,44 @@ pub fn exercise_table(t: &VoltTable) {
     }
     let again = VoltTable::from_bytes(t.as_bytes().to_vec()).expect("a table's own bytes");
     assert_eq!(&again, t);
+    cells_match_a_plain_walk(t);
+}
+
+/// Every cell as the table hands it out (`Row::get_ref`, which may borrow a
+/// VARCHAR from the table's validated text) is what `read_value` makes of
+/// its bytes, found by walking the table's own encoding cell by cell.
+fn cells_match_a_plain_walk(t: &VoltTable) {
+    let bytes = t.as_bytes();
+    let mut r = Reader::new(bytes);
+    r.skip(4, "total").unwrap();
+    let header = r.read_i32("header").unwrap() as usize;
+    r.skip(header, "header").unwrap();
+    assert_eq!(r.read_i32("rows").unwrap() as usize, t.row_count());
+    for row in t.rows() {
+        r.read_i32("row length").unwrap();
+        for (c, col) in t.columns().iter().enumerate() {
+            let at = r.position();
+            let want = read_value(&mut r, col.ty);
+            if want.is_err() {
+                r = Reader::new(bytes);
+                r.skip(at, "cell").unwrap();
+                skip_value(&mut r, col.ty).expect("a parsed table's cells fit");
+            }
+            match (row.get_ref(c), want) {
+                // (Debug: a NaN is not equal to itself.)
+                (Ok(got), Ok(want)) => assert_eq!(
+                    format!("{got:?}"),
+                    format!("{want:?}"),
+                    "row {} column {c}",
+                    row.index()
+                ),
+                (Err(voltdb::ConversionError::Malformed { problem, .. }), Err(want)) => {
+                    assert_eq!(problem, want, "row {} column {c}", row.index())
+                }
+                (got, want) => panic!("row {} column {c}: {got:?} vs {want:?}", row.index()),
+            }
+        }
+    }
 }
 
 fn exercise_row(row: &Row<'_>, ncols: usize, typed: bool) {
