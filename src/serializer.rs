@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{EncodeError, Error, ProtocolError, Result};
 use crate::response::VoltResponse;
+use crate::table::ColumnCache;
 use crate::table::FromVolt;
 use crate::transport::{connect_and_login, ConnectOptions, FrameReader, ReadError};
 use crate::wire::decimal::Decimal;
@@ -17,7 +18,7 @@ use crate::wire::geo::{Geography, GeographyPoint};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::login::{HashScheme, LoginResponse};
 use crate::wire::reader::Reader;
-use crate::wire::response::{parse_response_shared, MAX_CLIENT_HANDLE};
+use crate::wire::response::{parse_response_cached, MAX_CLIENT_HANDLE};
 use crate::wire::timestamp::Timestamp;
 use crate::wire::types::VoltType;
 use crate::wire::value::{read_value, write_param, write_value, Value};
@@ -114,6 +115,9 @@ struct Inner {
     /// The body buffer of the last response, reused once the caller drops
     /// that response.
     body: Option<Arc<Vec<u8>>>,
+    /// The column list of the last table received, shared by tables of the
+    /// same shape.
+    columns: ColumnCache,
     rbuf: Vec<u8>,
     rpos: usize,
     next_handle: i64,
@@ -199,6 +203,7 @@ impl FastSerializer {
             dump: None,
             wbuf: Vec::new(),
             body: None,
+            columns: ColumnCache::default(),
             rbuf: Vec::new(),
             rpos: 0,
             next_handle: 1,
@@ -241,6 +246,7 @@ impl FastSerializer {
             dump,
             wbuf: Vec::with_capacity(1024),
             body: None,
+            columns: ColumnCache::default(),
             rbuf: Vec::new(),
             rpos: 0,
             next_handle: 1,
@@ -647,7 +653,7 @@ impl Inner {
             if buf.capacity() <= BODY_KEEP {
                 self.body = Some(Arc::clone(&buf));
             }
-            let resp = match parse_response_shared(buf) {
+            let resp = match parse_response_cached(buf, Some(&mut self.columns)) {
                 Ok(r) => r,
                 Err(e) => {
                     // A reply we cannot read leaves us unable to tell which call

@@ -81,6 +81,28 @@ struct Text {
     entry: Box<[u32]>,
 }
 
+/// The column list of the last table header parsed with it (see
+/// [`VoltTable::parse_cached`]); headers longer than
+/// [`ColumnCache::MAX_HEADER`] bytes are not kept.
+#[derive(Default)]
+pub(crate) struct ColumnCache {
+    header: Vec<u8>,
+    columns: Option<Arc<[VoltColumn]>>,
+}
+
+impl ColumnCache {
+    const MAX_HEADER: usize = 4096;
+
+    fn remember(&mut self, header: &[u8], columns: &Arc<[VoltColumn]>) {
+        if header.len() > Self::MAX_HEADER {
+            return;
+        }
+        self.header.clear();
+        self.header.extend_from_slice(header);
+        self.columns = Some(Arc::clone(columns));
+    }
+}
+
 /// A VoltTable: columns and rows, backed by its wire bytes.
 ///
 /// ```
@@ -129,6 +151,17 @@ impl VoltTable {
     /// that is not valid UTF-8 on its own is still an error when read as a
     /// string, and only then.
     pub fn parse(buf: &Arc<Vec<u8>>, start: usize) -> Result<(VoltTable, usize), ProtocolError> {
+        VoltTable::parse_cached(buf, start, None)
+    }
+
+    /// [`parse`](Self::parse), sharing the column list with the last table
+    /// parsed with `cache` when its header is the same (a connection gets
+    /// the same shapes over and over: no allocation for them).
+    pub(crate) fn parse_cached(
+        buf: &Arc<Vec<u8>>,
+        start: usize,
+        cache: Option<&mut ColumnCache>,
+    ) -> Result<(VoltTable, usize), ProtocolError> {
         let mut r = Reader::new(buf.as_slice());
         r.skip(start, "table")?;
         let total = r.read_size("table length")?;
@@ -147,6 +180,7 @@ impl VoltTable {
         }
         let header_end = r.position() + header_len as usize;
         let status = r.read_i8("table status")?;
+        let key_start = r.position();
         let ncols = r.read_i16("column count")?;
         let ncols = r.check_count(ncols as i64, 5, "column count")?;
         let types = r.take(ncols, "column type")?;
@@ -163,21 +197,36 @@ impl VoltTable {
         for _ in 0..ncols {
             r.read_str("column name")?;
         }
-        // Checked above; built here in one allocation (the iterator's length
-        // is exact), plus one per non-empty name.
-        let mut names = Reader::new(&data[names_start..r.position()]);
-        let columns: Arc<[VoltColumn]> = types
-            .iter()
-            .map(|&code| VoltColumn {
-                name: names
-                    .read_str("column name")
-                    .ok()
-                    .flatten()
-                    .unwrap_or("")
-                    .to_owned(),
-                ty: VoltType::from_code(code as i8).unwrap_or(VoltType::Null),
-            })
-            .collect();
+        // The column count, types and names: the cache's key.
+        let key = &data[key_start..r.position()];
+        let cached = cache
+            .as_deref()
+            .filter(|c| c.header == key)
+            .and_then(|c| c.columns.clone());
+        let columns = match cached {
+            Some(c) => c,
+            None => {
+                // Checked above; built here in one allocation (the
+                // iterator's length is exact), plus one per non-empty name.
+                let mut names = Reader::new(&data[names_start..r.position()]);
+                let columns: Arc<[VoltColumn]> = types
+                    .iter()
+                    .map(|&code| VoltColumn {
+                        name: names
+                            .read_str("column name")
+                            .ok()
+                            .flatten()
+                            .unwrap_or("")
+                            .to_owned(),
+                        ty: VoltType::from_code(code as i8).unwrap_or(VoltType::Null),
+                    })
+                    .collect();
+                if let Some(c) = cache {
+                    c.remember(key, &columns);
+                }
+                columns
+            }
+        };
         if r.position() > header_end {
             return Err(ProtocolError::Malformed("table header length"));
         }
@@ -1299,6 +1348,44 @@ impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_cache_shares_columns_of_the_same_header_only() {
+        let table = |names: [&str; 2], v: i32| {
+            let mut b = TableBuilder::new(vec![
+                VoltColumn::new(names[0], VoltType::Integer),
+                VoltColumn::new(names[1], VoltType::String),
+            ]);
+            b.add_row(&[Value::from(v), Value::from("x")]).unwrap();
+            Arc::new(b.build().as_bytes().to_vec())
+        };
+        let mut cache = ColumnCache::default();
+        let (a, _) =
+            VoltTable::parse_cached(&table(["ID", "NAME"], 1), 0, Some(&mut cache)).unwrap();
+        let (b, _) =
+            VoltTable::parse_cached(&table(["ID", "NAME"], 2), 0, Some(&mut cache)).unwrap();
+        assert!(std::ptr::eq(a.columns().as_ptr(), b.columns().as_ptr()));
+        assert_eq!(b.row(0).unwrap().get::<i32>("ID").unwrap(), 2);
+        // Another header: its own columns, then cached in turn.
+        let (c, _) =
+            VoltTable::parse_cached(&table(["ID", "NAMF"], 3), 0, Some(&mut cache)).unwrap();
+        assert!(!std::ptr::eq(a.columns().as_ptr(), c.columns().as_ptr()));
+        assert_eq!(c.columns()[1].name, "NAMF");
+        assert_eq!(c.row(0).unwrap().get::<&str>("NAMF").unwrap(), "x");
+        let (d, _) =
+            VoltTable::parse_cached(&table(["ID", "NAMF"], 4), 0, Some(&mut cache)).unwrap();
+        assert!(std::ptr::eq(c.columns().as_ptr(), d.columns().as_ptr()));
+        // Same names, other types: not shared.
+        let mut b = TableBuilder::new(vec![
+            VoltColumn::new("ID", VoltType::BigInt),
+            VoltColumn::new("NAMF", VoltType::String),
+        ]);
+        b.add_row(&[Value::from(5i64), Value::from("y")]).unwrap();
+        let e_buf = Arc::new(b.build().as_bytes().to_vec());
+        let (e, _) = VoltTable::parse_cached(&e_buf, 0, Some(&mut cache)).unwrap();
+        assert_eq!(e.columns()[0].ty, VoltType::BigInt);
+        assert_eq!(e.row(0).unwrap().get::<i64>(0).unwrap(), 5);
+    }
 
     /// The offset of every cell, as the original cell-by-cell walk finds
     /// them (or its error).

@@ -26,7 +26,7 @@ use crate::response::VoltResponse;
 use crate::transport::{ConnectOptions, FrameReader, ReadError, ReadTimeout};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::response::{
-    parse_response_shared, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
+    parse_response_cached, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
 };
 use crate::wire::value::Value;
 
@@ -36,6 +36,7 @@ use super::discovery::ClusterState;
 use super::routing::{Placed, Route, Unrouted};
 use super::stats::{record_in, ClientStats, ConnectionStats, NodeStats, Outcome, ProcMap};
 use super::Unsolicited;
+use crate::table::ColumnCache;
 
 pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(|e| e.into_inner())
@@ -614,6 +615,7 @@ impl Shared {
         };
         // The last response's buffer, reused once its caller has dropped it.
         let mut spare: Option<Arc<Vec<u8>>> = None;
+        let mut columns = ColumnCache::default();
         let reason = loop {
             let mut buf = match spare.take() {
                 Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
@@ -631,7 +633,7 @@ impl Shared {
             if buf.capacity() <= BODY_KEEP {
                 spare = Some(Arc::clone(&buf));
             }
-            let resp = match parse_response_shared(buf) {
+            let resp = match parse_response_cached(buf, Some(&mut columns)) {
                 Ok(r) => r,
                 // We cannot tell which call it answered: fail them all.
                 Err(e) => break format!("unreadable response from server: {e}"),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::ProtocolError;
 use crate::response::{VoltException, VoltResponse};
-use crate::table::VoltTable;
+use crate::table::{ColumnCache, VoltTable};
 use crate::wire::reader::Reader;
 use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 
@@ -175,6 +175,15 @@ pub fn parse_response(body: Vec<u8>) -> Result<VoltResponse, ProtocolError> {
 /// # Ok::<(), voltdb::ProtocolError>(())
 /// ```
 pub fn parse_response_shared(buf: Arc<Vec<u8>>) -> Result<VoltResponse, ProtocolError> {
+    parse_response_cached(buf, None)
+}
+
+/// [`parse_response_shared`] with a connection's column cache (see
+/// [`VoltTable::parse_cached`]).
+pub(crate) fn parse_response_cached(
+    buf: Arc<Vec<u8>>,
+    mut cache: Option<&mut ColumnCache>,
+) -> Result<VoltResponse, ProtocolError> {
     let mut r = Reader::new(buf.as_slice());
     let version = r.read_u8("response version")?;
     let client_handle = r.read_i64("client handle")?;
@@ -213,7 +222,7 @@ pub fn parse_response_shared(buf: Arc<Vec<u8>>) -> Result<VoltResponse, Protocol
         Vec::with_capacity(ntables.min(r.remaining() / std::mem::size_of::<VoltTable>()));
     let mut pos = r.position();
     for _ in 0..ntables {
-        let (t, next) = VoltTable::parse(&buf, pos)?;
+        let (t, next) = VoltTable::parse_cached(&buf, pos, cache.as_deref_mut())?;
         tables.push(t);
         pos = next;
     }
