@@ -13,7 +13,7 @@
 //! `nodes` → `slots` → a slot's `state`; the gate is never notified while
 //! any of them is held.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, TcpStream};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -190,8 +190,10 @@ pub(crate) struct Shared {
     pub(super) cluster: Option<ClusterState>,
 }
 
-/// Largest response body buffer a reader thread keeps for reuse.
-const BODY_KEEP: usize = 1 << 20;
+/// Largest response body buffer a reader thread keeps for reuse, and how
+/// many it keeps (at most 4 MiB in all).
+const BODY_KEEP: usize = 64 << 10;
+const BODY_SPARES: usize = 64;
 
 /// A call that was sent and waits for its reply.
 pub(super) struct InFlight {
@@ -614,12 +616,22 @@ impl Shared {
             }
         };
         // The last response's buffer, reused once its caller has dropped it.
-        let mut spare: Option<Arc<Vec<u8>>> = None;
+        // Body buffers of recent responses, oldest first, reused once their
+        // callers have dropped them (replies are mostly collected in order).
+        let mut spares: VecDeque<Arc<Vec<u8>>> = VecDeque::new();
         let mut columns = ColumnCache::default();
         let reason = loop {
-            let mut buf = match spare.take() {
-                Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
-                _ => Arc::new(Vec::new()),
+            let reusable = spares
+                .front()
+                .is_some_and(|b| Arc::strong_count(b) == 1 && Arc::weak_count(b) == 0);
+            let mut buf = match spares.pop_front() {
+                Some(b) if reusable => b,
+                Some(b) => {
+                    // Still in use: look at it again later.
+                    spares.push_back(b);
+                    Arc::new(Vec::new())
+                }
+                None => Arc::new(Vec::new()),
             };
             // Unique here, so this never clones.
             if let Err(e) = reader.read_frame_into(&mut stream, None, Arc::make_mut(&mut buf)) {
@@ -630,8 +642,8 @@ impl Shared {
             let size = buf.len() + 4;
             slot.bytes_received
                 .fetch_add(size as u64, Ordering::Relaxed);
-            if buf.capacity() <= BODY_KEEP {
-                spare = Some(Arc::clone(&buf));
+            if buf.capacity() <= BODY_KEEP && spares.len() < BODY_SPARES {
+                spares.push_back(Arc::clone(&buf));
             }
             let resp = match parse_response_cached(buf, Some(&mut columns)) {
                 Ok(r) => r,
