@@ -195,7 +195,9 @@ impl VoltTable {
         }
         let names_start = r.position();
         for _ in 0..ncols {
-            r.read_str("column name")?;
+            // Lengths only here; the text is checked below, unless the
+            // cache already holds these very bytes (checked then).
+            r.read_bytes("column name")?;
         }
         // The column count, types and names: the cache's key.
         let key = &data[key_start..r.position()];
@@ -206,6 +208,10 @@ impl VoltTable {
         let columns = match cached {
             Some(c) => c,
             None => {
+                let mut names = Reader::new(&data[names_start..r.position()]);
+                for _ in 0..ncols {
+                    names.read_str("column name")?;
+                }
                 // Checked above; built here in one allocation (the
                 // iterator's length is exact), plus one per non-empty name.
                 let mut names = Reader::new(&data[names_start..r.position()]);
@@ -1385,6 +1391,17 @@ mod tests {
         let (e, _) = VoltTable::parse_cached(&e_buf, 0, Some(&mut cache)).unwrap();
         assert_eq!(e.columns()[0].ty, VoltType::BigInt);
         assert_eq!(e.row(0).unwrap().get::<i64>(0).unwrap(), 5);
+        // A name that is not UTF-8 is an error, cache or not.
+        let mut bad = table(["ID", "NAMF"], 6).as_ref().clone();
+        let at = bad.windows(4).position(|w| w == b"NAMF").unwrap();
+        bad[at + 3] = 0xff;
+        let bad = Arc::new(bad);
+        for cache in [Some(&mut cache), None] {
+            assert!(matches!(
+                VoltTable::parse_cached(&bad, 0, cache),
+                Err(ProtocolError::InvalidUtf8("column name"))
+            ));
+        }
     }
 
     /// The offset of every cell, as the original cell-by-cell walk finds
