@@ -12,7 +12,7 @@ use crate::error::{EncodeError, Error, ProtocolError, Result};
 use crate::response::VoltResponse;
 use crate::table::ColumnCache;
 use crate::table::FromVolt;
-use crate::transport::{connect_and_login, ConnectOptions, FrameReader, ReadError};
+use crate::transport::{connect_and_login, BodyPool, ConnectOptions, FrameReader, ReadError};
 use crate::wire::decimal::Decimal;
 use crate::wire::geo::{Geography, GeographyPoint};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
@@ -102,19 +102,15 @@ impl FastSerializerBuilder {
     }
 }
 
-/// Largest response body buffer kept for reuse (bigger ones are freed with
-/// their response).
-const BODY_KEEP: usize = 1 << 20;
-
 struct Inner {
     stream: Option<TcpStream>,
     reader: FrameReader,
     login: Option<LoginResponse>,
     dump: Option<File>,
     wbuf: Vec<u8>,
-    /// The body buffer of the last response, reused once the caller drops
-    /// that response.
-    body: Option<Arc<Vec<u8>>>,
+    /// The body buffer of the last response (up to 1 MiB), reused once the
+    /// caller drops that response.
+    body: BodyPool,
     /// The column list of the last table received, shared by tables of the
     /// same shape.
     columns: ColumnCache,
@@ -202,7 +198,7 @@ impl FastSerializer {
             login: None,
             dump: None,
             wbuf: Vec::new(),
-            body: None,
+            body: BodyPool::new(1, 1 << 20),
             columns: ColumnCache::default(),
             rbuf: Vec::new(),
             rpos: 0,
@@ -245,7 +241,7 @@ impl FastSerializer {
             login: Some(login),
             dump,
             wbuf: Vec::with_capacity(1024),
-            body: None,
+            body: BodyPool::new(1, 1 << 20),
             columns: ColumnCache::default(),
             rbuf: Vec::new(),
             rpos: 0,
@@ -639,20 +635,13 @@ impl Inner {
         self.flush()?;
         let deadline = timeout.map(|t| sent_at + t);
         loop {
-            // The last response's buffer, if the caller has dropped it.
-            let mut buf = match self.body.take() {
-                Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
-                _ => Arc::new(Vec::new()),
-            };
-            // Unique here, so this never clones.
+            let mut buf = self.body.take();
             match self.read_frame_into(deadline, true, Arc::make_mut(&mut buf)) {
                 Ok(()) => {}
                 Err(Error::Timeout(_)) => return Err(Error::Timeout(timeout.unwrap_or_default())),
                 Err(e) => return Err(e),
             }
-            if buf.capacity() <= BODY_KEEP {
-                self.body = Some(Arc::clone(&buf));
-            }
+            self.body.keep(&buf);
             let resp = match parse_response_cached(buf, Some(&mut self.columns)) {
                 Ok(r) => r,
                 Err(e) => {

@@ -13,7 +13,7 @@
 //! `nodes` → `slots` → a slot's `state`; the gate is never notified while
 //! any of them is held.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::{IpAddr, TcpStream};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::response::VoltResponse;
-use crate::transport::{ConnectOptions, FrameReader, ReadError, ReadTimeout};
+use crate::transport::{BodyPool, ConnectOptions, FrameReader, ReadError, ReadTimeout};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::response::{
     parse_response_cached, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
@@ -190,10 +190,10 @@ pub(crate) struct Shared {
     pub(super) cluster: Option<ClusterState>,
 }
 
-/// Largest response body buffer a reader thread keeps for reuse, and how
-/// many it keeps (at most 4 MiB in all).
-const BODY_KEEP: usize = 64 << 10;
+/// Response body buffers a reader thread keeps for reuse: 64 of at most
+/// 64 KiB (4 MiB in all).
 const BODY_SPARES: usize = 64;
+const BODY_KEEP: usize = 64 << 10;
 
 /// A call that was sent and waits for its reply.
 pub(super) struct InFlight {
@@ -615,25 +615,10 @@ impl Shared {
                 return;
             }
         };
-        // The last response's buffer, reused once its caller has dropped it.
-        // Body buffers of recent responses, oldest first, reused once their
-        // callers have dropped them (replies are mostly collected in order).
-        let mut spares: VecDeque<Arc<Vec<u8>>> = VecDeque::new();
+        let mut bodies = BodyPool::new(BODY_SPARES, BODY_KEEP);
         let mut columns = ColumnCache::default();
         let reason = loop {
-            let reusable = spares
-                .front()
-                .is_some_and(|b| Arc::strong_count(b) == 1 && Arc::weak_count(b) == 0);
-            let mut buf = match spares.pop_front() {
-                Some(b) if reusable => b,
-                Some(b) => {
-                    // Still in use: look at it again later.
-                    spares.push_back(b);
-                    Arc::new(Vec::new())
-                }
-                None => Arc::new(Vec::new()),
-            };
-            // Unique here, so this never clones.
+            let mut buf = bodies.take();
             if let Err(e) = reader.read_frame_into(&mut stream, None, Arc::make_mut(&mut buf)) {
                 break describe(e);
             }
@@ -642,9 +627,7 @@ impl Shared {
             let size = buf.len() + 4;
             slot.bytes_received
                 .fetch_add(size as u64, Ordering::Relaxed);
-            if buf.capacity() <= BODY_KEEP && spares.len() < BODY_SPARES {
-                spares.push_back(Arc::clone(&buf));
-            }
+            bodies.keep(&buf);
             let resp = match parse_response_cached(buf, Some(&mut columns)) {
                 Ok(r) => r,
                 // We cannot tell which call it answered: fail them all.
