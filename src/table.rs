@@ -208,25 +208,17 @@ impl VoltTable {
         let columns = match cached {
             Some(c) => c,
             None => {
+                // Names checked as UTF-8 here, once per new header.
                 let mut names = Reader::new(&data[names_start..r.position()]);
-                for _ in 0..ncols {
-                    names.read_str("column name")?;
-                }
-                // Checked above; built here in one allocation (the
-                // iterator's length is exact), plus one per non-empty name.
-                let mut names = Reader::new(&data[names_start..r.position()]);
-                let columns: Arc<[VoltColumn]> = types
+                let columns = types
                     .iter()
-                    .map(|&code| VoltColumn {
-                        name: names
-                            .read_str("column name")
-                            .ok()
-                            .flatten()
-                            .unwrap_or("")
-                            .to_owned(),
-                        ty: VoltType::from_code(code as i8).unwrap_or(VoltType::Null),
+                    .map(|&code| {
+                        Ok(VoltColumn {
+                            name: names.read_str("column name")?.unwrap_or("").to_owned(),
+                            ty: VoltType::from_code(code as i8)?,
+                        })
                     })
-                    .collect();
+                    .collect::<Result<Arc<[VoltColumn]>, ProtocolError>>()?;
                 if let Some(c) = cache {
                     c.remember(key, &columns);
                 }
