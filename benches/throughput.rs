@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use voltdb::client::{Client, PendingCall};
 use voltdb::testing::TestServer;
-use voltdb::Value;
+use voltdb::{Value, VoltResponse};
 
 use common::{case_seconds, python, python_peer, Line, Report, NO_PYTHON};
 
@@ -68,6 +68,64 @@ impl Run {
     }
 }
 
+/// Outcomes and latencies of calls, as they are collected.
+#[derive(Default)]
+struct Tally {
+    calls: u64,
+    errors: u64,
+    first_error: Option<String>,
+    /// Latencies in microseconds.
+    lat: Vec<u32>,
+}
+
+impl Tally {
+    /// Counts one call's outcome, with its latency when there is one.
+    fn record(&mut self, r: voltdb::Result<VoltResponse>, latency: Option<Duration>) {
+        self.calls += 1;
+        if let Some(d) = latency {
+            self.lat.push(d.as_micros().min(u32::MAX as u128) as u32);
+        }
+        match r {
+            Ok(r) if r.is_success() => {
+                black_box(r);
+            }
+            Ok(r) => {
+                self.errors += 1;
+                self.first_error
+                    .get_or_insert(format!("status {}", r.status));
+            }
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+
+    fn absorb(&mut self, other: Tally) {
+        self.calls += other.calls;
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.lat.extend(other.lat);
+    }
+
+    /// The run, measured since `t0` and the process CPU time `cpu0`.
+    fn finish(mut self, t0: Instant, cpu0: Option<Duration>) -> Run {
+        let wall = t0.elapsed().as_secs_f64();
+        let cpu = common::process_cpu_time()
+            .zip(cpu0)
+            .map(|(b, a)| (b - a).as_secs_f64());
+        self.lat.sort_unstable();
+        Run {
+            calls: self.calls,
+            errors: self.errors,
+            first_error: self.first_error,
+            wall,
+            cpu,
+            lat: self.lat,
+        }
+    }
+}
+
 /// A client for `t` with `connections` connections, warmed up.
 fn connect(t: &Target, connections: usize) -> Result<Client, String> {
     let client = Client::builder()
@@ -90,36 +148,25 @@ fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result
     let stop_after = Duration::from_secs_f64(secs);
     let cpu0 = common::process_cpu_time();
     let t0 = Instant::now();
-    let per_thread: Vec<(Vec<u32>, u64, Option<String>)> = std::thread::scope(|s| {
+    let per_thread: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let client = &client;
                 s.spawn(move || {
-                    let mut lat = Vec::with_capacity(1 << 16);
-                    let mut errors = 0u64;
-                    let mut first = None;
+                    let mut tally = Tally {
+                        lat: Vec::with_capacity(1 << 16),
+                        ..Tally::default()
+                    };
                     loop {
                         let c0 = Instant::now();
-                        match client.call(t.procedure, black_box(&t.params)) {
-                            Ok(r) if r.is_success() => {
-                                black_box(r);
-                            }
-                            Ok(r) => {
-                                errors += 1;
-                                first.get_or_insert(format!("status {}", r.status));
-                            }
-                            Err(e) => {
-                                errors += 1;
-                                first.get_or_insert(e.to_string());
-                            }
-                        }
+                        let r = client.call(t.procedure, black_box(&t.params));
                         let done = Instant::now();
-                        lat.push((done - c0).as_micros().min(u32::MAX as u128) as u32);
+                        tally.record(r, Some(done - c0));
                         if done - t0 >= stop_after {
                             break;
                         }
                     }
-                    (lat, errors, first)
+                    tally
                 })
             })
             .collect();
@@ -128,28 +175,13 @@ fn run_ours(t: &Target, connections: usize, threads: usize, secs: f64) -> Result
             .map(|h| h.join().expect("caller thread"))
             .collect()
     });
-    let wall = t0.elapsed().as_secs_f64();
-    let cpu = common::process_cpu_time()
-        .zip(cpu0)
-        .map(|(b, a)| (b - a).as_secs_f64());
-    client.close();
-    let mut lat = Vec::new();
-    let mut errors = 0;
-    let mut first_error = None;
-    for (l, e, f) in per_thread {
-        lat.extend(l);
-        errors += e;
-        first_error = first_error.or(f);
+    let mut all = Tally::default();
+    for tally in per_thread {
+        all.absorb(tally);
     }
-    lat.sort_unstable();
-    Ok(Run {
-        calls: lat.len() as u64,
-        errors,
-        first_error,
-        wall,
-        cpu,
-        lat,
-    })
+    let run = all.finish(t0, cpu0);
+    client.close();
+    Ok(run)
 }
 
 /// One thread keeping `outstanding` calls in flight with
@@ -165,28 +197,20 @@ fn run_ours_async(
     let stop_after = Duration::from_secs_f64(secs);
     let cpu0 = common::process_cpu_time();
     let t0 = Instant::now();
-    let mut lat = Vec::with_capacity(1 << 20);
-    let (mut errors, mut first_error) = (0u64, None);
-    let mut window = VecDeque::with_capacity(outstanding);
-    let mut collect = |p: PendingCall, lat: &mut Vec<u32>| match p.wait() {
-        Ok(r) if r.is_success() => {
-            let rt = r.client_round_trip.unwrap_or_default();
-            lat.push(rt.as_micros().min(u32::MAX as u128) as u32);
-            black_box(r);
-        }
-        Ok(r) => {
-            errors += 1;
-            first_error.get_or_insert(format!("status {}", r.status));
-        }
-        Err(e) => {
-            errors += 1;
-            first_error.get_or_insert(e.to_string());
-        }
+    let mut tally = Tally {
+        lat: Vec::with_capacity(1 << 20),
+        ..Tally::default()
     };
+    let collect = |p: PendingCall, tally: &mut Tally| {
+        let r = p.wait();
+        let latency = r.as_ref().ok().and_then(|r| r.client_round_trip);
+        tally.record(r, latency);
+    };
+    let mut window = VecDeque::with_capacity(outstanding);
     while t0.elapsed() < stop_after {
         if window.len() == outstanding {
             if let Some(p) = window.pop_front() {
-                collect(p, &mut lat);
+                collect(p, &mut tally);
             }
         }
         match client.call_async(t.procedure, black_box(&t.params)) {
@@ -195,22 +219,11 @@ fn run_ours_async(
         }
     }
     for p in window {
-        collect(p, &mut lat);
+        collect(p, &mut tally);
     }
-    let wall = t0.elapsed().as_secs_f64();
-    let cpu = common::process_cpu_time()
-        .zip(cpu0)
-        .map(|(b, a)| (b - a).as_secs_f64());
+    let run = tally.finish(t0, cpu0);
     client.close();
-    lat.sort_unstable();
-    Ok(Run {
-        calls: lat.len() as u64 + errors,
-        errors,
-        first_error,
-        wall,
-        cpu,
-        lat,
-    })
+    Ok(run)
 }
 
 /// The Python `VoltClient.call_async` with `outstanding` calls in flight,
