@@ -353,24 +353,18 @@ impl Connection {
             Self::wake_writer(&mut ob, &self.outbox_cv);
             return Sent::Yes;
         }
-        ob.flushing = true;
         let mut rounds = 0;
         loop {
-            let (data, r) = self.write_out(ob);
-            ob = lock(&self.outbox);
-            Self::keep_spare(&mut ob, data);
+            let r;
+            (ob, r) = self.write_round(ob);
             rounds += 1;
             if let Err(e) = r {
-                ob.flushing = false;
-                ob.buf = Vec::new();
                 return Sent::Failed(e);
             }
             if ob.buf.is_empty() {
-                ob.flushing = false;
                 return Sent::Yes;
             }
             if ob.has_writer && rounds >= CALLER_ROUNDS {
-                ob.flushing = false;
                 Self::wake_writer(&mut ob, &self.outbox_cv);
                 return Sent::Yes;
             }
@@ -385,21 +379,29 @@ impl Connection {
         }
     }
 
-    /// Takes the outbox's frames and writes them (the caller has set
-    /// `flushing`); returns the emptied buffer for reuse.
-    fn write_out(&self, mut ob: MutexGuard<'_, Outbox>) -> (Vec<u8>, io::Result<()>) {
+    /// Writes everything in the outbox, marked `flushing` while the lock is
+    /// released for the write (whoever finds it set leaves the writing to
+    /// us); keeps the emptied buffer for reuse. After a failed write the
+    /// outbox is emptied: the connection is about to fail.
+    fn write_round<'a>(
+        &'a self,
+        mut ob: MutexGuard<'a, Outbox>,
+    ) -> (MutexGuard<'a, Outbox>, io::Result<()>) {
+        ob.flushing = true;
         let spare = std::mem::take(&mut ob.spare);
-        let data = std::mem::replace(&mut ob.buf, spare);
+        let mut data = std::mem::replace(&mut ob.buf, spare);
         drop(ob);
         let r = lock(&self.writer).write_all(&data);
-        (data, r)
-    }
-
-    fn keep_spare(ob: &mut Outbox, mut data: Vec<u8>) {
+        let mut ob = lock(&self.outbox);
+        ob.flushing = false;
         data.clear();
         if data.capacity() <= OUTBOX_KEEP && data.capacity() > ob.spare.capacity() {
             ob.spare = data;
         }
+        if r.is_err() {
+            ob.buf = Vec::new();
+        }
+        (ob, r)
     }
 
     /// The writer thread's loop: writes queued frames until the connection
@@ -420,13 +422,9 @@ impl Connection {
                 ob.writer_woken = false;
                 continue;
             }
-            ob.flushing = true;
-            let (data, r) = self.write_out(ob);
-            ob = lock(&self.outbox);
-            Self::keep_spare(&mut ob, data);
-            ob.flushing = false;
+            let r;
+            (ob, r) = self.write_round(ob);
             if let Err(e) = r {
-                ob.buf = Vec::new();
                 ob.has_writer = false;
                 return Err(e);
             }
