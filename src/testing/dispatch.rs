@@ -194,19 +194,6 @@ fn execute(
     (Reply::Response(resp), None)
 }
 
-/// The hash input of a partition parameter value (§9.3).
-fn hash_key(v: &Value) -> HashKey<'_> {
-    match v {
-        Value::TinyInt(i) => HashKey::Int(i64::from(*i)),
-        Value::SmallInt(i) => HashKey::Int(i64::from(*i)),
-        Value::Integer(i) => HashKey::Int(i64::from(*i)),
-        Value::BigInt(i) => HashKey::Int(*i),
-        Value::String(s) => HashKey::Str(s),
-        Value::Varbinary(b) | Value::TinyIntArray(b) => HashKey::Bytes(b),
-        _ => HashKey::Null,
-    }
-}
-
 fn run_procedure(
     node: &Node,
     session: &mut Session,
@@ -255,7 +242,11 @@ fn run_procedure(
                         "Illegal partition parameter. Value cannot be null".to_string(),
                     );
                 }
-                Some(node.cluster.ring.partition_for(ty, hash_key(key)))
+                Some(node.cluster.ring.partition_for(
+                    ty,
+                    // A value of no hashable type hashes as NULL (§9.3).
+                    HashKey::from_value(key).unwrap_or(HashKey::Null),
+                ))
             }
         },
         Partitioning::Directed => {
