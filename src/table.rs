@@ -1,9 +1,11 @@
 //! [`VoltTable`], [`VoltColumn`], rows and typed cell access ([`FromVolt`]).
 //!
 //! A table keeps its wire bytes as they arrived (shared with the response
-//! they came in) plus one index of cell offsets built while validating the
-//! layout; cells are decoded when they are read, and binaries are borrowed
-//! from the buffer. Strings are borrowed from the buffer too in small tables
+//! they came in) plus one small index built while validating the layout:
+//! per row, where the row's cells start and where each variable-length
+//! cell ends (fixed-size cells are found from those at offsets known from
+//! the column types, shared by every table of the same header). Cells are
+//! decoded when they are read, and binaries are borrowed from the buffer. Strings are borrowed from the buffer too in small tables
 //! (checked as UTF-8 when read); tables of 8 rows or more keep a copy of
 //! their VARCHAR bytes, validated once, and lend strings from it.
 
@@ -62,44 +64,123 @@ impl fmt::Display for VoltColumn {
 /// VARCHAR cell when it is read, which is cheaper for a few cells.
 const TEXT_MIN_ROWS: usize = 8;
 
-/// Columns whose cell kinds [`VoltTable::parse`] keeps on the stack.
-const STACK_COLUMNS: usize = 64;
-
-/// Cell kinds of the row indexer: a fixed size (1–16 bytes), or one of
-/// these for `i32`-length-prefixed cells (a VARCHAR whose bytes go to the
-/// table's text, or any other).
-const VAR_CELL: u8 = 0;
-const TEXT_CELL: u8 = 0x80;
-
-/// The VARCHAR bytes of a table, validated as UTF-8 at once.
-#[derive(Clone)]
-struct Text {
-    /// Every non-NULL VARCHAR cell's bytes, in row-major order.
-    text: Box<str>,
-    /// Per column: which of a row's index entries holds where the cell
-    /// starts in `text` (VARCHAR columns; 0 for the others).
-    entry: Box<[u32]>,
+/// Where a column's cell is in every row, from the column types alone.
+///
+/// A row's index entries are, first, where its segments start: segment 0
+/// at the row's first cell, segment `k` just past its `k`-th
+/// variable-length cell (only when columns follow it); then, when the
+/// table keeps its text, where each VARCHAR cell starts in that text.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    ty: VoltType,
+    /// The index entry (segment start) the cell is counted from.
+    seg: u32,
+    /// Bytes from the segment start to the cell (fixed-size cells only
+    /// lie between them).
+    rel: u32,
+    /// VARCHAR columns: the index entry holding where the cell starts in
+    /// the table's text (when kept); 0 for the others.
+    text: u32,
 }
 
-/// The column list of the last table header parsed with it (see
+/// A variable-length column, as the row indexer meets it.
+#[derive(Debug, Clone, Copy)]
+struct Var {
+    /// Fixed bytes between the start of its segment and its length prefix.
+    rel: u32,
+    /// A VARCHAR: its bytes go to the table's text when it keeps one.
+    string: bool,
+}
+
+/// The shape of a table: its columns and where their cells are. Shared by
+/// the tables of a connection with the same header (see [`ColumnCache`]).
+#[derive(Debug)]
+struct Shape {
+    columns: Box<[VoltColumn]>,
+    /// By column.
+    places: Box<[Place]>,
+    /// The variable-length columns, in order.
+    vars: Box<[Var]>,
+    /// Fixed bytes after the last variable-length cell (all of them when
+    /// there is none).
+    tail: u32,
+    /// Segment starts per row in the index (at least 1).
+    segs: usize,
+    /// Number of VARCHAR columns (their text entries follow the segments).
+    strings: usize,
+    /// The smallest row these columns allow, its length prefix included.
+    min_row: u64,
+}
+
+impl Shape {
+    fn new(columns: Box<[VoltColumn]>) -> Shape {
+        let mut places = Vec::with_capacity(columns.len());
+        let mut vars = Vec::new();
+        let (mut seg, mut rel, mut fixed) = (0u32, 0u32, 0u64);
+        for c in columns.iter() {
+            places.push(Place {
+                ty: c.ty,
+                seg,
+                rel,
+                text: 0,
+            });
+            match c.ty.fixed_size() {
+                Some(n) => {
+                    rel += n as u32;
+                    fixed += n as u64;
+                }
+                None => {
+                    vars.push(Var {
+                        rel,
+                        string: c.ty == VoltType::String,
+                    });
+                    seg += 1;
+                    rel = 0;
+                }
+            }
+        }
+        // A segment starts after a variable-length cell only when a column follows it.
+        let segs = if columns.last().is_some_and(|c| c.ty.fixed_size().is_none()) {
+            seg as usize
+        } else {
+            seg as usize + 1
+        };
+        let mut strings = 0;
+        for p in places.iter_mut().filter(|p| p.ty == VoltType::String) {
+            p.text = (segs + strings) as u32;
+            strings += 1;
+        }
+        Shape {
+            min_row: 4 + fixed + 4 * vars.len() as u64,
+            columns,
+            places: places.into_boxed_slice(),
+            vars: vars.into_boxed_slice(),
+            tail: rel,
+            segs,
+            strings,
+        }
+    }
+}
+
+/// The shape of the last table header parsed with it (see
 /// [`VoltTable::parse_cached`]); headers longer than
 /// [`ColumnCache::MAX_HEADER`] bytes are not kept.
 #[derive(Default)]
 pub(crate) struct ColumnCache {
     header: Vec<u8>,
-    columns: Option<Arc<[VoltColumn]>>,
+    shape: Option<Arc<Shape>>,
 }
 
 impl ColumnCache {
     const MAX_HEADER: usize = 4096;
 
-    fn remember(&mut self, header: &[u8], columns: &Arc<[VoltColumn]>) {
+    fn remember(&mut self, header: &[u8], shape: &Arc<Shape>) {
         if header.len() > Self::MAX_HEADER {
             return;
         }
         self.header.clear();
         self.header.extend_from_slice(header);
-        self.columns = Some(Arc::clone(columns));
+        self.shape = Some(Arc::clone(shape));
     }
 }
 
@@ -127,17 +208,16 @@ pub struct VoltTable {
     start: usize,
     end: usize,
     status: i8,
-    columns: Arc<[VoltColumn]>,
+    shape: Arc<Shape>,
     rows_start: usize,
     row_count: usize,
-    /// Where the cells are: `stride` entries per row, the offset of each
-    /// cell from `start`, then where each VARCHAR cell starts in `text`.
+    /// `stride` entries per row (offsets from `start`; see [`Place`]).
     index: Vec<u32>,
     stride: usize,
     /// The VARCHAR bytes of every row, validated as UTF-8 at once (tables of
     /// [`TEXT_MIN_ROWS`] rows or more whose VARCHARs are all valid; otherwise
     /// each VARCHAR cell is checked when read).
-    text: Option<Text>,
+    text: Option<Box<str>>,
 }
 
 impl VoltTable {
@@ -154,9 +234,9 @@ impl VoltTable {
         VoltTable::parse_cached(buf, start, None)
     }
 
-    /// [`parse`](Self::parse), sharing the column list with the last table
-    /// parsed with `cache` when its header is the same (a connection gets
-    /// the same shapes over and over: no allocation for them).
+    /// [`parse`](Self::parse), sharing the columns and their layout with the
+    /// last table parsed with `cache` when its header is the same (a
+    /// connection gets the same shapes over and over: no allocation for them).
     pub(crate) fn parse_cached(
         buf: &Arc<Vec<u8>>,
         start: usize,
@@ -204,9 +284,9 @@ impl VoltTable {
         let cached = cache
             .as_deref()
             .filter(|c| c.header == key)
-            .and_then(|c| c.columns.clone());
-        let columns = match cached {
-            Some(c) => c,
+            .and_then(|c| c.shape.clone());
+        let shape = match cached {
+            Some(s) => s,
             None => {
                 // Names checked as UTF-8 here, once per new header.
                 let mut names = Reader::new(&data[names_start..r.position()]);
@@ -218,11 +298,12 @@ impl VoltTable {
                             ty: VoltType::from_code(code as i8)?,
                         })
                     })
-                    .collect::<Result<Arc<[VoltColumn]>, ProtocolError>>()?;
+                    .collect::<Result<Box<[VoltColumn]>, ProtocolError>>()?;
+                let shape = Arc::new(Shape::new(columns));
                 if let Some(c) = cache {
-                    c.remember(key, &columns);
+                    c.remember(key, &shape);
                 }
-                columns
+                shape
             }
         };
         if r.position() > header_end {
@@ -233,65 +314,39 @@ impl VoltTable {
         let nrows = r.check_count(nrows as i64, 4, "row count")?;
         let rows_start = r.position();
 
-        // The cell kinds by column, and the smallest row they allow. A row's
-        // entries in the index are the offset of each cell (from the start
-        // of the table), then where each VARCHAR cell starts in the text.
-        let keep_text = nrows >= TEXT_MIN_ROWS && columns.iter().any(|c| c.ty == VoltType::String);
-        let kind = |c: &VoltColumn| match c.ty.fixed_size() {
-            Some(n) => n as u8,
-            None if keep_text && c.ty == VoltType::String => TEXT_CELL,
-            None => VAR_CELL,
-        };
-        let mut stack = [0u8; STACK_COLUMNS];
-        let heap: Vec<u8>;
-        let kinds: &[u8] = if ncols <= STACK_COLUMNS {
-            for (k, c) in stack.iter_mut().zip(columns.iter()) {
-                *k = kind(c);
-            }
-            &stack[..ncols]
-        } else {
-            heap = columns.iter().map(kind).collect();
-            &heap
-        };
-        let ntext = kinds.iter().filter(|&&k| k == TEXT_CELL).count();
-        let stride = ncols + ntext;
-        let min_row: u64 = 4 + kinds
-            .iter()
-            .map(|&k| match k {
-                VAR_CELL | TEXT_CELL => 4,
-                n => n as u64,
-            })
-            .sum::<u64>();
-
+        let keep_text = nrows >= TEXT_MIN_ROWS && shape.strings > 0;
+        let stride = shape.segs + if keep_text { shape.strings } else { 0 };
         let mut index = Vec::new();
         let mut text = Vec::new();
         let mut done = 0;
         let mut pos = rows_start;
-        let spare = (r.remaining() as u64).checked_sub((nrows as u64).saturating_mul(min_row));
+        let spare =
+            (r.remaining() as u64).checked_sub((nrows as u64).saturating_mul(shape.min_row));
         match spare {
             // Every row fits at its smallest: index them all in place (at
-            // most 4 bytes of index per byte of rows: one `u32` per cell,
-            // two per VARCHAR, whose smallest encoding is 4 bytes).
-            Some(spare) if stride > 0 => {
+            // most 2 bytes of index per byte of rows: the smallest row has
+            // 4 bytes of length and 4 per variable-length cell, which has
+            // at most two entries).
+            Some(spare) => {
                 index = vec![0u32; nrows * stride];
-                if ntext > 0 {
+                if keep_text {
                     text.reserve_exact(spare as usize);
                 }
-                (done, pos) = index_rows(data, pos, kinds, &mut index, stride, &mut text);
+                (done, pos) =
+                    index_rows(data, pos, &shape, keep_text, &mut index, stride, &mut text);
                 index.truncate(done * stride);
             }
-            _ => index.reserve(nrows.saturating_mul(stride).min(r.remaining())),
+            None => index.reserve(nrows.saturating_mul(stride).min(r.remaining())),
         }
-        // Rows the indexer did not take (a malformed row, fewer bytes than
-        // the row count needs, or no columns): walked cell by cell for the
-        // exact error.
+        // Rows the indexer did not take (a malformed row, or fewer bytes
+        // than the row count needs): walked cell by cell for the exact error.
         let mut r = Reader::new(data);
         r.skip(pos, "row")?;
         for _ in done..nrows {
             let row_start = r.position();
             let len = r.read_size("row length")?;
             let row_end = r.position() + len;
-            for c in &*columns {
+            for c in shape.columns.iter() {
                 skip_value(&mut r, c.ty)?;
             }
             if r.position() != row_end {
@@ -300,26 +355,22 @@ impl VoltTable {
             // A row that walks cleanly indexes cleanly.
             let at = index.len();
             index.resize(at + stride, 0);
-            if index_row(data, row_start, kinds, &mut index[at..], &mut text).is_none() {
+            if index_row(
+                data,
+                row_start,
+                &shape,
+                keep_text,
+                &mut index[at..],
+                &mut text,
+            )
+            .is_none()
+            {
                 return Err(ProtocolError::Malformed("row length"));
             }
         }
         // VARCHARs that are valid UTF-8 as a whole (almost always) are kept.
-        let text = if ntext > 0 {
-            String::from_utf8(text).ok().map(|s| Text {
-                text: s.into_boxed_str(),
-                entry: kinds
-                    .iter()
-                    .scan(ncols as u32, |next, &k| {
-                        Some(if k == TEXT_CELL {
-                            *next += 1;
-                            *next - 1
-                        } else {
-                            0
-                        })
-                    })
-                    .collect(),
-            })
+        let text = if keep_text {
+            String::from_utf8(text).ok().map(String::into_boxed_str)
         } else {
             None
         };
@@ -328,7 +379,7 @@ impl VoltTable {
             start,
             end,
             status,
-            columns,
+            shape,
             rows_start: rows_start + start,
             row_count: nrows,
             index,
@@ -369,12 +420,12 @@ impl VoltTable {
 
     /// The columns.
     pub fn columns(&self) -> &[VoltColumn] {
-        &self.columns
+        &self.shape.columns
     }
 
     /// Number of columns.
     pub fn column_count(&self) -> usize {
-        self.columns.len()
+        self.shape.places.len()
     }
 
     /// Number of rows.
@@ -389,14 +440,12 @@ impl VoltTable {
 
     /// The index of a column by name (exact match first, then ASCII case-insensitive).
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.name == name)
-            .or_else(|| {
-                self.columns
-                    .iter()
-                    .position(|c| c.name.eq_ignore_ascii_case(name))
-            })
+        let columns = &self.shape.columns;
+        columns.iter().position(|c| c.name == name).or_else(|| {
+            columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))
+        })
     }
 
     /// Row `i`.
@@ -415,6 +464,9 @@ impl VoltTable {
         Rows {
             table: self,
             next: 0,
+            // `stride` is at least 1 (every row has its first segment).
+            cells: self.index.chunks_exact(self.stride.max(1)),
+            data: self.buf.get(self.start..self.end).unwrap_or_default(),
         }
     }
 
@@ -440,18 +492,20 @@ impl VoltTable {
             // then reads as malformed cells rather than panicking).
             cells: self.index.get(at..at + self.stride).unwrap_or_default(),
             data: self.buf.get(self.start..self.end).unwrap_or_default(),
+            places: &self.shape.places,
         }
     }
 }
 
 /// Indexes the rows that start at `pos` in `data` into `index`, `stride`
-/// entries per row, appending their VARCHAR bytes to `text`. Stops at the
-/// first row whose cells do not exactly fill it; returns the number of rows
-/// indexed and the offset of the next row.
+/// entries per row, appending their VARCHAR bytes to `text` when
+/// `keep_text`. Stops at the first row whose cells do not exactly fill it;
+/// returns the number of rows indexed and the offset of the next row.
 fn index_rows(
     data: &[u8],
     mut pos: usize,
-    kinds: &[u8],
+    shape: &Shape,
+    keep_text: bool,
     index: &mut [u32],
     stride: usize,
     text: &mut Vec<u8>,
@@ -459,7 +513,7 @@ fn index_rows(
     let mut done = 0;
     for entries in index.chunks_exact_mut(stride) {
         let text_len = text.len();
-        match index_row(data, pos, kinds, entries, text) {
+        match index_row(data, pos, shape, keep_text, entries, text) {
             Some(next) => pos = next,
             None => {
                 text.truncate(text_len);
@@ -471,57 +525,60 @@ fn index_rows(
     (done, pos)
 }
 
-/// Indexes the row (`i32` length, then the cells) at `pos`, given the cell
-/// kinds by column: the offset of each cell in `entries`, then where each
-/// VARCHAR cell (kind [`TEXT_CELL`]) starts in `text`, to which its bytes
-/// are appended. Returns the offset past the row, or `None` when the cells
-/// do not exactly fill it.
+/// Indexes the row (`i32` length, then the cells) at `pos` into `entries`
+/// (see [`Place`]): where its segments start, then, when `keep_text`, where
+/// each VARCHAR cell starts in `text`, to which its bytes are appended.
+/// Only the length prefixes are read: the fixed-size cells between them
+/// are skipped at once. Returns the offset past the row, or `None` when
+/// the cells do not exactly fill it.
 #[inline(always)]
 fn index_row(
     data: &[u8],
     pos: usize,
-    kinds: &[u8],
+    shape: &Shape,
+    keep_text: bool,
     entries: &mut [u32],
     text: &mut Vec<u8>,
 ) -> Option<usize> {
     let len = i32::from_be_bytes(*data.get(pos..)?.first_chunk::<4>()?);
     let mut p = pos + 4;
-    let row_end = p + usize::try_from(len).ok()?;
+    let row_end = p.checked_add(usize::try_from(len).ok()?)?;
     if row_end > data.len() {
         return None;
     }
-    let (offsets, starts) = entries.split_at_mut(kinds.len().min(entries.len()));
+    let (segs, starts) = entries.split_at_mut(shape.segs.min(entries.len()));
+    *segs.first_mut()? = p as u32;
     let mut starts = starts.iter_mut();
-    for (o, &k) in offsets.iter_mut().zip(kinds) {
-        *o = p as u32;
-        if k != VAR_CELL && k != TEXT_CELL {
-            p += k as usize;
-            continue;
-        }
-        let n = i32::from_be_bytes(*data.get(p..)?.first_chunk::<4>()?);
-        p += 4;
-        if k == TEXT_CELL {
+    for (k, v) in shape.vars.iter().enumerate() {
+        let at = p + v.rel as usize;
+        let n = i32::from_be_bytes(*data.get(at..row_end)?.first_chunk::<4>()?);
+        p = at + 4;
+        let keep = keep_text && v.string;
+        if keep {
             if let Some(s) = starts.next() {
                 *s = text.len() as u32;
             }
         }
         if n > 0 {
             let cell = data.get(p..row_end)?.get(..n as usize)?;
-            if k == TEXT_CELL {
+            if keep {
                 text.extend_from_slice(cell);
             }
             p += n as usize;
         } else if n < -1 {
             return None;
         }
+        if let Some(s) = segs.get_mut(k + 1) {
+            *s = p as u32;
+        }
     }
-    (p == row_end).then_some(row_end)
+    (p + shape.tail as usize == row_end).then_some(row_end)
 }
 
 impl PartialEq for VoltTable {
     /// Same columns and the same row bytes (the status byte is ignored).
     fn eq(&self, other: &VoltTable) -> bool {
-        self.columns == other.columns
+        self.shape.columns == other.shape.columns
             && self.row_count == other.row_count
             && self.buf[self.rows_start..self.end] == other.buf[other.rows_start..other.end]
     }
@@ -530,7 +587,7 @@ impl PartialEq for VoltTable {
 impl fmt::Debug for VoltTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VoltTable")
-            .field("columns", &self.columns)
+            .field("columns", &self.shape.columns)
             .field("row_count", &self.row_count)
             .finish()
     }
@@ -542,10 +599,10 @@ impl fmt::Display for VoltTable {
         write!(
             f,
             "column count: {}\nrow count: {}\ncols: ",
-            self.columns.len(),
+            self.column_count(),
             self.row_count
         )?;
-        for (i, c) in self.columns.iter().enumerate() {
+        for (i, c) in self.columns().iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
@@ -650,7 +707,7 @@ impl TableBuilder {
             start: 0,
             end: 0,
             status: self.status,
-            columns: Arc::from(Vec::new()),
+            shape: Arc::new(Shape::new(Box::new([]))),
             rows_start: 0,
             row_count: 0,
             index: Vec::new(),
@@ -664,18 +721,34 @@ impl TableBuilder {
 pub trait ColumnIndex {
     /// The column's index in `table`.
     fn index(&self, table: &VoltTable) -> Result<usize, ConversionError>;
+
+    /// The column's index in `row`'s table ([`index`](Self::index), or a
+    /// faster path with the same result). Not for use outside the crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn index_in_row(&self, row: &Row<'_>) -> Result<usize, ConversionError> {
+        self.index(row.table)
+    }
 }
 
 impl ColumnIndex for usize {
     fn index(&self, table: &VoltTable) -> Result<usize, ConversionError> {
-        if *self < table.column_count() {
-            Ok(*self)
-        } else {
-            Err(ConversionError::ColumnIndex {
-                index: *self,
-                count: table.column_count(),
-            })
-        }
+        column_in(*self, table.column_count())
+    }
+
+    #[inline(always)]
+    fn index_in_row(&self, row: &Row<'_>) -> Result<usize, ConversionError> {
+        // The row's own copy of the column count: no trip through the table.
+        column_in(*self, row.places.len())
+    }
+}
+
+#[inline(always)]
+fn column_in(index: usize, count: usize) -> Result<usize, ConversionError> {
+    if index < count {
+        Ok(index)
+    } else {
+        Err(ConversionError::ColumnIndex { index, count })
     }
 }
 
@@ -696,6 +769,8 @@ pub struct Row<'a> {
     cells: &'a [u32],
     /// The table's bytes (the cell offsets are relative to them).
     data: &'a [u8],
+    /// Where the cells are, by column (the table's, at hand).
+    places: &'a [Place],
 }
 
 impl<'a> Row<'a> {
@@ -717,28 +792,32 @@ impl<'a> Row<'a> {
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
     #[inline(always)]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
-        let c = col.index(self.table)?;
+        let c = col.index_in_row(self)?;
         T::from_cell(&self.cell_at(c)?).map_err(|e| e.at(c))
     }
 
     /// A cell as a borrowed [`ValueRef`].
     pub fn get_ref(&self, col: impl ColumnIndex) -> Result<ValueRef<'a>, ConversionError> {
-        let c = col.index(self.table)?;
+        let c = col.index_in_row(self)?;
         self.cell_at(c)?.value()
     }
 
     /// The cell in column `col` (in range).
     #[inline(always)]
-    fn cell_at(&self, col: usize) -> Result<Cell<'_, 'a>, ConversionError> {
-        match (self.cells.get(col), self.table.columns.get(col)) {
-            (Some(&off), Some(c)) => Ok(Cell {
-                row: self,
+    fn cell_at(&self, col: usize) -> Result<Cell<'a>, ConversionError> {
+        let place = self.places.get(col);
+        match place.and_then(|p| Some((p, *self.cells.get(p.seg as usize)?))) {
+            Some((p, base)) => Ok(Cell {
+                data: self.data,
+                cells: self.cells,
+                text_buf: self.table.text.as_deref(),
                 col,
-                off: off as usize,
-                ty: c.ty,
+                off: base as usize + p.rel as usize,
+                ty: p.ty,
+                text: p.text,
             }),
             // Not reached: `col` is checked against the columns, and every
-            // row has an entry per column.
+            // row has the entries its columns need.
             _ => Err(ConversionError::Malformed {
                 column: col,
                 problem: ProtocolError::Malformed("cell index"),
@@ -781,6 +860,9 @@ impl fmt::Debug for Row<'_> {
 pub struct Rows<'a> {
     table: &'a VoltTable,
     next: usize,
+    /// The index entries of the rows still to come.
+    cells: std::slice::ChunksExact<'a, u32>,
+    data: &'a [u8],
 }
 
 impl<'a> Iterator for Rows<'a> {
@@ -791,7 +873,14 @@ impl<'a> Iterator for Rows<'a> {
             return None;
         }
         self.next += 1;
-        Some(self.table.row_at(self.next - 1))
+        Some(Row {
+            table: self.table,
+            index: self.next - 1,
+            // Empty only for a broken index (malformed cells, no panic).
+            cells: self.cells.next().unwrap_or_default(),
+            data: self.data,
+            places: &self.table.shape.places,
+        })
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.table.row_count - self.next;
@@ -829,23 +918,31 @@ impl ConversionError {
 }
 
 mod sealed {
-    use super::{Row, VoltType};
+    use super::VoltType;
 
     /// One cell of a table, located (what [`FromVolt`](super::FromVolt)'s
     /// hidden fast paths read). Not constructible outside the crate.
     #[derive(Clone, Copy)]
-    pub struct Cell<'r, 'a> {
-        pub(super) row: &'r Row<'a>,
+    pub struct Cell<'a> {
+        /// The table's bytes.
+        pub(super) data: &'a [u8],
+        /// The row's index entries.
+        pub(super) cells: &'a [u32],
+        /// The table's VARCHAR text, when it keeps one.
+        pub(super) text_buf: Option<&'a str>,
         pub(super) col: usize,
         /// Offset of the cell in the table's bytes.
         pub(super) off: usize,
         pub(super) ty: VoltType,
+        /// VARCHARs: the row's index entry with where the cell starts in
+        /// the table's text (when kept).
+        pub(super) text: u32,
     }
 }
 
 use sealed::Cell;
 
-impl<'a> Cell<'_, 'a> {
+impl<'a> Cell<'a> {
     /// The cell decoded as a [`ValueRef`] (the general path, and the one
     /// every error comes from).
     #[inline]
@@ -855,7 +952,7 @@ impl<'a> Cell<'_, 'a> {
                 return Ok(s.map_or(ValueRef::Null(VoltType::String), ValueRef::String));
             }
         }
-        let mut r = Reader::new(self.row.data.get(self.off..).unwrap_or_default());
+        let mut r = Reader::new(self.data.get(self.off..).unwrap_or_default());
         read_value(&mut r, self.ty).map_err(|problem| ConversionError::Malformed {
             column: self.col,
             problem,
@@ -865,8 +962,7 @@ impl<'a> Cell<'_, 'a> {
     /// The first `N` bytes of the cell (`None` only for a broken index).
     #[inline(always)]
     fn fixed<const N: usize>(&self) -> Option<[u8; N]> {
-        self.row
-            .data
+        self.data
             .get(self.off..self.off + N)
             .and_then(|b| b.try_into().ok())
     }
@@ -881,9 +977,7 @@ impl<'a> Cell<'_, 'a> {
         }
         let start = self.off + 4;
         Some(Some(
-            self.row
-                .data
-                .get(start..start + usize::try_from(len).ok()?)?,
+            self.data.get(start..start + usize::try_from(len).ok()?)?,
         ))
     }
 
@@ -892,17 +986,15 @@ impl<'a> Cell<'_, 'a> {
     /// UTF-8 on its own, which the general path reports).
     #[inline(always)]
     fn text(&self) -> Option<Option<&'a str>> {
-        let text = self.row.table.text.as_ref()?;
+        let text = self.text_buf?;
         let len = i32::from_be_bytes(self.fixed::<4>()?);
         if len == -1 {
             return Some(None);
         }
-        let entry = *text.entry.get(self.col)? as usize;
-        if entry == 0 {
+        if self.text == 0 {
             return None;
         }
-        let start = *self.row.cells.get(entry)? as usize;
-        let text = &text.text;
+        let start = *self.cells.get(self.text as usize)? as usize;
         // The text is valid UTF-8 as a whole, so a cell is valid on its own
         // exactly when both its ends are character boundaries: what `get` checks.
         let len = usize::try_from(len).ok()?;
@@ -917,7 +1009,7 @@ impl<'a> Cell<'_, 'a> {
         if let Some(s) = self.text() {
             return Ok(s);
         }
-        if self.row.table.text.is_none() {
+        if self.text_buf.is_none() {
             if let Some(b) = self.var() {
                 if let Ok(s) = b.map(std::str::from_utf8).transpose() {
                     return Ok(s);
@@ -955,18 +1047,14 @@ impl<'a> Cell<'_, 'a> {
 
 /// The general conversion of a cell (through [`ValueRef`]) into `Option<T>`.
 #[inline(always)]
-fn general<'a, T: FromVolt<'a>>(c: &Cell<'_, 'a>) -> Result<Option<T>, ConversionError> {
-    general_at(c.row, c.col)
+fn general<'a, T: FromVolt<'a>>(c: &Cell<'a>) -> Result<Option<T>, ConversionError> {
+    general_at(*c)
 }
 
-/// [`general`] (out of line, from the row, so that the fast paths keep the
-/// cell in registers).
+/// [`general`], out of line (so that the fast paths stay small).
 #[inline(never)]
-fn general_at<'a, T: FromVolt<'a>>(
-    row: &Row<'a>,
-    col: usize,
-) -> Result<Option<T>, ConversionError> {
-    let v = row.cell_at(col)?.value()?;
+fn general_at<'a, T: FromVolt<'a>>(c: Cell<'a>) -> Result<Option<T>, ConversionError> {
+    let v = c.value()?;
     if v.is_null() {
         Ok(None)
     } else {
@@ -979,7 +1067,7 @@ fn general_at<'a, T: FromVolt<'a>>(
 macro_rules! non_null_from_cell {
     () => {
         #[inline(always)]
-        fn from_cell(c: &Cell<'_, 'a>) -> Result<Self, ConversionError> {
+        fn from_cell(c: &Cell<'a>) -> Result<Self, ConversionError> {
             match Self::from_cell_opt(c)? {
                 Some(v) => Ok(v),
                 None => Err(ConversionError::UnexpectedNull { column: 0 }),
@@ -1007,7 +1095,7 @@ pub trait FromVolt<'a>: Sized {
     /// faster path with the same result. Not for use outside the crate.
     #[doc(hidden)]
     #[inline]
-    fn from_cell(c: &Cell<'_, 'a>) -> Result<Self, ConversionError> {
+    fn from_cell(c: &Cell<'a>) -> Result<Self, ConversionError> {
         Self::from_volt(c.value()?)
     }
 
@@ -1016,7 +1104,7 @@ pub trait FromVolt<'a>: Sized {
     /// outside the crate.
     #[doc(hidden)]
     #[inline]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<Self>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Self>, ConversionError> {
         general(c)
     }
 }
@@ -1059,7 +1147,7 @@ macro_rules! from_volt_int {
             }
 
             #[inline(always)]
-            fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<$t>, ConversionError> {
+            fn from_cell_opt(c: &Cell<'a>) -> Result<Option<$t>, ConversionError> {
                 match c.int() {
                     Some(Some(i)) => <$t>::try_from(i).map(Some).map_err(|_| {
                         ConversionError::Overflow {
@@ -1098,7 +1186,7 @@ impl<'a> FromVolt<'a> for f64 {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<f64>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<f64>, ConversionError> {
         if c.ty == VoltType::Float {
             if let Some(b) = c.fixed() {
                 let bits = u64::from_be_bytes(b);
@@ -1141,7 +1229,7 @@ impl<'a> FromVolt<'a> for &'a str {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<&'a str>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<&'a str>, ConversionError> {
         if c.ty == VoltType::String {
             return c.str();
         }
@@ -1161,7 +1249,7 @@ impl<'a> FromVolt<'a> for String {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<String>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<String>, ConversionError> {
         if c.ty == VoltType::String {
             return c.str().map(|s| s.map(str::to_owned));
         }
@@ -1182,7 +1270,7 @@ impl<'a> FromVolt<'a> for &'a [u8] {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<&'a [u8]>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<&'a [u8]>, ConversionError> {
         match c.ty {
             VoltType::Varbinary => {
                 if let Some(b) = c.var() {
@@ -1205,7 +1293,7 @@ impl<'a> FromVolt<'a> for Vec<u8> {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<Vec<u8>>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Vec<u8>>, ConversionError> {
         <&[u8]>::from_cell_opt(c).map(|b| b.map(<[u8]>::to_vec))
     }
 
@@ -1225,7 +1313,7 @@ impl<'a> FromVolt<'a> for Decimal {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<Decimal>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Decimal>, ConversionError> {
         if c.ty == VoltType::Decimal {
             if let Some(b) = c.fixed() {
                 let v = i128::from_be_bytes(b);
@@ -1259,7 +1347,7 @@ impl<'a> FromVolt<'a> for Timestamp {
     }
 
     #[inline(always)]
-    fn from_cell_opt(c: &Cell<'_, 'a>) -> Result<Option<Timestamp>, ConversionError> {
+    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Timestamp>, ConversionError> {
         if c.ty == VoltType::Timestamp {
             if let Some(b) = c.fixed() {
                 let v = i64::from_be_bytes(b);
@@ -1338,7 +1426,7 @@ impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
     }
 
     #[inline(always)]
-    fn from_cell(c: &Cell<'_, 'a>) -> Result<Option<T>, ConversionError> {
+    fn from_cell(c: &Cell<'a>) -> Result<Option<T>, ConversionError> {
         T::from_cell_opt(c)
     }
 }
@@ -1526,7 +1614,7 @@ mod tests {
         for row in t.rows() {
             for c in 0..t.column_count() {
                 let off = row.cell_at(c).unwrap().off;
-                let raw = read_value(&mut Reader::new(&data[off..]), t.columns[c].ty);
+                let raw = read_value(&mut Reader::new(&data[off..]), t.columns()[c].ty);
                 match (row.get_ref(c), raw) {
                     (Ok(v), Ok(want)) => assert_eq!(
                         format!("{v:?}"),
@@ -1584,6 +1672,32 @@ mod tests {
                 same::<Geography>(&row, c);
                 same::<Value>(&row, c);
                 same::<ValueRef<'_>>(&row, c);
+            }
+        }
+    }
+
+    /// Index entries per row: one per segment (the row's first cell, and
+    /// just past each variable-length cell that columns follow), plus one
+    /// per VARCHAR when the text is kept; none per fixed-size cell.
+    #[test]
+    fn index_holds_segments_not_cells() {
+        use VoltType::*;
+        let cases: [(&[VoltType], usize, usize); 6] = [
+            (&[Integer, Decimal, TinyInt], 1, 1),
+            (&[BigInt, String, String, Integer], 3, 5),
+            (&[String], 1, 2),
+            (&[Varbinary, TinyInt, String], 2, 3),
+            (&[String, TinyInt, Varbinary, BigInt, Geography], 3, 4),
+            (&[], 1, 1),
+        ];
+        for (columns, small, large) in cases {
+            for (rows, stride) in [(4, small), (TEXT_MIN_ROWS + 1, large)] {
+                let t = table_of(columns, rows);
+                assert_eq!(t.stride, stride, "{columns:?}, {rows} rows");
+                assert_eq!(t.index.len(), rows * stride);
+                if !columns.is_empty() {
+                    check_getters(&t);
+                }
             }
         }
     }
