@@ -57,15 +57,23 @@ impl Session {
 /// A procedure's answer: a response, or (from an encoded procedure) a
 /// `SUCCESS` with `count` tables whose bytes are in [`Session::tables`].
 enum Reply {
-    Response(VoltResponse),
-    Tables { handle: i64, count: i16 },
+    /// Boxed: replies move through a few calls, and this is the rare kind.
+    Response(Box<VoltResponse>),
+    Tables {
+        handle: i64,
+        count: i16,
+    },
 }
 
 impl Reply {
+    fn response(r: VoltResponse) -> Reply {
+        Reply::Response(Box::new(r))
+    }
+
     /// The response (the tables parsed back from their bytes).
     fn into_response(self, tables: &[u8]) -> VoltResponse {
         match self {
-            Reply::Response(r) => r,
+            Reply::Response(r) => *r,
             Reply::Tables { handle, count } => {
                 let mut resp = VoltResponse::new(handle, Status::Success);
                 let buf = Arc::new(tables.to_vec());
@@ -149,13 +157,13 @@ pub(crate) fn handle(
             error,
         }) => {
             let fault = node.take_fault(&procedure);
-            let reply = Reply::Response(params_failure(handle, &error));
+            let reply = Reply::response(params_failure(handle, &error));
             deliver(node, conn, reply, None, fault, received, &[], batch)
         }
         Ok(inv) => {
             let fault = node.take_fault(inv.procedure);
             if let Some(Fault::Fail(status, message)) = fault {
-                let reply = Reply::Response(failure(inv.handle, status, message));
+                let reply = Reply::response(failure(inv.handle, status, message));
                 return deliver(node, conn, reply, None, None, received, &[], batch);
             }
             let (reply, delay) = execute(node, conn, session, &inv, &head);
@@ -180,21 +188,27 @@ fn execute(
     inv: &InvocationRef<'_>,
     head: &[ParamRef<'_>],
 ) -> (Reply, Option<Duration>) {
-    if let Some(p) = node.procedure(inv.procedure, &mut session.procs) {
-        return run_procedure(node, session, inv, head, &p);
+    let Session {
+        ctx,
+        tables,
+        leaders,
+        procs,
+    } = session;
+    if let Some(p) = node.procedure(inv.procedure, procs) {
+        return run_procedure(node, ctx, tables, leaders, inv, head, p);
     }
     if inv.procedure.starts_with('@') {
         let params = match inv.params.to_values() {
             Ok(params) => params,
-            Err(e) => return (Reply::Response(params_failure(inv.handle, &e)), None),
+            Err(e) => return (Reply::response(params_failure(inv.handle, &e)), None),
         };
         if let Some(resp) = sysprocs::run(node, conn, inv.procedure, inv.handle, &params) {
-            return (Reply::Response(resp), None);
+            return (Reply::response(resp), None);
         }
     }
     let text = format!("Procedure {} was not found", inv.procedure);
     let resp = failure(inv.handle, Status::UnexpectedFailure, text);
-    (Reply::Response(resp), None)
+    (Reply::response(resp), None)
 }
 
 /// The reply to parameters that cannot be read.
@@ -211,7 +225,9 @@ const INLINE_PARAMS: usize = 4;
 
 fn run_procedure(
     node: &Node,
-    session: &mut Session,
+    ctx: &mut CallContext,
+    tables: &mut Vec<u8>,
+    leaders: &mut LeaderCache,
     inv: &InvocationRef<'_>,
     head: &[ParamRef<'_>],
     p: &Procedure,
@@ -230,7 +246,7 @@ fn run_procedure(
     // Leading parameters the handler does not see.
     let mut skip = 0;
     let destination = inv.options.partition_destination;
-    let fail = |status, text: String| (Reply::Response(failure(h, status, text)), None);
+    let fail = |status, text: String| (Reply::response(failure(h, status, text)), None);
     if let Some(d) = destination {
         if d < 0 || i64::from(d) >= i64::from(node.cluster.cfg.partitions) {
             return fail(
@@ -307,9 +323,8 @@ fn run_procedure(
         }
     }
     if let Some(p) = partition {
-        node.record_partition(p, &mut session.leaders);
+        node.record_partition(p, leaders);
     }
-    let ctx = &mut session.ctx;
     ctx.procedure.clear();
     ctx.procedure.push_str(name);
     ctx.handle = h;
@@ -317,8 +332,7 @@ fn run_procedure(
     ctx.version = inv.version;
     ctx.all_partition = inv.all_partition;
     ctx.partition = partition;
-    let ctx = &session.ctx;
-    let tables = &mut session.tables;
+    let ctx = &*ctx;
     tables.clear();
     let args = &params[skip..];
     let outcome = match &p.body {
@@ -329,7 +343,7 @@ fn run_procedure(
                 .collect::<Result<Vec<_>, _>>()
             {
                 Ok(v) => v,
-                Err(e) => return (Reply::Response(params_failure(h, &e)), None),
+                Err(e) => return (Reply::response(params_failure(h, &e)), None),
             };
             catch_unwind(AssertUnwindSafe(|| {
                 handler(ctx, &values).map(|r| reply_response(h, r))
@@ -341,7 +355,7 @@ fn run_procedure(
     };
     match outcome {
         Ok(Ok(reply)) => reply,
-        Ok(Err(e)) => (Reply::Response(error_response(h, e)), None),
+        Ok(Err(e)) => (Reply::response(error_response(h, e)), None),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -362,7 +376,7 @@ fn reply_response(handle: i64, r: ProcReply) -> (Reply, Option<Duration>) {
     resp.app_status = r.app_status;
     resp.app_status_string = r.app_status_string;
     resp.tables = r.tables;
-    (Reply::Response(resp), r.delay)
+    (Reply::response(resp), r.delay)
 }
 
 fn error_response(handle: i64, e: ProcError) -> VoltResponse {
