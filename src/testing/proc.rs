@@ -75,15 +75,21 @@ impl CallContext {
         ))
     }
 
+    #[inline]
     fn param<'a, P>(&self, params: &'a [P], index: usize) -> Result<&'a P, ProcError> {
-        params.get(index).ok_or_else(|| {
-            ProcError::graceful(format!(
-                "VOLTDB ERROR: PROCEDURE {} EXPECTS AT LEAST {} PARAMS, BUT RECEIVED {}",
-                self.procedure,
-                index + 1,
-                params.len()
-            ))
-        })
+        params
+            .get(index)
+            .ok_or_else(|| self.too_few(index, params.len()))
+    }
+
+    #[cold]
+    fn too_few(&self, index: usize, len: usize) -> ProcError {
+        ProcError::graceful(format!(
+            "VOLTDB ERROR: PROCEDURE {} EXPECTS AT LEAST {} PARAMS, BUT RECEIVED {}",
+            self.procedure,
+            index + 1,
+            len
+        ))
     }
 
     /// Parameter `index` as a string: a STRING, a VARBINARY or TINYINT array
@@ -107,6 +113,7 @@ impl CallContext {
     }
 
     /// [`str_param`](Self::str_param) of parameters read in place.
+    #[inline]
     pub(crate) fn str_param_ref<'a>(
         &self,
         params: &[ParamRef<'a>],
@@ -124,6 +131,7 @@ impl CallContext {
         Ok(self.str_param_ref(params, index)?.map(str::to_owned))
     }
 
+    #[inline]
     fn str_of<'a>(&self, arg: Arg<'a>, index: usize) -> Result<Option<&'a str>, ProcError> {
         match arg {
             Arg::Null => Ok(None),
@@ -131,10 +139,13 @@ impl CallContext {
             Arg::Bytes(b) => std::str::from_utf8(b)
                 .map(Some)
                 .map_err(|_| self.type_error(index, "the bytes are not valid UTF-8")),
-            Arg::Int(_, ty) | Arg::Other(ty) => {
-                Err(self.type_error(index, format!("cannot convert {ty:?} to a string")))
-            }
+            Arg::Int(_, ty) | Arg::Other(ty) => Err(self.not_a_string(index, ty)),
         }
+    }
+
+    #[cold]
+    fn not_a_string(&self, index: usize, ty: VoltType) -> ProcError {
+        self.type_error(index, format!("cannot convert {ty:?} to a string"))
     }
 
     /// Parameter `index` as an integer: any integer type, a STRING holding a
@@ -228,6 +239,7 @@ impl<'a> Arg<'a> {
         }
     }
 
+    #[inline]
     fn of_ref(p: &ParamRef<'a>) -> Arg<'a> {
         match *p {
             ref p if p.is_null() => Arg::Null,

@@ -258,6 +258,7 @@ struct Header<'a> {
 
 impl<'a> Header<'a> {
     /// Reads the header; `r` is left at the parameter count.
+    #[inline(always)]
     fn parse(r: &mut Reader<'a>) -> Result<Header<'a>, ProtocolError> {
         let version = r.read_u8("invocation version")?;
         let mut options = InvocationOptions::default();
@@ -662,6 +663,7 @@ impl<'a> ParamRef<'a> {
 
 /// Checks one parameter the way [`read_param`] reads it (same errors),
 /// decoding in place what can be. Returns the parameter.
+#[inline(always)]
 fn check_param<'a>(r: &mut Reader<'a>) -> Result<ParamRef<'a>, ProtocolError> {
     let mut probe = r.clone();
     let code = probe.read_i8("parameter type")?;
