@@ -46,10 +46,13 @@ fn fmix64(mut k: u64) -> u64 {
 
 /// Little-endian value of up to 8 bytes (missing high bytes are zero).
 fn le64(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(b) => u64::from_le_bytes(b),
+        Err(_) => bytes
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    }
 }
 
 /// The VoltDB hash token of `bytes` (§9.4): MurmurHash3_x64_128 with seed 0,
@@ -265,13 +268,55 @@ pub fn hash_token(declared: VoltType, key: HashKey<'_>) -> Option<i32> {
 /// assert_eq!(ring.partitions(), vec![0, 1]);
 /// assert_eq!(ring.tokens(), 4);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HashRing {
     /// Invariant: non-empty, tokens strictly ascending, first token `i32::MIN`.
     entries: Vec<(i32, i32)>,
+    /// A search index made from `entries` ([`HashRing::with_entries`]):
+    /// the token space is cut into `index.len()` equal slots (a power of
+    /// two, about a quarter of the entries), slot `s` starting at token
+    /// `i32::MIN + (s << shift)`; `index[s]` is the entry owning that token.
+    index: Vec<u32>,
+    /// `32 - log2(index.len())` (32 for a single slot).
+    shift: u32,
+}
+
+impl std::fmt::Debug for HashRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashRing")
+            .field("entries", &self.entries)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HashRing {
+    /// The ring of `entries` (which keep the invariant), with its index.
+    fn with_entries(entries: Vec<(i32, i32)>) -> HashRing {
+        // About 4 entries per slot: a lookup searches a few entries, and
+        // the index takes at most an eighth of the entries' memory.
+        let bits = (entries.len() / 4).max(1).ilog2().min(16);
+        let shift = 32 - bits;
+        let slots = 1usize << bits;
+        let mut index = Vec::with_capacity(slots);
+        let mut owner = 0usize;
+        for s in 0..slots {
+            // The first token of slot `s`, as an offset from i32::MIN.
+            let start = (s as u64) << shift;
+            while entries
+                .get(owner + 1)
+                .is_some_and(|&(t, _)| (i64::from(t) - i64::from(i32::MIN)) as u64 <= start)
+            {
+                owner += 1;
+            }
+            index.push(owner as u32);
+        }
+        HashRing {
+            entries,
+            index,
+            shift,
+        }
+    }
+
     /// Decodes a raw `HASHCONFIG` (the VARBINARY of `@Statistics TOPO` with
     /// second parameter `0`): `i32 N`, then `N × (i32 token, i32 partition)`,
     /// big-endian.
@@ -321,7 +366,7 @@ impl HashRing {
             entries.push((token, partition));
         }
         r.finish("hash ring")?;
-        Ok(HashRing { entries })
+        Ok(HashRing::with_entries(entries))
     }
 
     /// Encodes the ring in the raw `HASHCONFIG` format read by
@@ -357,10 +402,22 @@ impl HashRing {
     /// assert_eq!(ring.partition_for_token(i32::MAX), 3);
     /// ```
     pub fn partition_for_token(&self, token: i32) -> i32 {
-        let idx = self.entries.partition_point(|&(t, _)| t <= token);
-        // idx >= 1 because entries[0].0 == i32::MIN <= token; stay total anyway.
+        // The owner is between the owners of the first tokens of the slot
+        // of `token` and of the next slot (or the last entry).
+        let slot = ((token as u32) ^ 0x8000_0000)
+            .checked_shr(self.shift)
+            .unwrap_or(0) as usize;
+        let lo = self.index.get(slot).map_or(0, |&i| i as usize);
+        let hi = self
+            .index
+            .get(slot + 1)
+            .map_or(self.entries.len(), |&i| i as usize + 1);
+        let after = self
+            .entries
+            .get(lo + 1..hi)
+            .map_or(0, |w| w.partition_point(|&(t, _)| t <= token));
         self.entries
-            .get(idx.saturating_sub(1))
+            .get(lo + after)
             .map_or(0, |&(_, partition)| partition)
     }
 
@@ -425,7 +482,7 @@ impl HashRing {
                 (token as i32, (i % p) as i32)
             })
             .collect();
-        HashRing { entries }
+        HashRing::with_entries(entries)
     }
 
     /// The distinct partition ids in the ring, ascending.
@@ -898,6 +955,62 @@ impl<'a> JsonParser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The owner of `token` by a plain binary search.
+    fn owner(ring: &HashRing, token: i32) -> i32 {
+        let idx = ring.entries.partition_point(|&(t, _)| t <= token);
+        ring.entries[idx - 1].1
+    }
+
+    #[test]
+    fn indexed_lookup_is_the_binary_search() {
+        let mut rings: Vec<HashRing> = [1, 2, 3, 4, 5, 7, 8, 16, 17, 100, 1000, 16384]
+            .iter()
+            .map(|&n| HashRing::uniform(5, n))
+            .collect();
+        // Uneven rings: random tokens, some clustered, some at the extremes.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [2usize, 9, 64, 300, 5000] {
+            let mut tokens: Vec<i32> = (0..n)
+                .map(|i| match i % 3 {
+                    0 => next() as i32,
+                    1 => (next() % 1000) as i32 - 500,
+                    _ => i32::MAX - (next() % 100) as i32,
+                })
+                .collect();
+            tokens.push(i32::MIN);
+            tokens.sort_unstable();
+            tokens.dedup();
+            let entries = tokens
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| (t, i as i32))
+                .collect();
+            rings.push(HashRing::with_entries(entries));
+        }
+        for ring in &rings {
+            let mut probes = vec![i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX - 1, i32::MAX];
+            for &(t, _) in &ring.entries {
+                probes.extend([t, t.wrapping_sub(1), t.wrapping_add(1)]);
+            }
+            probes.extend((0..2000).map(|_| next() as i32));
+            for t in probes {
+                assert_eq!(
+                    ring.partition_for_token(t),
+                    owner(ring, t),
+                    "{} entries, token {t}",
+                    ring.tokens()
+                );
+            }
+            assert!(ring.index.len() <= ring.tokens().max(4));
+        }
+    }
 
     fn raw(entries: &[(i32, i32)], n: i32) -> Vec<u8> {
         let mut v = n.to_be_bytes().to_vec();

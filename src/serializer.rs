@@ -642,22 +642,21 @@ impl Inner {
                 Err(e) => return Err(e),
             }
             self.body.keep(&buf);
-            let resp = match parse_response_cached(buf, Some(&mut self.columns)) {
-                Ok(r) => r,
+            match parse_response_cached(buf, Some(&mut self.columns)) {
+                Ok(mut resp) if resp.client_handle == handle => {
+                    resp.client_round_trip = Some(sent_at.elapsed());
+                    return Ok(resp);
+                }
+                // A late reply to an earlier (timed-out) call, or an
+                // unsolicited notification: never handed to this call.
+                Ok(_) => {}
                 Err(e) => {
                     // A reply we cannot read leaves us unable to tell which call
                     // it answered: fail closed.
                     self.broken();
                     return Err(Error::Protocol(e));
                 }
-            };
-            if resp.client_handle == handle {
-                let mut resp = resp;
-                resp.client_round_trip = Some(sent_at.elapsed());
-                return Ok(resp);
             }
-            // A late reply to an earlier (timed-out) call, or an unsolicited
-            // notification: never handed to this call.
         }
     }
 }

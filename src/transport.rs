@@ -249,8 +249,14 @@ impl FrameReader {
         let b = self.buffered();
         let len = i32::from_be_bytes([b[0], b[1], b[2], b[3]]);
         let len = check_frame_length(len, self.cap).map_err(ReadError::Protocol)?;
-        let have = self.end - self.start - 4;
-        if have >= len {
+        if len + 4 <= self.buf.len() {
+            // Small frame: read it into the buffer, then copy it out.
+            if self.start + 4 + len > self.buf.len() {
+                self.compact();
+            }
+            while self.end - self.start < 4 + len {
+                self.fill(stream, deadline)?;
+            }
             out.clear();
             out.extend_from_slice(&self.buf[self.start + 4..self.start + 4 + len]);
             self.start += 4 + len;
@@ -259,16 +265,6 @@ impl FrameReader {
                 self.end = 0;
             }
             return Ok(());
-        }
-        if len + 4 <= self.buf.len() {
-            // Small frame: keep filling the buffer.
-            if self.start + 4 + len > self.buf.len() {
-                self.compact();
-            }
-            while self.end - self.start < 4 + len {
-                self.fill(stream, deadline)?;
-            }
-            return self.read_frame_into(stream, deadline, out);
         }
         // Large frame: move what we have into the body, then read straight into it.
         let mut body = self.buf[self.start + 4..self.end].to_vec();
@@ -283,7 +279,7 @@ impl FrameReader {
             if filled == body.len() {
                 body.resize((filled + filled.max(CHUNK)).min(len), 0);
             }
-            match self.read_some(stream, &mut body[filled..], deadline) {
+            match read_some(&self.timeout_set, stream, &mut body[filled..], deadline) {
                 Ok(n) => filled += n,
                 Err(e) => {
                     // Put the partial frame back so nothing is lost.
@@ -316,6 +312,7 @@ impl FrameReader {
         self.start = 0;
     }
 
+    #[inline(always)]
     fn fill<S: Read + ReadTimeout>(
         &mut self,
         stream: &mut S,
@@ -324,10 +321,12 @@ impl FrameReader {
         if self.end == self.buf.len() {
             self.compact();
         }
-        let end = self.end;
-        let mut tmp = std::mem::take(&mut self.buf);
-        let r = self.read_some(stream, &mut tmp[end..], deadline);
-        self.buf = tmp;
+        let r = read_some(
+            &self.timeout_set,
+            stream,
+            &mut self.buf[self.end..],
+            deadline,
+        );
         match r {
             Ok(n) => {
                 self.end += n;
@@ -339,49 +338,52 @@ impl FrameReader {
             Err(e) => Err(e),
         }
     }
+}
 
-    fn read_some<S: Read + ReadTimeout>(
-        &self,
-        stream: &mut S,
-        into: &mut [u8],
-        deadline: Option<Instant>,
-    ) -> Result<usize, ReadError> {
-        loop {
-            let timeout = match deadline {
-                None => None,
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return Err(ReadError::TimedOut);
-                    }
-                    Some((d - now).max(Duration::from_millis(1)))
+/// One read into `into` (waiting at most until `deadline`), setting the
+/// stream's read timeout first when it differs from `timeout_set`.
+#[inline(always)]
+fn read_some<S: Read + ReadTimeout>(
+    timeout_set: &Cell<Option<Option<Duration>>>,
+    stream: &mut S,
+    into: &mut [u8],
+    deadline: Option<Instant>,
+) -> Result<usize, ReadError> {
+    loop {
+        let timeout = match deadline {
+            None => None,
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return Err(ReadError::TimedOut);
                 }
-            };
-            if self.timeout_set.get() != Some(timeout) {
-                self.timeout_set.set(None);
-                stream.set_timeout(timeout).map_err(ReadError::Io)?;
-                self.timeout_set.set(Some(timeout));
+                Some((d - now).max(Duration::from_millis(1)))
             }
-            match stream.read(into) {
-                Ok(0) => {
-                    return Err(ReadError::Eof {
-                        partial: Vec::new(),
-                    })
-                }
-                Ok(n) => return Ok(n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    if deadline.is_none() {
-                        continue;
-                    }
-                }
-                Err(e) => return Err(ReadError::Io(e)),
+        };
+        if timeout_set.get() != Some(timeout) {
+            timeout_set.set(None);
+            stream.set_timeout(timeout).map_err(ReadError::Io)?;
+            timeout_set.set(Some(timeout));
+        }
+        match stream.read(into) {
+            Ok(0) => {
+                return Err(ReadError::Eof {
+                    partial: Vec::new(),
+                })
             }
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if deadline.is_none() {
+                    continue;
+                }
+            }
+            Err(e) => return Err(ReadError::Io(e)),
         }
     }
 }

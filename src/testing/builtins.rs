@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::table::{TableBuilder, VoltColumn};
+use crate::wire::invocation::ParamRef;
 use crate::wire::types::VoltType;
-use crate::wire::value::Value;
+use crate::wire::value::{Value, ValueRef};
 use crate::wire::writer::WireWrite;
 
 use super::proc::{CallContext, ProcError, ProcReply, ProcResult, Procedure};
@@ -126,12 +127,12 @@ fn show(s: &Option<String>) -> &str {
 fn hello_insert(
     store: &HelloStore,
     ctx: &CallContext,
-    p: &[Value],
+    p: &[ParamRef<'_>],
     out: &mut Vec<u8>,
 ) -> Result<i16, ProcError> {
-    let hello = ctx.string_param(p, 0)?;
-    let world = ctx.string_param(p, 1)?;
-    let Some(dialect) = ctx.string_param(p, 2)? else {
+    let hello = ctx.string_param_ref(p, 0)?;
+    let world = ctx.string_param_ref(p, 1)?;
+    let Some(dialect) = ctx.string_param_ref(p, 2)? else {
         return Err(not_null(ctx, "HELLOWORLD", "DIALECT"));
     };
     let mut m = lock(store);
@@ -157,12 +158,12 @@ fn hello_insert(
 fn hello_select(
     store: &HelloStore,
     ctx: &CallContext,
-    p: &[Value],
+    p: &[ParamRef<'_>],
     out: &mut Vec<u8>,
 ) -> Result<i16, ProcError> {
     static SHAPE: OnceLock<TableShape> = OnceLock::new();
     let columns = [("HELLO", VoltType::String), ("WORLD", VoltType::String)];
-    let Some(dialect) = ctx.str_param(p, 0)? else {
+    let Some(dialect) = ctx.str_param_ref(p, 0)? else {
         return pair_table(&SHAPE, columns, out, None);
     };
     let m = lock(store);
@@ -175,8 +176,8 @@ fn hello_select(
     pair_table(&SHAPE, columns, out, row)
 }
 
-fn key(ctx: &CallContext, p: &[Value]) -> Result<String, ProcError> {
-    ctx.string_param(p, 0)?
+fn key(ctx: &CallContext, p: &[ParamRef<'_>]) -> Result<String, ProcError> {
+    ctx.string_param_ref(p, 0)?
         .ok_or_else(|| not_null(ctx, "KV", "KEY"))
 }
 
@@ -184,13 +185,13 @@ fn key(ctx: &CallContext, p: &[Value]) -> Result<String, ProcError> {
 fn kv_put(
     store: &KvStore,
     ctx: &CallContext,
-    p: &[Value],
+    p: &[ParamRef<'_>],
     out: &mut Vec<u8>,
 ) -> Result<i16, ProcError> {
     let k = key(ctx, p)?;
     let value = match p.get(1) {
-        Some(Value::String(s)) => Some(s.as_bytes().to_vec()),
-        _ => ctx.bytes_param(p, 1)?,
+        Some(ParamRef::Value(ValueRef::String(s))) => Some(s.as_bytes().to_vec()),
+        _ => ctx.bytes_param_ref(p, 1)?,
     };
     lock(store).insert(k, value);
     modified_tuples(out, 1)
@@ -200,12 +201,12 @@ fn kv_put(
 fn kv_get(
     store: &KvStore,
     ctx: &CallContext,
-    p: &[Value],
+    p: &[ParamRef<'_>],
     out: &mut Vec<u8>,
 ) -> Result<i16, ProcError> {
     static SHAPE: OnceLock<TableShape> = OnceLock::new();
     let columns = [("KEY", VoltType::String), ("VALUE", VoltType::Varbinary)];
-    let Some(k) = ctx.str_param(p, 0)? else {
+    let Some(k) = ctx.str_param_ref(p, 0)? else {
         return pair_table(&SHAPE, columns, out, None);
     };
     let m = lock(store);
@@ -217,10 +218,10 @@ fn kv_get(
 fn kv_remove(
     store: &KvStore,
     ctx: &CallContext,
-    p: &[Value],
+    p: &[ParamRef<'_>],
     out: &mut Vec<u8>,
 ) -> Result<i16, ProcError> {
-    let k = ctx.str_param(p, 0)?;
+    let k = ctx.str_param_ref(p, 0)?;
     let removed = k.is_some_and(|k| lock(store).remove(k).is_some());
     modified_tuples(out, i64::from(removed))
 }

@@ -4,12 +4,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::error::ProtocolError;
 use crate::hashinator::HashKey;
 use crate::response::VoltResponse;
 use crate::table::VoltTable;
-use crate::wire::invocation::{Invocation, InvocationError, InvocationOptions};
+use crate::wire::invocation::{InvocationError, InvocationOptions, InvocationRef, ParamRef};
 use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
-use crate::wire::value::Value;
 use crate::wire::writer::{end_frame, WireWrite};
 
 use super::conn::{after, flush, send_at, Conn, WriteOp};
@@ -57,15 +57,23 @@ impl Session {
 /// A procedure's answer: a response, or (from an encoded procedure) a
 /// `SUCCESS` with `count` tables whose bytes are in [`Session::tables`].
 enum Reply {
-    Response(VoltResponse),
-    Tables { handle: i64, count: i16 },
+    /// Boxed: replies move through a few calls, and this is the rare kind.
+    Response(Box<VoltResponse>),
+    Tables {
+        handle: i64,
+        count: i16,
+    },
 }
 
 impl Reply {
+    fn response(r: VoltResponse) -> Reply {
+        Reply::Response(Box::new(r))
+    }
+
     /// The response (the tables parsed back from their bytes).
     fn into_response(self, tables: &[u8]) -> VoltResponse {
         match self {
-            Reply::Response(r) => r,
+            Reply::Response(r) => *r,
             Reply::Tables { handle, count } => {
                 let mut resp = VoltResponse::new(handle, Status::Success);
                 let buf = Arc::new(tables.to_vec());
@@ -129,7 +137,10 @@ pub(crate) fn handle(
 ) -> Option<Duration> {
     node.count_call();
     let received = Instant::now();
-    match Invocation::parse(body) {
+    // The parameters, decoded once while they are checked (a call with
+    // more of them decodes them again, allocating).
+    let mut head: [ParamRef<'_>; INLINE_PARAMS] = Default::default();
+    match InvocationRef::parse_into(body, &mut head) {
         Err(InvocationError::Header(e)) => {
             // What a real server does (ClientInterface.handleRead): the
             // connection id in place of the unknown handle.
@@ -146,21 +157,16 @@ pub(crate) fn handle(
             error,
         }) => {
             let fault = node.take_fault(&procedure);
-            let resp = failure(
-                handle,
-                Status::GracefulFailure,
-                format!("Exception while deserializing procedure params\n{error}"),
-            );
-            let reply = Reply::Response(resp);
+            let reply = Reply::response(params_failure(handle, &error));
             deliver(node, conn, reply, None, fault, received, &[], batch)
         }
         Ok(inv) => {
-            let fault = node.take_fault(&inv.procedure);
+            let fault = node.take_fault(inv.procedure);
             if let Some(Fault::Fail(status, message)) = fault {
-                let reply = Reply::Response(failure(inv.handle, status, message));
+                let reply = Reply::response(failure(inv.handle, status, message));
                 return deliver(node, conn, reply, None, None, received, &[], batch);
             }
-            let (reply, delay) = execute(node, conn, session, inv);
+            let (reply, delay) = execute(node, conn, session, &inv, &head);
             deliver(
                 node,
                 conn,
@@ -179,32 +185,68 @@ fn execute(
     node: &Node,
     conn: &Conn,
     session: &mut Session,
-    inv: Invocation,
+    inv: &InvocationRef<'_>,
+    head: &[ParamRef<'_>],
 ) -> (Reply, Option<Duration>) {
-    if let Some(p) = node.procedure(&inv.procedure, &mut session.procs) {
-        return run_procedure(node, session, inv, &p);
+    let Session {
+        ctx,
+        tables,
+        leaders,
+        procs,
+    } = session;
+    if let Some(p) = node.procedure(inv.procedure, procs) {
+        return run_procedure(node, ctx, tables, leaders, inv, head, p);
     }
     if inv.procedure.starts_with('@') {
-        if let Some(resp) = sysprocs::run(node, conn, &inv) {
-            return (Reply::Response(resp), None);
+        let params = match inv.params.to_values() {
+            Ok(params) => params,
+            Err(e) => return (Reply::response(params_failure(inv.handle, &e)), None),
+        };
+        if let Some(resp) = sysprocs::run(node, conn, inv.procedure, inv.handle, &params) {
+            return (Reply::response(resp), None);
         }
     }
     let text = format!("Procedure {} was not found", inv.procedure);
     let resp = failure(inv.handle, Status::UnexpectedFailure, text);
-    (Reply::Response(resp), None)
+    (Reply::response(resp), None)
 }
+
+/// The reply to parameters that cannot be read.
+fn params_failure(handle: i64, error: &ProtocolError) -> VoltResponse {
+    failure(
+        handle,
+        Status::GracefulFailure,
+        format!("Exception while deserializing procedure params\n{error}"),
+    )
+}
+
+/// Up to this many parameters are collected on the stack.
+const INLINE_PARAMS: usize = 4;
 
 fn run_procedure(
     node: &Node,
-    session: &mut Session,
-    inv: Invocation,
+    ctx: &mut CallContext,
+    tables: &mut Vec<u8>,
+    leaders: &mut LeaderCache,
+    inv: &InvocationRef<'_>,
+    head: &[ParamRef<'_>],
     p: &Procedure,
 ) -> (Reply, Option<Duration>) {
     let h = inv.handle;
-    let name = &inv.procedure;
-    let mut params = inv.params;
+    let name = inv.procedure;
+    // `head` holds them all, or they are many (and allocating is fine).
+    let heap: Vec<ParamRef<'_>>;
+    let params: &[ParamRef<'_>] = match head.get(..inv.params.len()) {
+        Some(all) => all,
+        None => {
+            heap = inv.params.iter().collect();
+            &heap
+        }
+    };
+    // Leading parameters the handler does not see.
+    let mut skip = 0;
     let destination = inv.options.partition_destination;
-    let fail = |status, text: String| (Reply::Response(failure(h, status, text)), None);
+    let fail = |status, text: String| (Reply::response(failure(h, status, text)), None);
     if let Some(d) = destination {
         if d < 0 || i64::from(d) >= i64::from(node.cluster.cfg.partitions) {
             return fail(
@@ -236,7 +278,7 @@ fn run_procedure(
                         ),
                     );
                 };
-                if p.read_only && matches!(key, Value::Null) {
+                if p.read_only && matches!(key, ParamRef::Null) {
                     return fail(
                         Status::GracefulFailure,
                         "Illegal partition parameter. Value cannot be null".to_string(),
@@ -245,7 +287,7 @@ fn run_procedure(
                 Some(node.cluster.ring.partition_for(
                     ty,
                     // A value of no hashable type hashes as NULL (§9.3).
-                    HashKey::from_value(key).unwrap_or(HashKey::Null),
+                    key.hash_key().unwrap_or(HashKey::Null),
                 ))
             }
         },
@@ -257,7 +299,7 @@ fn run_procedure(
                 );
             };
             if inv.all_partition && !params.is_empty() {
-                params.remove(0);
+                skip = 1;
             }
             Some(d)
         }
@@ -271,21 +313,18 @@ fn run_procedure(
             None
         }
     };
+    let count = params.len() - skip;
     if let Some(n) = p.param_count {
-        if params.len() != n {
+        if count != n {
             return fail(
                 Status::GracefulFailure,
-                format!(
-                    "VOLTDB ERROR: PROCEDURE {name} EXPECTS {n} PARAMS, BUT RECEIVED {}",
-                    params.len()
-                ),
+                format!("VOLTDB ERROR: PROCEDURE {name} EXPECTS {n} PARAMS, BUT RECEIVED {count}"),
             );
         }
     }
     if let Some(p) = partition {
-        node.record_partition(p, &mut session.leaders);
+        node.record_partition(p, leaders);
     }
-    let ctx = &mut session.ctx;
     ctx.procedure.clear();
     ctx.procedure.push_str(name);
     ctx.handle = h;
@@ -293,18 +332,30 @@ fn run_procedure(
     ctx.version = inv.version;
     ctx.all_partition = inv.all_partition;
     ctx.partition = partition;
-    let ctx = &session.ctx;
-    let tables = &mut session.tables;
+    let ctx = &*ctx;
     tables.clear();
-    let outcome = catch_unwind(AssertUnwindSafe(|| match &p.body {
-        Body::Reply(handler) => handler(ctx, &params).map(|r| reply_response(h, r)),
-        Body::Encoded(handler) => {
-            handler(ctx, &params, tables).map(|count| (Reply::Tables { handle: h, count }, None))
+    let args = &params[skip..];
+    let outcome = match &p.body {
+        Body::Reply(handler) => {
+            let values = match args
+                .iter()
+                .map(ParamRef::to_value)
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(v) => v,
+                Err(e) => return (Reply::response(params_failure(h, &e)), None),
+            };
+            catch_unwind(AssertUnwindSafe(|| {
+                handler(ctx, &values).map(|r| reply_response(h, r))
+            }))
         }
-    }));
+        Body::Encoded(handler) => catch_unwind(AssertUnwindSafe(|| {
+            handler(ctx, args, tables).map(|count| (Reply::Tables { handle: h, count }, None))
+        })),
+    };
     match outcome {
         Ok(Ok(reply)) => reply,
-        Ok(Err(e)) => (Reply::Response(error_response(h, e)), None),
+        Ok(Err(e)) => (Reply::response(error_response(h, e)), None),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -325,7 +376,7 @@ fn reply_response(handle: i64, r: ProcReply) -> (Reply, Option<Duration>) {
     resp.app_status = r.app_status;
     resp.app_status_string = r.app_status_string;
     resp.tables = r.tables;
-    (Reply::Response(resp), r.delay)
+    (Reply::response(resp), r.delay)
 }
 
 fn error_response(handle: i64, e: ProcError) -> VoltResponse {

@@ -297,20 +297,22 @@ impl Node {
             .collect()
     }
 
-    /// The registered procedure `name`; `cache` is the calling
-    /// connection's.
-    pub(crate) fn procedure(&self, name: &str, cache: &mut ProcCache) -> Option<Arc<Procedure>> {
+    /// The registered procedure `name` (held by `cache`, the calling
+    /// connection's).
+    pub(crate) fn procedure<'c>(
+        &self,
+        name: &str,
+        cache: &'c mut ProcCache,
+    ) -> Option<&'c Procedure> {
         // Read the epoch first: a registration made meanwhile bumps it
         // again, so what is found now is not kept past it.
         let epoch = self.cluster.procs_epoch.load(Ordering::SeqCst);
-        if let Some((e, p)) = &cache.last {
-            if *e == epoch && p.name == name {
-                return Some(Arc::clone(p));
-            }
+        let hit = matches!(&cache.last, Some((e, p)) if *e == epoch && p.name == name);
+        if !hit {
+            let p = self.cluster.procedure(name)?;
+            cache.last = Some((epoch, p));
         }
-        let p = self.cluster.procedure(name)?;
-        cache.last = Some((epoch, Arc::clone(&p)));
-        Some(p)
+        cache.last.as_ref().map(|(_, p)| &**p)
     }
 
     fn disconnect_all(&self) {

@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 use crate::hashinator::{HashKey, MP_INIT_PID};
 use crate::response::VoltResponse;
 use crate::table::{TableBuilder, VoltColumn, VoltTable};
-use crate::wire::invocation::Invocation;
 use crate::wire::response::Status;
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;
@@ -18,11 +17,16 @@ use super::gzip::gzip_stored;
 use super::server::{Cluster, Node};
 use super::status_table;
 
-/// Runs system procedure `inv`, or `None` if the test server does not know it.
-pub(crate) fn run(node: &Node, conn: &Conn, inv: &Invocation) -> Option<VoltResponse> {
-    let h = inv.handle;
-    let p = &inv.params;
-    Some(match inv.procedure.as_str() {
+/// Runs system procedure `procedure` (client handle `h`, parameters `p`),
+/// or `None` if the test server does not know it.
+pub(crate) fn run(
+    node: &Node,
+    conn: &Conn,
+    procedure: &str,
+    h: i64,
+    p: &[Value],
+) -> Option<VoltResponse> {
+    Some(match procedure {
         "@Ping" => {
             let mut r = tables(h, vec![status_table()]);
             r.status_string = Some("SUCCESS".into());

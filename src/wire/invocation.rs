@@ -1,9 +1,10 @@
 //! Procedure invocations (PROTOCOL.md §3): versions 0, 1 and 2, both ways.
 
 use crate::error::{EncodeError, ProtocolError};
+use crate::hashinator::HashKey;
 use crate::wire::reader::Reader;
-use crate::wire::types::VoltType;
-use crate::wire::value::{read_param, write_param, Value};
+use crate::wire::types::{null, VoltType, ARRAY_MARKER, MAX_VALUE_LENGTH};
+use crate::wire::value::{read_param, read_value, skip_value, write_param, Value, ValueRef};
 use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 
 /// Extension type codes of version-2 invocations (§3.3).
@@ -178,7 +179,23 @@ fn encode_inner(
     }
     out.put_i16(params.len() as i16);
     for (i, v) in params.iter().enumerate() {
-        write_param(out, types.map(|t| t[i]), v)?;
+        match (types, v) {
+            // The common untyped parameters, written as `write_param` writes
+            // them (the values it rejects take its path, and its errors).
+            (None, Value::String(s)) if s.len() <= MAX_VALUE_LENGTH => {
+                out.put_i8(VoltType::String.code());
+                out.put_str(Some(s));
+            }
+            (None, Value::Integer(x)) if *x != null::INTEGER => {
+                out.put_i8(VoltType::Integer.code());
+                out.put_i32(*x);
+            }
+            (None, Value::BigInt(x)) if *x != null::BIGINT => {
+                out.put_i8(VoltType::BigInt.code());
+                out.put_i64(*x);
+            }
+            _ => write_param(out, types.map(|t| t[i]), v)?,
+        }
     }
     let len = out.len() - at - 4;
     if len > frame_cap {
@@ -192,6 +209,7 @@ fn encode_inner(
 }
 
 /// A parsed invocation (what the server reads), for the test server.
+/// [`InvocationRef`] is the same without allocating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invocation {
     /// Invocation version (0, 1 or 2).
@@ -227,52 +245,48 @@ pub enum InvocationError {
     },
 }
 
-impl Invocation {
-    /// Parses an invocation body (after the length prefix).
-    pub fn parse(body: &[u8]) -> Result<Invocation, InvocationError> {
-        let mut r = Reader::new(body);
-        let h = |e| InvocationError::Header(e);
-        let version = r.read_u8("invocation version").map_err(h)?;
+/// The header of an invocation: everything before the parameter count.
+struct Header<'a> {
+    version: u8,
+    procedure: &'a str,
+    handle: i64,
+    options: InvocationOptions,
+    all_partition: bool,
+    /// The extensions of a version-2 invocation (checked), as sent.
+    extensions: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    /// Reads the header; `r` is left at the parameter count.
+    #[inline(always)]
+    fn parse(r: &mut Reader<'a>) -> Result<Header<'a>, ProtocolError> {
+        let version = r.read_u8("invocation version")?;
         let mut options = InvocationOptions::default();
         let mut all_partition = false;
-        let mut unknown_extensions = Vec::new();
         if version > 2 {
-            return Err(h(ProtocolError::Malformed("invocation version")));
+            return Err(ProtocolError::Malformed("invocation version"));
         }
         if version == 1 {
-            let flag = r.read_i8("batch timeout flag").map_err(h)?;
+            let flag = r.read_i8("batch timeout flag")?;
             if flag == 1 {
-                options.batch_timeout_ms = Some(r.read_i32("batch timeout").map_err(h)?);
+                options.batch_timeout_ms = Some(r.read_i32("batch timeout")?);
             }
         }
         let procedure = r
-            .read_str("procedure name")
-            .map_err(h)?
-            .ok_or(h(ProtocolError::Malformed("NULL procedure name")))?
-            .to_string();
-        let handle = r.read_i64("client handle").map_err(h)?;
+            .read_str("procedure name")?
+            .ok_or(ProtocolError::Malformed("NULL procedure name"))?;
+        let handle = r.read_i64("client handle")?;
+        let ext_start = r.position();
         if version == 2 {
-            let n = r.read_i8("extension count").map_err(h)?;
+            let n = r.read_i8("extension count")?;
             if !(0..=30).contains(&n) {
-                return Err(h(ProtocolError::BadLength {
+                return Err(ProtocolError::BadLength {
                     what: "extension count",
                     value: n as i64,
-                }));
+                });
             }
             for _ in 0..n {
-                let ty = r.read_u8("extension type").map_err(h)?;
-                let code = r.read_u8("extension length").map_err(h)?;
-                let size = match code {
-                    0 => 0,
-                    1..=16 => 1usize << (code - 1),
-                    _ => {
-                        return Err(h(ProtocolError::BadLength {
-                            what: "extension length code",
-                            value: code as i64,
-                        }))
-                    }
-                };
-                let payload = r.take(size, "extension payload").map_err(h)?;
+                let (ty, payload) = read_extension(r)?;
                 let int = |p: &[u8]| match p {
                     [a, b, c, d] => Some(i32::from_be_bytes([*a, *b, *c, *d])),
                     _ => None,
@@ -283,10 +297,69 @@ impl Invocation {
                     ext::PARTITION_DESTINATION => options.partition_destination = int(payload),
                     ext::REQUEST_PRIORITY => options.priority = payload.first().copied(),
                     ext::REQUEST_TIMEOUT => options.request_timeout_us = int(payload),
-                    other => unknown_extensions.push(other),
+                    _ => {}
                 }
             }
         }
+        let extensions = &r.buffer()[ext_start..r.position()];
+        Ok(Header {
+            version,
+            procedure,
+            handle,
+            options,
+            all_partition,
+            extensions,
+        })
+    }
+}
+
+/// Reads one extension (§3.3): its type and payload.
+fn read_extension<'a>(r: &mut Reader<'a>) -> Result<(u8, &'a [u8]), ProtocolError> {
+    let ty = r.read_u8("extension type")?;
+    let code = r.read_u8("extension length")?;
+    let size = match code {
+        0 => 0,
+        1..=16 => 1usize << (code - 1),
+        _ => {
+            return Err(ProtocolError::BadLength {
+                what: "extension length code",
+                value: code as i64,
+            })
+        }
+    };
+    Ok((ty, r.take(size, "extension payload")?))
+}
+
+/// The types of the extensions in `extensions` (as checked by
+/// [`Header::parse`]) that are not known.
+fn unknown_extensions(extensions: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut r = Reader::new(extensions);
+    let n = if extensions.is_empty() {
+        0
+    } else {
+        r.read_i8("extension count").unwrap_or(0)
+    };
+    (0..n)
+        .map_while(move |_| read_extension(&mut r).ok().map(|(ty, _)| ty))
+        .filter(|ty| {
+            !matches!(
+                *ty,
+                ext::BATCH_TIMEOUT
+                    | ext::ALL_PARTITION
+                    | ext::PARTITION_DESTINATION
+                    | ext::REQUEST_PRIORITY
+                    | ext::REQUEST_TIMEOUT
+            )
+        })
+}
+
+impl Invocation {
+    /// Parses an invocation body (after the length prefix).
+    pub fn parse(body: &[u8]) -> Result<Invocation, InvocationError> {
+        let mut r = Reader::new(body);
+        let h = Header::parse(&mut r).map_err(InvocationError::Header)?;
+        let procedure = h.procedure.to_string();
+        let handle = h.handle;
         let p = |error| InvocationError::Params {
             procedure: procedure.clone(),
             handle,
@@ -302,13 +375,425 @@ impl Invocation {
         }
         r.finish("invocation").map_err(p)?;
         Ok(Invocation {
-            version,
+            version: h.version,
             procedure,
             handle,
-            options,
-            all_partition,
-            unknown_extensions,
+            options: h.options,
+            all_partition: h.all_partition,
+            unknown_extensions: unknown_extensions(h.extensions).collect(),
             params,
         })
+    }
+}
+
+/// An invocation read in place: what [`Invocation::parse`] reads, checked
+/// the same way (same errors), but borrowing the procedure name and the
+/// parameters from the body instead of copying them. The test server reads
+/// every call this way.
+///
+/// ```
+/// use voltdb::Value;
+/// use voltdb::wire::invocation::{encode_invocation, Invocation, InvocationOptions, InvocationRef, ParamRef};
+/// use voltdb::wire::value::ValueRef;
+/// let mut out = Vec::new();
+/// let params = [Value::from("key-1"), Value::Null];
+/// encode_invocation(&mut out, "Get", 7, &InvocationOptions::default(), &params, None, 1 << 20).unwrap();
+/// let inv = InvocationRef::parse(&out[4..]).unwrap();
+/// assert_eq!((inv.procedure, inv.handle, inv.params.len()), ("Get", 7, 2));
+/// assert_eq!(inv.params.get(0), Some(ParamRef::Value(ValueRef::String("key-1"))));
+/// assert_eq!(inv.params.get(1), Some(ParamRef::Null));
+/// assert_eq!(inv.to_invocation().unwrap(), Invocation::parse(&out[4..]).unwrap());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InvocationRef<'a> {
+    /// Invocation version (0, 1 or 2).
+    pub version: u8,
+    /// Procedure name.
+    pub procedure: &'a str,
+    /// Client handle.
+    pub handle: i64,
+    /// The known extensions, and batch timeout of version 1.
+    pub options: InvocationOptions,
+    /// True if the `ALL_PARTITION` flag was present.
+    pub all_partition: bool,
+    /// The parameters (checked, decoded as they are visited).
+    pub params: Params<'a>,
+    extensions: &'a [u8],
+}
+
+impl<'a> InvocationRef<'a> {
+    /// Parses an invocation body (after the length prefix), with the checks
+    /// and errors of [`Invocation::parse`]. Allocates nothing unless a
+    /// parameter is an array (other than TINYINT), a table or a geography,
+    /// which are checked by decoding them.
+    pub fn parse(body: &'a [u8]) -> Result<InvocationRef<'a>, InvocationError> {
+        InvocationRef::parse_into(body, &mut [])
+    }
+
+    /// [`parse`](Self::parse), also storing the first parameters (as many
+    /// as there are, at most `head.len()`) in `head`, as
+    /// [`Params::iter`] would give them: for a caller that needs them
+    /// all, without decoding them a second time.
+    ///
+    /// ```
+    /// use voltdb::Value;
+    /// use voltdb::wire::invocation::{encode_invocation, InvocationOptions, InvocationRef, ParamRef};
+    /// use voltdb::wire::value::ValueRef;
+    /// let mut out = Vec::new();
+    /// let params = [Value::from(1i32), Value::from(2i32), Value::from(3i32)];
+    /// encode_invocation(&mut out, "P", 1, &InvocationOptions::default(), &params, None, 1 << 20).unwrap();
+    /// let mut head: [ParamRef; 2] = Default::default();
+    /// let inv = InvocationRef::parse_into(&out[4..], &mut head).unwrap();
+    /// assert_eq!(inv.params.len(), 3);
+    /// assert_eq!(head, [ParamRef::Value(ValueRef::Integer(1)), ParamRef::Value(ValueRef::Integer(2))]);
+    /// ```
+    pub fn parse_into(
+        body: &'a [u8],
+        head: &mut [ParamRef<'a>],
+    ) -> Result<InvocationRef<'a>, InvocationError> {
+        let mut r = Reader::new(body);
+        let h = Header::parse(&mut r).map_err(InvocationError::Header)?;
+        let p = |error| InvocationError::Params {
+            procedure: h.procedure.to_string(),
+            handle: h.handle,
+            error,
+        };
+        let n = r.read_i16("parameter count").map_err(p)?;
+        let count = r.check_count(n as i64, 1, "parameter count").map_err(p)?;
+        let start = r.position();
+        for i in 0..count {
+            let param = check_param(&mut r).map_err(p)?;
+            if let Some(slot) = head.get_mut(i) {
+                *slot = param;
+            }
+        }
+        r.finish("invocation").map_err(p)?;
+        Ok(InvocationRef {
+            version: h.version,
+            procedure: h.procedure,
+            handle: h.handle,
+            options: h.options,
+            all_partition: h.all_partition,
+            params: Params {
+                count,
+                bytes: &body[start..],
+            },
+            extensions: h.extensions,
+        })
+    }
+
+    /// Types of unknown extensions that were skipped.
+    pub fn unknown_extensions(&self) -> impl Iterator<Item = u8> + 'a {
+        unknown_extensions(self.extensions)
+    }
+
+    /// The owned form: equal to what [`Invocation::parse`] returns for the
+    /// same body.
+    pub fn to_invocation(&self) -> Result<Invocation, InvocationError> {
+        let params = self
+            .params
+            .to_values()
+            .map_err(|error| InvocationError::Params {
+                procedure: self.procedure.to_string(),
+                handle: self.handle,
+                error,
+            })?;
+        Ok(Invocation {
+            version: self.version,
+            procedure: self.procedure.to_string(),
+            handle: self.handle,
+            options: self.options,
+            all_partition: self.all_partition,
+            unknown_extensions: self.unknown_extensions().collect(),
+            params,
+        })
+    }
+}
+
+/// The parameters of an [`InvocationRef`]: checked when the invocation was
+/// parsed, decoded (without allocating) each time they are visited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params<'a> {
+    count: usize,
+    /// The encoded parameters, one after the other.
+    bytes: &'a [u8],
+}
+
+impl<'a> Params<'a> {
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The parameters in order.
+    pub fn iter(&self) -> ParamIter<'a> {
+        ParamIter {
+            r: Reader::new(self.bytes),
+            left: self.count,
+        }
+    }
+
+    /// Parameter `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<ParamRef<'a>> {
+        self.iter().nth(index)
+    }
+
+    /// The parameters as values, as [`Invocation::parse`] gives them.
+    pub fn to_values(&self) -> Result<Vec<Value>, ProtocolError> {
+        let mut out = Vec::with_capacity(
+            self.count
+                .min(self.bytes.len() / std::mem::size_of::<Value>()),
+        );
+        let mut r = Reader::new(self.bytes);
+        for _ in 0..self.count {
+            out.push(read_param(&mut r)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<'a> IntoIterator for Params<'a> {
+    type Item = ParamRef<'a>;
+    type IntoIter = ParamIter<'a>;
+    fn into_iter(self) -> ParamIter<'a> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`Params::iter`].
+#[derive(Debug, Clone)]
+pub struct ParamIter<'a> {
+    r: Reader<'a>,
+    left: usize,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = ParamRef<'a>;
+
+    fn next(&mut self) -> Option<ParamRef<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        // The parameters were checked by `InvocationRef::parse`, so this
+        // does not fail; if it did, the iteration would just end.
+        match next_param(&mut self.r) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                self.left = 0;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left))
+    }
+}
+
+/// One parameter of an [`InvocationRef`], borrowed from the invocation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ParamRef<'a> {
+    /// An untyped NULL (type `NULL`): [`Value::Null`].
+    #[default]
+    Null,
+    /// A scalar; a typed NULL (a type's sentinel) is [`ValueRef::Null`].
+    Value(ValueRef<'a>),
+    /// A TINYINT array, as its bytes: [`Value::TinyIntArray`].
+    TinyIntArray(&'a [u8]),
+    /// Any other array (of element type `ty`), or a VOLTTABLE (`ty` is
+    /// [`VoltType::Table`]): its encoding, type byte(s) included, for
+    /// [`to_value`](Self::to_value).
+    Encoded {
+        /// The element type of an array, or `Table`.
+        ty: VoltType,
+        /// The parameter's encoding (§3.5).
+        bytes: &'a [u8],
+    },
+}
+
+impl<'a> ParamRef<'a> {
+    /// The type, as [`Value::volt_type`] gives it for the same parameter.
+    pub fn volt_type(&self) -> VoltType {
+        match self {
+            ParamRef::Null => VoltType::Null,
+            ParamRef::Value(v) => v.volt_type(),
+            ParamRef::TinyIntArray(_) => VoltType::TinyInt,
+            ParamRef::Encoded { ty, .. } => *ty,
+        }
+    }
+
+    /// True for NULL, typed or not (as [`Value::is_null`]).
+    pub fn is_null(&self) -> bool {
+        matches!(self, ParamRef::Null | ParamRef::Value(ValueRef::Null(_)))
+    }
+
+    /// The owned value, as [`Invocation::parse`] gives it.
+    pub fn to_value(&self) -> Result<Value, ProtocolError> {
+        match self {
+            ParamRef::Null => Ok(Value::Null),
+            ParamRef::Value(v) => v.to_value(),
+            ParamRef::TinyIntArray(b) => Ok(Value::TinyIntArray(b.to_vec())),
+            ParamRef::Encoded { bytes, .. } => read_param(&mut Reader::new(bytes)),
+        }
+    }
+
+    /// The partition key of this parameter, as [`HashKey::from_value`] gives
+    /// it for the owned value.
+    pub fn hash_key(&self) -> Option<HashKey<'a>> {
+        Some(match *self {
+            ParamRef::Null | ParamRef::Value(ValueRef::Null(_)) => HashKey::Null,
+            ParamRef::Value(ValueRef::TinyInt(i)) => HashKey::Int(i64::from(i)),
+            ParamRef::Value(ValueRef::SmallInt(i)) => HashKey::Int(i64::from(i)),
+            ParamRef::Value(ValueRef::Integer(i)) => HashKey::Int(i64::from(i)),
+            ParamRef::Value(ValueRef::BigInt(i)) => HashKey::Int(i),
+            ParamRef::Value(ValueRef::String(s)) => HashKey::Str(s),
+            ParamRef::Value(ValueRef::Varbinary(b)) | ParamRef::TinyIntArray(b) => {
+                HashKey::Bytes(b)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Checks one parameter the way [`read_param`] reads it (same errors),
+/// decoding in place what can be. Returns the parameter.
+#[inline(always)]
+fn check_param<'a>(r: &mut Reader<'a>) -> Result<ParamRef<'a>, ProtocolError> {
+    let mut probe = r.clone();
+    let code = probe.read_i8("parameter type")?;
+    let scalar = if code == ARRAY_MARKER {
+        None
+    } else {
+        Some(VoltType::from_code(code)?).filter(|ty| *ty != VoltType::Table)
+    };
+    let param = match scalar {
+        Some(VoltType::Null) => ParamRef::Null,
+        Some(ty) => {
+            let v = read_value(&mut probe, ty)?;
+            if let ValueRef::Geography(_) = v {
+                v.to_value()?;
+            }
+            ParamRef::Value(v)
+        }
+        // Arrays and tables (rare in calls) are checked by decoding them.
+        None => {
+            probe = r.clone();
+            read_param(&mut probe)?;
+            // Read again in place (this cannot fail after that check).
+            next_param(&mut r.clone())?
+        }
+    };
+    *r = probe;
+    Ok(param)
+}
+
+/// Reads one parameter checked by [`check_param`].
+fn next_param<'a>(r: &mut Reader<'a>) -> Result<ParamRef<'a>, ProtocolError> {
+    let start = r.position();
+    let code = r.read_i8("parameter type")?;
+    if code == ARRAY_MARKER {
+        let ty = VoltType::from_code(r.read_i8("array element type")?)?;
+        if ty == VoltType::TinyInt {
+            return match r.read_bytes("TINYINT array")? {
+                Some(b) => Ok(ParamRef::TinyIntArray(b)),
+                None => Err(ProtocolError::BadLength {
+                    what: "TINYINT array count",
+                    value: -1,
+                }),
+            };
+        }
+        let n = r.read_i16("array count")?;
+        let n = r.check_count(n as i64, 1, "array count")?;
+        for _ in 0..n {
+            skip_element(r, ty)?;
+        }
+        return Ok(ParamRef::Encoded {
+            ty,
+            bytes: &r.buffer()[start..r.position()],
+        });
+    }
+    let ty = VoltType::from_code(code)?;
+    match ty {
+        VoltType::Null => Ok(ParamRef::Null),
+        VoltType::Table => {
+            skip_element(r, ty)?;
+            Ok(ParamRef::Encoded {
+                ty,
+                bytes: &r.buffer()[start..r.position()],
+            })
+        }
+        _ => Ok(ParamRef::Value(read_value(r, ty)?)),
+    }
+}
+
+/// Skips an array element (or a table parameter's body) of type `ty`.
+fn skip_element(r: &mut Reader<'_>, ty: VoltType) -> Result<(), ProtocolError> {
+    if ty == VoltType::Table {
+        let total = r.read_size("table length")?;
+        r.skip(total, "table")
+    } else {
+        skip_value(r, ty).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The untyped fast paths of `encode_invocation` write what
+    /// `write_param` writes, and fail as it fails.
+    #[test]
+    fn untyped_params_as_write_param_writes_them() {
+        let long = "x".repeat(MAX_VALUE_LENGTH + 1);
+        let values = [
+            Value::from(""),
+            Value::from("key-000001"),
+            Value::from("日本語"),
+            Value::String(long),
+            Value::Integer(0),
+            Value::Integer(i32::MIN),
+            Value::Integer(i32::MIN + 1),
+            Value::Integer(i32::MAX),
+            Value::BigInt(-1),
+            Value::BigInt(i64::MIN),
+            Value::BigInt(i64::MIN + 1),
+            Value::BigInt(i64::MAX),
+            Value::Null,
+            Value::TypedNull(VoltType::String),
+        ];
+        let opts = InvocationOptions::default();
+        for v in &values {
+            let mut fast = vec![7];
+            let r = encode_invocation(
+                &mut fast,
+                "P",
+                3,
+                &opts,
+                std::slice::from_ref(v),
+                None,
+                usize::MAX,
+            );
+            let mut expected = vec![
+                7, 0, 0, 0, 0, 0, 0, 0, 0, 1, b'P', 0, 0, 0, 0, 0, 0, 0, 3, 0, 1,
+            ];
+            match write_param(&mut expected, None, v) {
+                Ok(()) => {
+                    assert_eq!(r, Ok(()), "{v:?}");
+                    let len = (expected.len() - 5) as i32;
+                    expected[1..5].copy_from_slice(&len.to_be_bytes());
+                    assert_eq!(fast, expected, "{v:?}");
+                }
+                Err(e) => {
+                    assert_eq!(r, Err(e), "{v:?}");
+                    assert_eq!(fast, [7], "{v:?}");
+                }
+            }
+        }
     }
 }
