@@ -64,6 +64,28 @@ impl fmt::Display for VoltColumn {
 /// VARCHAR cell when it is read, which is cheaper for a few cells.
 const TEXT_MIN_ROWS: usize = 8;
 
+/// Index entries kept in the table itself rather than on the heap (a
+/// small result, such as one row of a few columns, allocates no index).
+const INLINE_INDEX: usize = 8;
+
+/// A table's row index (see [`Place`]).
+#[derive(Debug, Clone)]
+enum Index {
+    /// The first `.0` entries.
+    Inline(u8, [u32; INLINE_INDEX]),
+    Heap(Vec<u32>),
+}
+
+impl Index {
+    #[inline(always)]
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Index::Inline(n, entries) => entries.get(..*n as usize).unwrap_or_default(),
+            Index::Heap(v) => v,
+        }
+    }
+}
+
 /// Where a column's cell is in every row, from the column types alone.
 ///
 /// A row's index entries are, first, where its segments start: segment 0
@@ -212,7 +234,7 @@ pub struct VoltTable {
     rows_start: usize,
     row_count: usize,
     /// `stride` entries per row (offsets from `start`; see [`Place`]).
-    index: Vec<u32>,
+    index: Index,
     stride: usize,
     /// The VARCHAR bytes of every row, validated as UTF-8 at once (tables of
     /// [`TEXT_MIN_ROWS`] rows or more whose VARCHARs are all valid; otherwise
@@ -317,6 +339,8 @@ impl VoltTable {
         let keep_text = nrows >= TEXT_MIN_ROWS && shape.strings > 0;
         let stride = shape.segs + if keep_text { shape.strings } else { 0 };
         let mut index = Vec::new();
+        let mut inline = [0u32; INLINE_INDEX];
+        let mut small = false;
         let mut text = Vec::new();
         let mut done = 0;
         let mut pos = rows_start;
@@ -326,17 +350,29 @@ impl VoltTable {
             // Every row fits at its smallest: index them all in place (at
             // most 2 bytes of index per byte of rows: the smallest row has
             // 4 bytes of length and 4 per variable-length cell, which has
-            // at most two entries).
+            // at most two entries), in the table itself when small.
             Some(spare) => {
-                index = vec![0u32; nrows * stride];
+                let n = nrows * stride;
+                small = n <= INLINE_INDEX;
+                let entries = match inline.get_mut(..n) {
+                    Some(entries) => entries,
+                    None => {
+                        index = vec![0u32; n];
+                        &mut index[..]
+                    }
+                };
                 if keep_text {
                     text.reserve_exact(spare as usize);
                 }
-                (done, pos) =
-                    index_rows(data, pos, &shape, keep_text, &mut index, stride, &mut text);
+                (done, pos) = index_rows(data, pos, &shape, keep_text, entries, stride, &mut text);
                 index.truncate(done * stride);
             }
             None => index.reserve(nrows.saturating_mul(stride).min(r.remaining())),
+        }
+        if small && done < nrows {
+            // The walk below appends to a heap index.
+            index = inline.get(..done * stride).unwrap_or_default().to_vec();
+            small = false;
         }
         // Rows the indexer did not take (a malformed row, or fewer bytes
         // than the row count needs): walked cell by cell for the exact error.
@@ -373,6 +409,11 @@ impl VoltTable {
             String::from_utf8(text).ok().map(String::into_boxed_str)
         } else {
             None
+        };
+        let index = if small {
+            Index::Inline((nrows * stride) as u8, inline)
+        } else {
+            Index::Heap(index)
         };
         let table = VoltTable {
             buf: Arc::clone(buf),
@@ -465,7 +506,7 @@ impl VoltTable {
             table: self,
             next: 0,
             // `stride` is at least 1 (every row has its first segment).
-            cells: self.index.chunks_exact(self.stride.max(1)),
+            cells: self.index.as_slice().chunks_exact(self.stride.max(1)),
             data: self.buf.get(self.start..self.end).unwrap_or_default(),
         }
     }
@@ -490,7 +531,11 @@ impl VoltTable {
             index,
             // Empty only for an empty table (and for a broken index, which
             // then reads as malformed cells rather than panicking).
-            cells: self.index.get(at..at + self.stride).unwrap_or_default(),
+            cells: self
+                .index
+                .as_slice()
+                .get(at..at + self.stride)
+                .unwrap_or_default(),
             data: self.buf.get(self.start..self.end).unwrap_or_default(),
             places: &self.shape.places,
         }
@@ -710,7 +755,7 @@ impl TableBuilder {
             shape: Arc::new(Shape::new(Box::new([]))),
             rows_start: 0,
             row_count: 0,
-            index: Vec::new(),
+            index: Index::Heap(Vec::new()),
             stride: 0,
             text: None,
         }
@@ -1694,7 +1739,7 @@ mod tests {
             for (rows, stride) in [(4, small), (TEXT_MIN_ROWS + 1, large)] {
                 let t = table_of(columns, rows);
                 assert_eq!(t.stride, stride, "{columns:?}, {rows} rows");
-                assert_eq!(t.index.len(), rows * stride);
+                assert_eq!(t.index.as_slice().len(), rows * stride);
                 if !columns.is_empty() {
                     check_getters(&t);
                 }

@@ -217,9 +217,10 @@ pub(crate) fn parse_response_cached(
     let ntables = r.read_i16("table count")?;
     let ntables = r.check_count(ntables as i64, 4, "table count")?;
     // Reserve no more memory than the bytes that remain (a `VoltTable` is
-    // much larger than its 4-byte minimum encoding).
-    let mut tables =
-        Vec::with_capacity(ntables.min(r.remaining() / std::mem::size_of::<VoltTable>()));
+    // much larger than its 4-byte minimum encoding), but room for one table
+    // anyway: the usual reply has one, and then no growth is needed.
+    let room = (r.remaining() / std::mem::size_of::<VoltTable>()).max(1);
+    let mut tables = Vec::with_capacity(ntables.min(room));
     let mut pos = r.position();
     for _ in 0..ntables {
         let (t, next) = VoltTable::parse_cached(&buf, pos, cache.as_deref_mut())?;
