@@ -283,35 +283,32 @@ impl VoltTable {
         let header_end = r.position() + header_len as usize;
         let status = r.read_i8("table status")?;
         let key_start = r.position();
-        let ncols = r.read_i16("column count")?;
-        let ncols = r.check_count(ncols as i64, 5, "column count")?;
-        let types = r.take(ncols, "column type")?;
-        for &code in types {
-            let ty = VoltType::from_code(code as i8)?;
-            if matches!(ty, VoltType::Null | VoltType::Table) {
-                return Err(ProtocolError::UnexpectedType {
-                    ty,
-                    context: "a table column",
-                });
+        // The column count, types and names are the cache's key: when the
+        // bytes here are the cached ones, they parse to the cached shape.
+        let hit = cache.as_deref().and_then(|c| {
+            let shape = c.shape.as_ref()?;
+            let key = data.get(key_start..key_start.checked_add(c.header.len())?)?;
+            (key == c.header.as_slice()).then(|| (Arc::clone(shape), c.header.len()))
+        });
+        let shape = match hit {
+            Some((shape, len)) => {
+                r.skip(len, "table header")?;
+                shape
             }
-        }
-        let names_start = r.position();
-        for _ in 0..ncols {
-            // Lengths only here; the text is checked below, unless the
-            // cache already holds these very bytes (checked then).
-            r.read_bytes("column name")?;
-        }
-        // The column count, types and names: the cache's key.
-        let key = &data[key_start..r.position()];
-        let cached = cache
-            .as_deref()
-            .filter(|c| c.header == key)
-            .and_then(|c| c.shape.clone());
-        let shape = match cached {
-            Some(s) => s,
             None => {
-                // Names checked as UTF-8 here, once per new header.
-                let mut names = Reader::new(&data[names_start..r.position()]);
+                let ncols = r.read_i16("column count")?;
+                let ncols = r.check_count(ncols as i64, 5, "column count")?;
+                let types = r.take(ncols, "column type")?;
+                for &code in types {
+                    let ty = VoltType::from_code(code as i8)?;
+                    if matches!(ty, VoltType::Null | VoltType::Table) {
+                        return Err(ProtocolError::UnexpectedType {
+                            ty,
+                            context: "a table column",
+                        });
+                    }
+                }
+                let mut names = Reader::new(r.rest());
                 let columns = types
                     .iter()
                     .map(|&code| {
@@ -321,9 +318,10 @@ impl VoltTable {
                         })
                     })
                     .collect::<Result<Box<[VoltColumn]>, ProtocolError>>()?;
+                r.skip(names.position(), "column name")?;
                 let shape = Arc::new(Shape::new(columns));
                 if let Some(c) = cache {
-                    c.remember(key, &shape);
+                    c.remember(&data[key_start..r.position()], &shape);
                 }
                 shape
             }
