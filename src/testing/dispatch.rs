@@ -9,8 +9,7 @@ use crate::hashinator::HashKey;
 use crate::response::VoltResponse;
 use crate::table::VoltTable;
 use crate::wire::invocation::{InvocationError, InvocationOptions, InvocationRef, ParamRef};
-use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
-use crate::wire::writer::{end_frame, WireWrite};
+use crate::wire::response::{encode_response, encode_success, Status, ASYNC_TOPO_HANDLE};
 
 use super::conn::{after, flush, send_at, Conn, WriteOp};
 use super::fault::Fault;
@@ -98,19 +97,6 @@ impl Reply {
             }
         }
     }
-}
-
-/// [`encode_response`] of `resp` (which has no tables) with `count` tables
-/// whose encodings are `tables`: the same bytes as encoding the response
-/// with those tables.
-fn encode_with_tables(resp: &VoltResponse, count: i16, tables: &[u8], out: &mut Vec<u8>) {
-    let at = out.len();
-    encode_response(resp, out);
-    // The response ends with its table count (0), then the tables (§5.1).
-    let n = out.len();
-    out[n - 2..].copy_from_slice(&count.to_be_bytes());
-    out.put_raw(tables);
-    end_frame(out, at);
 }
 
 /// A response with a status and a status string, no tables.
@@ -418,9 +404,7 @@ fn deliver(
                 encode_response(&resp, batch);
             }
             Reply::Tables { handle, count } => {
-                let mut resp = VoltResponse::new(handle, Status::Success);
-                resp.cluster_round_trip_ms = round_trip_ms;
-                encode_with_tables(&resp, count, tables, batch);
+                encode_success(handle, round_trip_ms, count, tables, batch);
             }
         }
         return None;
