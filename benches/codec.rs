@@ -24,6 +24,7 @@ use voltdb::{Decimal, Status, Timestamp, Value, VoltColumn, VoltResponse, VoltTa
 
 use common::{
     case_seconds, interleaved, python, python_peer, Case, Clock, Line, Report, Rng, NO_PYTHON,
+    ROUNDS,
 };
 
 #[global_allocator]
@@ -316,7 +317,7 @@ fn codec(report: &mut Report) {
     let t = interleaved(
         clock.get(),
         secs * 5.0,
-        6,
+        ROUNDS,
         &mut [
             Case::Plain(&mut memcpy),
             Case::Timed(&mut ours),

@@ -97,7 +97,7 @@ fn loopback(report: &mut Report) {
     let t = interleaved(
         Clock::Wall,
         secs * 3.0,
-        6,
+        common::ROUNDS,
         &mut [
             Case::Plain(&mut c_raw),
             Case::Plain(&mut c_ours),

@@ -99,6 +99,12 @@ pub fn thread_cpu_time() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// Rounds of [`interleaved`] for the ratio benchmarks: many short rounds
+/// rather than a few long ones, so that each case is likely to get at least
+/// one round free of the bursts of load this shared machine sees (the best
+/// round counts, for every case alike).
+pub const ROUNDS: usize = 15;
+
 /// One measured case of [`interleaved`].
 pub enum Case<'a> {
     /// One iteration per call, timed from outside (in growing batches).
