@@ -592,6 +592,9 @@ fn profile(case: &str) {
                     );
                 }
             }
+            "decode-hand" => {
+                black_box(decode_by_hand(frame[4..].to_vec()));
+            }
             "decode-crate" => {
                 black_box(decode_rust_crate(&frame[4..]));
             }
@@ -601,7 +604,7 @@ fn profile(case: &str) {
                 }
             }
             other => {
-                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-crate or encode")
+                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-hand, decode-crate or encode")
             }
         }
     }
@@ -611,8 +614,9 @@ fn main() {
     if !common::start() {
         return;
     }
-    // For profilers: run one case alone, in a loop (`decode`, `decode-crate`,
-    // `encode`; `decode-min` prints the best decode and memcpy times).
+    // For profilers: run one case alone, in a loop (`decode`, `decode-hand`,
+    // `decode-crate`, `encode`; `decode-min` prints the best decode and
+    // memcpy times).
     if let Ok(case) = std::env::var("VOLTDB_BENCH_PROFILE") {
         profile(&case);
         return;
