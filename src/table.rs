@@ -1176,7 +1176,7 @@ fn int_of(v: &ValueRef<'_>) -> Option<i64> {
 }
 
 macro_rules! from_volt_int {
-    ($($t:ty),*) => {$(
+    ($($t:ty $(=> $native:ident)?),*) => {$(
         impl<'a> FromVolt<'a> for $t {
             #[inline]
             fn from_volt(v: ValueRef<'a>) -> Result<$t, ConversionError> {
@@ -1191,6 +1191,16 @@ macro_rules! from_volt_int {
 
             #[inline(always)]
             fn from_cell_opt(c: &Cell<'a>) -> Result<Option<$t>, ConversionError> {
+                // The column type of the same width: read as is (its NULL
+                // is the type's smallest value).
+                $(
+                if c.ty == VoltType::$native {
+                    if let Some(b) = c.fixed::<{ std::mem::size_of::<$t>() }>() {
+                        let v = <$t>::from_be_bytes(b);
+                        return Ok((v != <$t>::MIN).then_some(v));
+                    }
+                }
+                )?
                 match c.int() {
                     Some(Some(i)) => <$t>::try_from(i).map(Some).map_err(|_| {
                         ConversionError::Overflow {
@@ -1208,7 +1218,19 @@ macro_rules! from_volt_int {
     )*};
 }
 
-from_volt_int!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, i128);
+from_volt_int!(
+    i8 => TinyInt,
+    i16 => SmallInt,
+    i32 => Integer,
+    i64 => BigInt,
+    u8,
+    u16,
+    u32,
+    u64,
+    usize,
+    isize,
+    i128
+);
 
 impl<'a> FromVolt<'a> for f64 {
     #[inline]
