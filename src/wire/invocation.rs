@@ -3,7 +3,7 @@
 use crate::error::{EncodeError, ProtocolError};
 use crate::hashinator::HashKey;
 use crate::wire::reader::Reader;
-use crate::wire::types::{null, VoltType, ARRAY_MARKER, MAX_VALUE_LENGTH};
+use crate::wire::types::{VoltType, ARRAY_MARKER};
 use crate::wire::value::{read_param, read_value, skip_value, write_param, Value, ValueRef};
 use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 
@@ -179,23 +179,7 @@ fn encode_inner(
     }
     out.put_i16(params.len() as i16);
     for (i, v) in params.iter().enumerate() {
-        match (types, v) {
-            // The common untyped parameters, written as `write_param` writes
-            // them (the values it rejects take its path, and its errors).
-            (None, Value::String(s)) if s.len() <= MAX_VALUE_LENGTH => {
-                out.put_i8(VoltType::String.code());
-                out.put_str(Some(s));
-            }
-            (None, Value::Integer(x)) if *x != null::INTEGER => {
-                out.put_i8(VoltType::Integer.code());
-                out.put_i32(*x);
-            }
-            (None, Value::BigInt(x)) if *x != null::BIGINT => {
-                out.put_i8(VoltType::BigInt.code());
-                out.put_i64(*x);
-            }
-            _ => write_param(out, types.map(|t| t[i]), v)?,
-        }
+        write_param(out, types.map(|t| t[i]), v)?;
     }
     let len = out.len() - at - 4;
     if len > frame_cap {
@@ -739,61 +723,5 @@ fn skip_element(r: &mut Reader<'_>, ty: VoltType) -> Result<(), ProtocolError> {
         r.skip(total, "table")
     } else {
         skip_value(r, ty).map(|_| ())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The untyped fast paths of `encode_invocation` write what
-    /// `write_param` writes, and fail as it fails.
-    #[test]
-    fn untyped_params_as_write_param_writes_them() {
-        let long = "x".repeat(MAX_VALUE_LENGTH + 1);
-        let values = [
-            Value::from(""),
-            Value::from("key-000001"),
-            Value::from("日本語"),
-            Value::String(long),
-            Value::Integer(0),
-            Value::Integer(i32::MIN),
-            Value::Integer(i32::MIN + 1),
-            Value::Integer(i32::MAX),
-            Value::BigInt(-1),
-            Value::BigInt(i64::MIN),
-            Value::BigInt(i64::MIN + 1),
-            Value::BigInt(i64::MAX),
-            Value::Null,
-            Value::TypedNull(VoltType::String),
-        ];
-        let opts = InvocationOptions::default();
-        for v in &values {
-            let mut fast = vec![7];
-            let r = encode_invocation(
-                &mut fast,
-                "P",
-                3,
-                &opts,
-                std::slice::from_ref(v),
-                None,
-                usize::MAX,
-            );
-            let mut expected = vec![
-                7, 0, 0, 0, 0, 0, 0, 0, 0, 1, b'P', 0, 0, 0, 0, 0, 0, 0, 3, 0, 1,
-            ];
-            match write_param(&mut expected, None, v) {
-                Ok(()) => {
-                    assert_eq!(r, Ok(()), "{v:?}");
-                    let len = (expected.len() - 5) as i32;
-                    expected[1..5].copy_from_slice(&len.to_be_bytes());
-                    assert_eq!(fast, expected, "{v:?}");
-                }
-                Err(e) => {
-                    assert_eq!(r, Err(e), "{v:?}");
-                    assert_eq!(fast, [7], "{v:?}");
-                }
-            }
-        }
     }
 }

@@ -343,7 +343,38 @@ pub fn write_value(out: &mut Vec<u8>, ty: VoltType, v: &Value) -> Result<(), Enc
 /// Writes one parameter (§3.5): type byte and value, or `9d`, element type
 /// and array body. With `declared = None` the value's own type is used.
 /// On error, `out` is left as it was.
+#[inline]
 pub fn write_param(
+    out: &mut Vec<u8>,
+    declared: Option<VoltType>,
+    v: &Value,
+) -> Result<(), EncodeError> {
+    match (declared, v) {
+        // The common untyped parameters, inline: the bytes the general path
+        // writes (the values it would reject take it, and get its errors).
+        (None, Value::String(s)) if s.len() <= MAX_VALUE_LENGTH => {
+            out.put_i8(VoltType::String.code());
+            out.put_str(Some(s));
+            return Ok(());
+        }
+        (None, Value::Integer(x)) if *x != null::INTEGER => {
+            out.put_i8(VoltType::Integer.code());
+            out.put_i32(*x);
+            return Ok(());
+        }
+        (None, Value::BigInt(x)) if *x != null::BIGINT => {
+            out.put_i8(VoltType::BigInt.code());
+            out.put_i64(*x);
+            return Ok(());
+        }
+        _ => {}
+    }
+    write_param_general(out, declared, v)
+}
+
+/// [`write_param`] of any parameter, out of line.
+#[inline(never)]
+fn write_param_general(
     out: &mut Vec<u8>,
     declared: Option<VoltType>,
     v: &Value,
@@ -762,6 +793,38 @@ impl From<Vec<i8>> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The inline untyped paths of `write_param` write what its general
+    /// path writes, and fail as it fails (leaving `out` as it was).
+    #[test]
+    fn untyped_params_as_the_general_path_writes_them() {
+        let long = "x".repeat(MAX_VALUE_LENGTH + 1);
+        let values = [
+            Value::from(""),
+            Value::from("key-000001"),
+            Value::from("日本語"),
+            Value::String(long),
+            Value::Integer(0),
+            Value::Integer(i32::MIN),
+            Value::Integer(i32::MIN + 1),
+            Value::Integer(i32::MAX),
+            Value::BigInt(-1),
+            Value::BigInt(i64::MIN),
+            Value::BigInt(i64::MIN + 1),
+            Value::BigInt(i64::MAX),
+            Value::Null,
+            Value::TypedNull(VoltType::String),
+        ];
+        for v in &values {
+            let (mut fast, mut general) = (vec![7], vec![7]);
+            let r = write_param(&mut fast, None, v);
+            assert_eq!(r, write_param_general(&mut general, None, v), "{v:?}");
+            assert_eq!(fast, general, "{v:?}");
+            if r.is_err() {
+                assert_eq!(fast, [7], "{v:?}");
+            }
+        }
+    }
 
     fn param(declared: Option<VoltType>, v: Value) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::new();
