@@ -449,7 +449,8 @@ impl VoltTable {
 
     /// The complete encoding, with the leading `i32` total length.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        // (Always in range: checked when parsed.)
+        self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
     /// The table status byte (−128 for most server tables; do not rely on it).
@@ -505,7 +506,7 @@ impl VoltTable {
             next: 0,
             // `stride` is at least 1 (every row has its first segment).
             cells: self.index.as_slice().chunks_exact(self.stride.max(1)),
-            data: self.buf.get(self.start..self.end).unwrap_or_default(),
+            data: self.as_bytes(),
         }
     }
 
@@ -534,7 +535,7 @@ impl VoltTable {
                 .as_slice()
                 .get(at..at + self.stride)
                 .unwrap_or_default(),
-            data: self.buf.get(self.start..self.end).unwrap_or_default(),
+            data: self.as_bytes(),
             places: &self.shape.places,
         }
     }
@@ -1010,6 +1011,21 @@ impl<'a> Cell<'a> {
             .and_then(|b| b.try_into().ok())
     }
 
+    /// A fixed-size cell of type `ty`, converted by `read` (which gives
+    /// `None` for the type's NULL); `None` when the column has another type
+    /// (or for a broken index, which the general path reports).
+    #[inline(always)]
+    fn fixed_of<const N: usize, T>(
+        &self,
+        ty: VoltType,
+        read: impl FnOnce([u8; N]) -> Option<T>,
+    ) -> Option<Option<T>> {
+        if self.ty != ty {
+            return None;
+        }
+        self.fixed().map(read)
+    }
+
     /// The `i32` length of a length-prefixed cell and its bytes; `None` for
     /// NULL (or a broken index, which the general path reports).
     #[inline(always)]
@@ -1194,11 +1210,12 @@ macro_rules! from_volt_int {
                 // The column type of the same width: read as is (its NULL
                 // is the type's smallest value).
                 $(
-                if c.ty == VoltType::$native {
-                    if let Some(b) = c.fixed::<{ std::mem::size_of::<$t>() }>() {
-                        let v = <$t>::from_be_bytes(b);
-                        return Ok((v != <$t>::MIN).then_some(v));
-                    }
+                let native = c.fixed_of(VoltType::$native, |b| {
+                    let v = <$t>::from_be_bytes(b);
+                    (v != <$t>::MIN).then_some(v)
+                });
+                if let Some(v) = native {
+                    return Ok(v);
                 }
                 )?
                 match c.int() {
@@ -1252,15 +1269,11 @@ impl<'a> FromVolt<'a> for f64 {
 
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<f64>, ConversionError> {
-        if c.ty == VoltType::Float {
-            if let Some(b) = c.fixed() {
-                let bits = u64::from_be_bytes(b);
-                return Ok(
-                    (bits != crate::wire::types::null::FLOAT_BITS).then(|| f64::from_bits(bits))
-                );
-            }
-        }
-        general(c)
+        c.fixed_of(VoltType::Float, |b| {
+            let bits = u64::from_be_bytes(b);
+            (bits != crate::wire::types::null::FLOAT_BITS).then(|| f64::from_bits(bits))
+        })
+        .map_or_else(|| general(c), Ok)
     }
 
     non_null_from_cell!();
@@ -1379,13 +1392,11 @@ impl<'a> FromVolt<'a> for Decimal {
 
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Decimal>, ConversionError> {
-        if c.ty == VoltType::Decimal {
-            if let Some(b) = c.fixed() {
-                let v = i128::from_be_bytes(b);
-                return Ok((v != crate::wire::types::null::DECIMAL).then(|| Decimal::from_wire(v)));
-            }
-        }
-        general(c)
+        c.fixed_of(VoltType::Decimal, |b| {
+            let v = i128::from_be_bytes(b);
+            (v != crate::wire::types::null::DECIMAL).then(|| Decimal::from_wire(v))
+        })
+        .map_or_else(|| general(c), Ok)
     }
 
     non_null_from_cell!();
@@ -1413,15 +1424,11 @@ impl<'a> FromVolt<'a> for Timestamp {
 
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Timestamp>, ConversionError> {
-        if c.ty == VoltType::Timestamp {
-            if let Some(b) = c.fixed() {
-                let v = i64::from_be_bytes(b);
-                return Ok(
-                    (v != crate::wire::types::null::TIMESTAMP).then(|| Timestamp::from_micros(v))
-                );
-            }
-        }
-        general(c)
+        c.fixed_of(VoltType::Timestamp, |b| {
+            let v = i64::from_be_bytes(b);
+            (v != crate::wire::types::null::TIMESTAMP).then(|| Timestamp::from_micros(v))
+        })
+        .map_or_else(|| general(c), Ok)
     }
 
     non_null_from_cell!();
