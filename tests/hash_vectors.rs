@@ -16,44 +16,15 @@ use voltdb::hashinator::{
 };
 use voltdb::VoltType;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/vectors.json"
-);
-const SERVER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/captures/real-server-11.4.json"
-);
-const CLUSTER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/captures/real-cluster-11.4.json"
-);
+mod common;
 
-fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {path}: {e}. The shared test data (vectors / captures) must sit next \
-             to the crate at ../shared; these tests never skip silently{}",
-            if std::env::var_os("CI").is_some() {
-                " (CI is set)"
-            } else {
-                ""
-            }
-        )
-    });
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
-}
+use common::unhex;
 
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd-length hex {s:?}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
+const SERVER: &str = "captures/real-server-11.4.json";
+const CLUSTER: &str = "captures/real-cluster-11.4.json";
 
 fn vectors(kind: &str) -> Vec<Value> {
-    let doc = load(VECTORS);
+    let doc = common::load_json("vectors/vectors.json");
     let v: Vec<Value> = doc["vectors"]
         .as_array()
         .expect("vectors array")
@@ -258,7 +229,7 @@ fn parse_topo(e: &Value) -> Topo {
 
 #[test]
 fn single_node_topo() {
-    let file = load(SERVER);
+    let file = common::load_json(SERVER);
     let topo = parse_topo(exchange(&file, "statistics_topo"));
     assert_eq!(topo.ring.partitions(), vec![0, 1]);
     assert_eq!(
@@ -297,7 +268,7 @@ fn single_node_topo() {
 
 #[test]
 fn cluster_topo() {
-    let file = load(CLUSTER);
+    let file = common::load_json(CLUSTER);
     let topo = parse_topo(exchange(&file, "cluster_statistics_topo"));
     assert_eq!(topo.ring.partitions(), vec![0, 1, 2]);
     assert_eq!(
@@ -425,10 +396,10 @@ fn check_procedures(procs: &BTreeMap<String, ProcedureInfo>) {
 
 #[test]
 fn procedure_remarks() {
-    let server = load(SERVER);
+    let server = common::load_json(SERVER);
     let single = procedures(&server, "system_catalog_procedures");
     check_procedures(&single);
-    let cluster = load(CLUSTER);
+    let cluster = common::load_json(CLUSTER);
     let c = procedures(&cluster, "cluster_system_catalog_procedures");
     check_procedures(&c);
     assert_eq!(c, single);
@@ -471,7 +442,7 @@ fn client_topo(file: &Value, name: &str) -> Topology {
 
 #[test]
 fn cluster_capture_partition_host_map_through_client_topology() {
-    let file = load(CLUSTER);
+    let file = common::load_json(CLUSTER);
     // @Statistics TOPO 0 on the 3-node, k=1 cluster.
     let mut topo = client_topo(&file, "cluster_statistics_topo");
     assert_eq!(
@@ -626,7 +597,7 @@ fn cluster_capture_partition_host_map_through_client_topology() {
 
 #[test]
 fn single_node_capture_through_client_topology() {
-    let file = load(SERVER);
+    let file = common::load_json(SERVER);
     let mut topo = Topology::new();
     topo.apply_topo(&response(&file, "statistics_topo").tables)
         .unwrap();

@@ -16,28 +16,20 @@
 //! takes a few seconds in debug mode. `VOLTDB_MUTATION_SCALE=N` multiplies
 //! the sampled mutations by `N` for a longer soak.
 
+mod common;
 #[path = "fuzz_support/mod.rs"]
 mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use common::{to_hex as hex, unhex};
 use serde_json::Value as Json;
 use voltdb::wire::response::parse_response;
 use voltdb::ValueRef;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/vectors.json"
-);
 const CAPTURES: [&str; 2] = [
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/captures/real-server-11.4.json"
-    ),
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/captures/real-cluster-11.4.json"
-    ),
+    "captures/real-server-11.4.json",
+    "captures/real-cluster-11.4.json",
 ];
 
 /// Inputs up to this size are cut at every length.
@@ -132,25 +124,6 @@ impl Rng {
     }
 }
 
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd-length hex");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn load(path: &str) -> Json {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!("cannot read {path}: {e} (the shared test data must sit at ../shared)")
-    });
-    serde_json::from_str(&text).expect("valid JSON")
-}
-
 /// Splits a stream into frame bodies.
 fn bodies(b: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
@@ -189,7 +162,7 @@ fn seeds() -> Vec<(Decoder, Vec<u8>)> {
             }
         }
     };
-    let doc = load(VECTORS);
+    let doc = common::load_json("vectors/vectors.json");
     for v in doc["vectors"].as_array().expect("vectors") {
         let Some(h) = v["hex"].as_str() else { continue };
         let b = unhex(h);
@@ -241,7 +214,7 @@ fn seeds() -> Vec<(Decoder, Vec<u8>)> {
         }
     }
     for path in CAPTURES {
-        for ex in load(path).as_array().expect("exchanges") {
+        for ex in common::load_json(path).as_array().expect("exchanges") {
             let req = unhex(ex["request_hex"].as_str().unwrap_or(""));
             let resp = unhex(ex["response_hex"].as_str().unwrap_or(""));
             for body in bodies(&req) {

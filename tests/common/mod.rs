@@ -18,9 +18,13 @@ use voltdb::{
 /// Tolerance for GEOGRAPHY coordinates (degrees), as advised by the READMEs.
 pub const GEO_TOLERANCE: f64 = 1e-12;
 
-/// The path of a file under the shared directory next to the crate.
+/// The path of a file under the shared directory: `$VOLTDB_SHARED` when
+/// set, else `shared/` next to the crate.
 pub fn shared_path(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/")).join(rel)
+    std::env::var_os("VOLTDB_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")))
+        .join(rel)
 }
 
 /// Loads a shared JSON file; panics with a clear message when it is missing
@@ -30,7 +34,7 @@ pub fn load_json(rel: &str) -> Json {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "conformance data {} is missing or unreadable ({e}); these tests need the shared/ \
-             directory next to the crate",
+             directory next to the crate (or VOLTDB_SHARED)",
             path.display()
         )
     });

@@ -12,9 +12,9 @@ a minimal response) and, when available, the real-server captures. Exit 0 when
 everything matches, 1 otherwise.
 
 Vectors: argv[1], else $VOLTDB_VECTORS, else the first existing of
-tests/vectors/vectors.json and ../shared/vectors/vectors.json.
-Captures: $VOLTDB_CAPTURES (a directory), else ../shared/captures (required
-when absent).
+tests/vectors/vectors.json and $VOLTDB_SHARED/vectors/vectors.json
+($VOLTDB_SHARED defaults to ../shared). Captures: $VOLTDB_CAPTURES (a
+directory), else $VOLTDB_SHARED/captures (required when absent).
 """
 
 import json
@@ -25,6 +25,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+# The shared test data: $VOLTDB_SHARED, else shared/ next to the repository
+# (as for the Rust tests, tests/common/mod.rs).
+SHARED = os.environ.get("VOLTDB_SHARED", os.path.join(REPO, "..", "shared"))
 PEER = os.path.join(HERE, "peer.py")
 
 failures = []
@@ -60,7 +63,7 @@ def find_vectors():
     if os.environ.get("VOLTDB_VECTORS"):
         return os.environ["VOLTDB_VECTORS"]
     for c in (os.path.join(REPO, "tests", "vectors", "vectors.json"),
-              os.path.join(REPO, "..", "shared", "vectors", "vectors.json")):
+              os.path.join(SHARED, "vectors", "vectors.json")):
         if os.path.exists(c):
             return c
     raise SystemExit("vectors.json not found (pass a path or set VOLTDB_VECTORS)")
@@ -187,7 +190,7 @@ def check_tables(vectors):
 
 
 def check_captures():
-    d = os.environ.get("VOLTDB_CAPTURES", os.path.join(REPO, "..", "shared", "captures"))
+    d = os.environ.get("VOLTDB_CAPTURES", os.path.join(SHARED, "captures"))
     files = [os.path.join(d, f) for f in ("real-server-11.4.json", "real-cluster-11.4.json")]
     if not all(os.path.exists(f) for f in files):
         raise SystemExit("captures not found in %s (set VOLTDB_CAPTURES)" % d)
