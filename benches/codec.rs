@@ -1,12 +1,19 @@
 //! Codec benchmarks (no sockets): decode a 10,000-row response and read every
-//! cell through the typed row API, against a `memcpy` of the same bytes, the
+//! cell through the typed row API (rows as tuples with `VoltTable::rows_as`,
+//! and cell by cell with `Row::get`), against a `memcpy` of the same bytes, the
 //! `voltdb-client-rust` crate and the official Python client, and against a
 //! reference reader written by hand for this one layout (the "ceiling":
 //! no index, no checks); encode an invocation with 3 parameters (ns/call,
 //! allocations per call).
 //!
+//! Every decoder folds what it reads into the same two-word [`Fold`] in the
+//! timed loops; the per-column [`Sum`] checks, untimed, that they all read
+//! the same cells.
+//!
 //! `cargo bench --bench codec`; see `benches/common/mod.rs` for the
-//! environment variables.
+//! environment variables. `VOLTDB_BENCH_PROFILE=decode|decode-rows|decode-hand|
+//! decode-crate|encode` runs one case in a loop for a profiler;
+//! `decode-min` prints the best of `VOLTDB_BENCH_ITERATIONS` decodes of each.
 
 #[path = "common/alloc.rs"]
 mod alloc;
@@ -101,8 +108,15 @@ fn response_frame() -> Vec<u8> {
     frame
 }
 
-/// What a decoder saw, per column, to check that the decoders read the same
-/// cells: NULL counts and a digest of the values (DECIMAL: NULLs only).
+/// What the decoders do with every cell they read: the same for all of
+/// them, so that they are compared on reading alone.
+trait Acc: Default + PartialEq + std::fmt::Debug {
+    fn row(&mut self);
+    fn opt<T>(&mut self, col: usize, v: Option<T>, f: impl FnOnce(T) -> u64);
+}
+
+/// What a decoder saw, per column, to check (untimed) that the decoders read
+/// the same cells: NULL counts and a digest of the values (DECIMAL: NULLs only).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Sum {
     rows: u64,
@@ -110,13 +124,41 @@ struct Sum {
     digest: [u64; 7],
 }
 
-impl Sum {
+impl Acc for Sum {
+    fn row(&mut self) {
+        self.rows += 1;
+    }
+    #[inline(always)]
     fn opt<T>(&mut self, col: usize, v: Option<T>, f: impl FnOnce(T) -> u64) {
         match v {
             None => self.nulls[col] += 1,
             Some(x) => self.digest[col] = self.digest[col].wrapping_add(f(x)),
         }
     }
+}
+
+/// What the timed decodes fold every cell into: two words instead of
+/// [`Sum`]'s fifteen, so that the loop spends its time reading cells (every
+/// value still counts: a NULL by column, a value rotated by column).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Fold {
+    nulls: u64,
+    digest: u64,
+}
+
+impl Acc for Fold {
+    #[inline(always)]
+    fn row(&mut self) {}
+    #[inline(always)]
+    fn opt<T>(&mut self, col: usize, v: Option<T>, f: impl FnOnce(T) -> u64) {
+        match v {
+            None => self.nulls += 1 << (col * 8),
+            Some(x) => self.digest = self.digest.wrapping_add(f(x).rotate_left(col as u32 * 9)),
+        }
+    }
+}
+
+impl Sum {
     /// Names of the columns whose cells differ.
     fn differences(&self, other: &Sum) -> Vec<String> {
         let cols = columns();
@@ -130,12 +172,12 @@ impl Sum {
 /// Ours: parse the response body (an owned buffer, as the frame reader
 /// hands it over) and read every cell with `Row::get::<Option<T>>`. The
 /// response is returned so that it is dropped outside the timed part.
-fn decode_ours(body: Vec<u8>) -> (Sum, VoltResponse) {
+fn decode_ours<S: Acc>(body: Vec<u8>) -> (S, VoltResponse) {
     let resp = parse_response(body).expect("our decode");
     let t = &resp.tables[0];
-    let mut s = Sum::default();
+    let mut s = S::default();
     for row in t.rows() {
-        s.rows += 1;
+        s.row();
         s.opt(0, row.get::<Option<i64>>(0).unwrap(), |v| v as u64);
         s.opt(1, row.get::<Option<i32>>(1).unwrap(), |v| v as u64);
         s.opt(2, row.get::<Option<f64>>(2).unwrap(), f64::to_bits);
@@ -152,12 +194,45 @@ fn decode_ours(body: Vec<u8>) -> (Sum, VoltResponse) {
     (s, resp)
 }
 
+/// Ours, through the typed row API: every row read as a tuple
+/// ([`VoltTable::rows_as`]), which walks each row's cells in one pass.
+#[inline(never)]
+fn decode_ours_rows<S: Acc>(body: Vec<u8>) -> (S, VoltResponse) {
+    type Item<'a> = (
+        Option<i64>,
+        Option<i32>,
+        Option<f64>,
+        Option<&'a str>,
+        Option<Timestamp>,
+        Option<Decimal>,
+        Option<&'a [u8]>,
+    );
+    let resp = parse_response(body).expect("our decode");
+    let t = &resp.tables[0];
+    let mut s = S::default();
+    for row in t.rows_as::<Item>() {
+        let (id, qty, price, name, ts, amount, blob) = row.unwrap();
+        s.row();
+        s.opt(0, id, |v| v as u64);
+        s.opt(1, qty, |v| v as u64);
+        s.opt(2, price, f64::to_bits);
+        s.opt(3, name, |v| v.len() as u64);
+        s.opt(4, ts, |v| v.micros().div_euclid(1000) as u64);
+        s.opt(5, amount, |v| {
+            black_box(v);
+            0
+        });
+        s.opt(6, blob, |v| v.len() as u64);
+    }
+    (s, resp)
+}
+
 /// `voltdb-client-rust` 0.2: its public table decoder `new_volt_table` over
 /// a `ByteBuffer` copy of the body (what its listener thread does), and every
 /// cell through its typed `get_*_by_idx` getters. Its response-header parser
 /// (`VoltResponseInfo::new`) lives in a private module, so the few header
 /// fields are skipped here by hand and a default (SUCCESS) info is passed.
-fn decode_rust_crate(body: &[u8]) -> Sum {
+fn decode_rust_crate<S: Acc>(body: &[u8]) -> S {
     let mut b = ByteBuffer::from_bytes(body);
     b.read_u8().unwrap(); // version
     b.read_i64().unwrap(); // client handle
@@ -174,9 +249,9 @@ fn decode_rust_crate(body: &[u8]) -> Sum {
     b.read_i16().unwrap(); // table count
     let mut t =
         voltdb_client_rust::new_volt_table(&mut b, Default::default()).expect("their decode");
-    let mut s = Sum::default();
+    let mut s = S::default();
     while t.advance_row() {
-        s.rows += 1;
+        s.row();
         s.opt(0, t.get_i64_by_idx(0).unwrap(), |v| v as u64);
         s.opt(1, t.get_i32_by_idx(1).unwrap(), |v| v as u64);
         s.opt(2, t.get_f64_by_idx(2).unwrap(), f64::to_bits);
@@ -199,7 +274,7 @@ fn decode_rust_crate(body: &[u8]) -> Sum {
 /// copied into one string validated once, as ours does. It bounds what any
 /// decoder of this layout can do in safe Rust with the same UTF-8 guarantee
 /// (the "ceiling" line); the body is taken by value, as ours takes it.
-fn decode_by_hand(body: Vec<u8>) -> (Sum, Vec<u8>) {
+fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
     fn be<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
         b[at..at + N].try_into().expect("in range")
     }
@@ -210,13 +285,13 @@ fn decode_by_hand(body: Vec<u8>) -> (Sum, Vec<u8>) {
     let mut p = 18 + 8 + header;
     let nrows = i32::from_be_bytes(be(d, p)) as usize;
     p += 4;
-    let mut s = Sum::default();
+    let mut s = S::default();
     let mut text = Vec::with_capacity(d.len() - p);
     for _ in 0..nrows {
         let len = i32::from_be_bytes(be(d, p)) as usize;
         let row = &d[p + 4..p + 4 + len];
         p += 4 + len;
-        s.rows += 1;
+        s.row();
         let id = i64::from_be_bytes(be(row, 0));
         s.opt(0, (id != i64::MIN).then_some(id), |v| v as u64);
         let qty = i32::from_be_bytes(be(row, 8));
@@ -267,17 +342,26 @@ fn codec(report: &mut Report) {
     let mb = frame.len() as f64 / 1e6;
     let secs = case_seconds();
 
-    let expected = decode_ours(body.to_vec()).0;
+    let expected: Sum = decode_ours(body.to_vec()).0;
     assert_eq!(expected.rows, ROWS as u64);
-    let theirs = decode_rust_crate(body);
+    assert_eq!(
+        decode_ours_rows::<Sum>(body.to_vec()).0,
+        expected,
+        "rows and cells read the same"
+    );
+    let theirs: Sum = decode_rust_crate(body);
     // voltdb-client-rust 0.2 returns a FLOAT NULL as the sentinel number
     // (-1.7976931348623157e308) rather than None: reported, not hidden.
     let crate_diff = expected.differences(&theirs);
-    let by_hand = decode_by_hand(body.to_vec()).0;
+    let by_hand: Sum = decode_by_hand(body.to_vec()).0;
     assert_eq!(
         by_hand, expected,
         "the hand-written reference reads the same cells"
     );
+    // The timed decodes fold what they read; the folds must agree too.
+    let fold: Fold = decode_ours_rows(body.to_vec()).0;
+    assert_eq!(decode_ours::<Fold>(body.to_vec()).0, fold);
+    assert_eq!(decode_by_hand::<Fold>(body.to_vec()).0, fold);
 
     // Single-threaded computation: measured in thread CPU time.
     let clock = Cell::new(Clock::ThreadCpu);
@@ -285,7 +369,8 @@ fn codec(report: &mut Report) {
     let mut memcpy = || common::memcpy_into(&mut dst, &frame);
     // The body copy is the frame reader's (one allocation per response), not
     // the decoder's: it is made outside the timed part ...
-    let mut ours = || time_decode(clock.get(), body, decode_ours);
+    let mut ours = || time_decode(clock.get(), body, decode_ours_rows::<Fold>);
+    let mut ours_cells = || time_decode(clock.get(), body, decode_ours::<Fold>);
     // What the UTF-8 check of the VARCHAR cells costs on its own: the table
     // copies its VARCHAR bytes into one string and validates it with one
     // std::str::from_utf8 call (cells are then borrowed from it), so that is
@@ -306,12 +391,12 @@ fn codec(report: &mut Report) {
     };
     // ... and inside it here, for comparison.
     let mut ours_with_copy = || {
-        black_box(decode_ours(black_box(body).to_vec()));
+        black_box(decode_ours_rows::<Fold>(black_box(body).to_vec()));
     };
     let mut rust_crate = || {
-        black_box(decode_rust_crate(black_box(body)));
+        black_box(decode_rust_crate::<Fold>(black_box(body)));
     };
-    let mut by_hand = || time_decode(clock.get(), body, decode_by_hand);
+    let mut by_hand = || time_decode(clock.get(), body, decode_by_hand::<Fold>);
     let t = interleaved(
         clock.get(),
         secs * 5.0,
@@ -319,20 +404,21 @@ fn codec(report: &mut Report) {
         &mut [
             Case::Plain(&mut memcpy),
             Case::Timed(&mut ours),
+            Case::Timed(&mut ours_cells),
             Case::Plain(&mut ours_with_copy),
             Case::Plain(&mut utf8_only),
             Case::Plain(&mut rust_crate),
             Case::Timed(&mut by_hand),
         ],
     );
-    let (t_memcpy, t_ours, t_ours_copy, t_utf8, t_crate, t_hand) =
-        (t[0], t[1], t[2], t[3], t[4], t[5]);
+    let (t_memcpy, t_ours, t_cells, t_ours_copy, t_utf8, t_crate, t_hand) =
+        (t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
     let allocs = alloc::allocations_per_call(3, || {
         let owned = body.to_vec();
-        black_box(decode_ours(owned));
+        black_box(decode_ours_rows::<Fold>(owned));
     }) - 1.0;
     let crate_allocs = alloc::allocations_per_call(1, || {
-        black_box(decode_rust_crate(body));
+        black_box(decode_rust_crate::<Fold>(body));
     });
 
     let case = format!("decode {ROWS} rows x 7 cols ({:.2} MB)", mb);
@@ -340,9 +426,15 @@ fn codec(report: &mut Report) {
     report.push(
         Line::new(&case, "ours", mb / t_ours, "MB/s")
             .vs("memcpy", Some(t_memcpy / t_ours))
-            .goal(0.25),
+            .goal(0.25)
+            .note("rows as tuples: VoltTable::rows_as"),
     );
     report.push(Line::new(&case, "ours", ROWS as f64 / t_ours, "rows/s"));
+    report.push(
+        Line::new(&case, "ours, cell by cell", mb / t_cells, "MB/s")
+            .vs("memcpy", Some(t_memcpy / t_cells))
+            .note("Row::get per cell"),
+    );
     report.push(
         Line::new(&case, "ours incl. body copy", mb / t_ours_copy, "MB/s")
             .vs("memcpy", Some(t_memcpy / t_ours_copy)),
@@ -540,6 +632,42 @@ fn encode(report: &mut Report) {
     report.push(if same { l } else { l.note("bytes differ!") });
 }
 
+/// The lowest time of `iterations` runs of each decoder (thread CPU time,
+/// body copy outside) and of a memcpy of the frame, printed with the ratios.
+fn decode_min(frame: &[u8], iterations: u64) {
+    let clock = Clock::ThreadCpu;
+    let mut dst = vec![0u8; frame.len()];
+    let body = &frame[4..];
+    let mut best = [f64::INFINITY; 5];
+    for _ in 0..iterations {
+        let t0 = clock.now();
+        common::memcpy_into(&mut dst, frame);
+        best[0] = best[0].min((clock.now() - t0).as_secs_f64());
+        let times = [
+            time_decode(clock, body, |b| parse_response(b).expect("decode")),
+            time_decode(clock, body, decode_ours::<Fold>),
+            time_decode(clock, body, decode_ours_rows::<Fold>),
+            time_decode(clock, body, decode_by_hand::<Fold>),
+        ];
+        for (b, t) in best[1..].iter_mut().zip(times) {
+            *b = b.min(t.as_secs_f64());
+        }
+    }
+    let [memcpy, parse, cells, rows, hand] = best;
+    println!(
+        "memcpy {:.1} us; parse alone {:.1} us; decode by cells {:.1} us (ratio {:.3}), \
+         by rows {:.1} us (ratio {:.3}); ceiling {:.1} us (ratio {:.3})",
+        memcpy * 1e6,
+        parse * 1e6,
+        cells * 1e6,
+        memcpy / cells,
+        rows * 1e6,
+        memcpy / rows,
+        hand * 1e6,
+        memcpy / hand
+    );
+}
+
 fn profile(case: &str) {
     let frame = response_frame();
     let params = [
@@ -555,46 +683,23 @@ fn profile(case: &str) {
     for i in 0..iterations {
         match case {
             "decode" => {
-                black_box(decode_ours(frame[4..].to_vec()));
+                black_box(decode_ours::<Fold>(frame[4..].to_vec()));
             }
             // The decode alone (thread CPU time, body copy outside), against a
             // memcpy of the frame: the lowest of `iterations` runs of each.
             "decode-min" => {
                 if i == 0 {
-                    let clock = Clock::ThreadCpu;
-                    let mut best = [f64::INFINITY; 3];
-                    let mut dst = vec![0u8; frame.len()];
-                    for _ in 0..iterations {
-                        let body = frame[4..].to_vec();
-                        let t0 = clock.now();
-                        let r = black_box(decode_ours(body));
-                        let t1 = clock.now();
-                        common::memcpy_into(&mut dst, &frame);
-                        let t2 = clock.now();
-                        drop(r);
-                        let body = frame[4..].to_vec();
-                        let t3 = clock.now();
-                        let r = black_box(parse_response(body));
-                        let t4 = clock.now();
-                        drop(r);
-                        best[0] = best[0].min((t1 - t0).as_secs_f64());
-                        best[1] = best[1].min((t2 - t1).as_secs_f64());
-                        best[2] = best[2].min((t4 - t3).as_secs_f64());
-                    }
-                    println!(
-                        "decode {:.1} us (parse alone {:.1} us), memcpy {:.1} us, ratio {:.3}",
-                        best[0] * 1e6,
-                        best[2] * 1e6,
-                        best[1] * 1e6,
-                        best[1] / best[0]
-                    );
+                    decode_min(&frame, iterations);
                 }
             }
+            "decode-rows" => {
+                black_box(decode_ours_rows::<Fold>(frame[4..].to_vec()));
+            }
             "decode-hand" => {
-                black_box(decode_by_hand(frame[4..].to_vec()));
+                black_box(decode_by_hand::<Fold>(frame[4..].to_vec()));
             }
             "decode-crate" => {
-                black_box(decode_rust_crate(&frame[4..]));
+                black_box(decode_rust_crate::<Fold>(&frame[4..]));
             }
             "encode" => {
                 for h in 0..10_000 {

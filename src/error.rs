@@ -362,6 +362,15 @@ pub enum ConversionError {
         /// Number of rows.
         count: usize,
     },
+    /// A row was read as a tuple of another size (see
+    /// [`FromRow`](crate::FromRow)).
+    #[error("a row of {found} columns read as {expected} values")]
+    ColumnCount {
+        /// The tuple's size.
+        expected: usize,
+        /// The row's columns.
+        found: usize,
+    },
     /// The cell's bytes are malformed (e.g. invalid UTF-8 in a VARCHAR).
     #[error("column {column}: {problem}")]
     Malformed {

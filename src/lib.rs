@@ -20,7 +20,9 @@ pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, 
 pub use procedure::VoltProcedure;
 pub use response::{VoltException, VoltResponse};
 pub use serializer::{FastSerializer, FastSerializerBuilder};
-pub use table::{ColumnIndex, FromVolt, Row, Rows, TableBuilder, VoltColumn, VoltTable};
+pub use table::{
+    ColumnIndex, FromRow, FromVolt, Row, Rows, RowsAs, TableBuilder, VoltColumn, VoltTable,
+};
 pub use wire::decimal::Decimal;
 pub use wire::geo::{Geography, GeographyPoint, XyzPoint};
 pub use wire::login::HashScheme;

@@ -103,6 +103,8 @@ struct Place {
     /// VARCHAR columns: the index entry holding where the cell starts in
     /// the table's text (when kept); 0 for the others.
     text: u32,
+    /// The cell's size when fixed; 0 for a variable-length cell.
+    width: u16,
 }
 
 /// A variable-length column, as the row indexer meets it.
@@ -145,6 +147,7 @@ impl Shape {
                 seg,
                 rel,
                 text: 0,
+                width: c.ty.fixed_size().unwrap_or(0) as u16,
             });
             match c.ty.fixed_size() {
                 Some(n) => {
@@ -510,6 +513,28 @@ impl VoltTable {
         }
     }
 
+    /// Iterates over the rows converted to `T` (a tuple with one element per
+    /// column, or any [`FromRow`] type).
+    ///
+    /// ```
+    /// use voltdb::{Value, VoltColumn, VoltTable, VoltType};
+    /// let mut b = VoltTable::builder(vec![
+    ///     VoltColumn::new("ID", VoltType::Integer),
+    ///     VoltColumn::new("PRICE", VoltType::Float),
+    /// ]);
+    /// b.add_row(&[Value::from(1), Value::from(2.5)]).unwrap();
+    /// b.add_row(&[Value::from(2), Value::Null]).unwrap();
+    /// let t = b.build();
+    /// let rows: Vec<(i32, Option<f64>)> = t.rows_as().collect::<Result<_, _>>().unwrap();
+    /// assert_eq!(rows, [(1, Some(2.5)), (2, None)]);
+    /// ```
+    pub fn rows_as<'a, T: FromRow<'a>>(&'a self) -> RowsAs<'a, T> {
+        RowsAs {
+            rows: self.rows(),
+            _to: std::marker::PhantomData,
+        }
+    }
+
     /// The first column of the first row, for single-value results
     /// (`SELECT COUNT(*)`, `modified_tuples`).
     pub fn scalar<'a, T: FromVolt<'a>>(&'a self) -> crate::Result<T> {
@@ -854,7 +879,7 @@ impl<'a> Row<'a> {
             Some((p, base)) => Ok(Cell {
                 data: self.data,
                 cells: self.cells,
-                text_buf: self.table.text.as_deref(),
+                text_buf: &self.table.text,
                 col,
                 off: base as usize + p.rel as usize,
                 ty: p.ty,
@@ -867,6 +892,49 @@ impl<'a> Row<'a> {
                 problem: ProtocolError::Malformed("cell index"),
             }),
         }
+    }
+
+    /// The whole row converted to `T`: a tuple with one element per
+    /// column, or any type implementing [`FromRow`].
+    ///
+    /// ```
+    /// use voltdb::{Value, VoltColumn, VoltTable, VoltType};
+    /// let mut b = VoltTable::builder(vec![
+    ///     VoltColumn::new("ID", VoltType::BigInt),
+    ///     VoltColumn::new("NAME", VoltType::String),
+    /// ]);
+    /// b.add_row(&[Value::from(7i64), Value::from("seven")]).unwrap();
+    /// let t = b.build();
+    /// let (id, name): (i64, Option<&str>) = t.row(0).unwrap().to().unwrap();
+    /// assert_eq!((id, name), (7, Some("seven")));
+    /// // One element per column: a tuple of another size is an error.
+    /// assert!(t.row(0).unwrap().to::<(i64,)>().is_err());
+    /// ```
+    #[inline(always)]
+    pub fn to<T: FromRow<'a>>(&self) -> Result<T, ConversionError> {
+        T::from_row(self)
+    }
+
+    /// A cursor over the cells of this row, which must have `columns`
+    /// columns.
+    #[inline(always)]
+    fn cursor(&self, columns: usize) -> Result<Cursor<'a>, ConversionError> {
+        if self.places.len() != columns {
+            return Err(ConversionError::ColumnCount {
+                expected: columns,
+                found: self.places.len(),
+            });
+        }
+        Ok(Cursor {
+            data: self.data,
+            // The first cell (an empty table has no rows to read).
+            pos: self.cells.first().map_or(usize::MAX, |&p| p as usize),
+            places: self.places.iter(),
+            col: 0,
+            cells: self.cells,
+            text_buf: &self.table.text,
+            text: 0,
+        })
     }
 
     /// Every cell as an owned [`Value`].
@@ -934,6 +1002,26 @@ impl<'a> Iterator for Rows<'a> {
 
 impl ExactSizeIterator for Rows<'_> {}
 
+/// Iterator over the rows of a table converted to `T` (see
+/// [`VoltTable::rows_as`]).
+pub struct RowsAs<'a, T> {
+    rows: Rows<'a>,
+    _to: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, T: FromRow<'a>> Iterator for RowsAs<'a, T> {
+    type Item = Result<T, ConversionError>;
+    #[inline]
+    fn next(&mut self) -> Option<Result<T, ConversionError>> {
+        self.rows.next().map(|r| T::from_row(&r))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
+    }
+}
+
+impl<'a, T: FromRow<'a>> ExactSizeIterator for RowsAs<'a, T> {}
+
 impl<'a> IntoIterator for &'a VoltTable {
     type Item = Row<'a>;
     type IntoIter = Rows<'a>;
@@ -973,7 +1061,7 @@ mod sealed {
         /// The row's index entries.
         pub(super) cells: &'a [u32],
         /// The table's VARCHAR text, when it keeps one.
-        pub(super) text_buf: Option<&'a str>,
+        pub(super) text_buf: &'a Option<Box<str>>,
         pub(super) col: usize,
         /// Offset of the cell in the table's bytes.
         pub(super) off: usize,
@@ -982,9 +1070,146 @@ mod sealed {
         /// the table's text (when kept).
         pub(super) text: u32,
     }
+
+    /// A row's cells, read in column order (what [`FromRow`](super::FromRow)
+    /// for tuples reads through). Not constructible outside the crate.
+    pub struct Cursor<'a> {
+        /// The table's bytes.
+        pub(super) data: &'a [u8],
+        /// Where the next cell starts in them.
+        pub(super) pos: usize,
+        /// The places of the columns still to read.
+        pub(super) places: std::slice::Iter<'a, super::Place>,
+        /// The next column.
+        pub(super) col: usize,
+        /// The row's index entries.
+        pub(super) cells: &'a [u32],
+        /// The table's VARCHAR text, when it keeps one.
+        pub(super) text_buf: &'a Option<Box<str>>,
+        /// The text entry of the VARCHAR cell being read natively.
+        pub(super) text: u32,
+    }
 }
 
-use sealed::Cell;
+use sealed::{Cell, Cursor};
+
+impl<'a> Cursor<'a> {
+    /// The next cell, converted to `T`; the cursor moves past it.
+    #[inline(always)]
+    fn read<T: FromVolt<'a>>(&mut self) -> Result<T, ConversionError> {
+        T::from_cursor(self)
+    }
+
+    /// The next cell converted to `T` through [`FromVolt::from_cell`].
+    #[inline(always)]
+    fn general<T: FromVolt<'a>>(&mut self) -> Result<T, ConversionError> {
+        let col = self.col;
+        let cell = self.next_cell()?;
+        T::from_cell(&cell).map_err(|e| e.at(col))
+    }
+
+    /// The next cell read by `T`'s native reader (`Some(None)` for NULL),
+    /// when its column has `T`'s native type and its bytes read; `None`,
+    /// with the cursor unmoved, otherwise.
+    #[inline(always)]
+    fn native<T: FromVolt<'a>>(&mut self) -> Option<Option<T>> {
+        let p = self.places.as_slice().first()?;
+        if T::NATIVE != Some(p.ty) {
+            return None;
+        }
+        let start = self.pos;
+        self.text = p.text;
+        match T::native(self) {
+            Some(v) => {
+                self.places.next();
+                self.col += 1;
+                Some(v)
+            }
+            None => {
+                self.pos = start;
+                None
+            }
+        }
+    }
+
+    /// The next `N` bytes.
+    #[inline(always)]
+    fn fixed<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let b = *self.data.get(self.pos..)?.first_chunk::<N>()?;
+        self.pos += N;
+        Some(b)
+    }
+
+    /// A length-prefixed cell's bytes (`Some(None)` for NULL).
+    #[inline(always)]
+    fn var(&mut self) -> Option<Option<&'a [u8]>> {
+        let len = i32::from_be_bytes(self.fixed()?);
+        if len == -1 {
+            return Some(None);
+        }
+        let n = usize::try_from(len).ok()?;
+        let b = self.data.get(self.pos..)?.get(..n)?;
+        self.pos += n;
+        Some(Some(b))
+    }
+
+    /// A VARCHAR cell (`Some(None)` for NULL), from the table's text when
+    /// it keeps one.
+    #[inline(always)]
+    fn str(&mut self) -> Option<Option<&'a str>> {
+        let Some(b) = self.var()? else {
+            return Some(None);
+        };
+        match self.text_buf.as_deref() {
+            Some(text) => {
+                let start = *self.cells.get(self.text as usize)? as usize;
+                Some(Some(
+                    text.split_at_checked(start)?.1.split_at_checked(b.len())?.0,
+                ))
+            }
+            None => std::str::from_utf8(b).ok().map(Some),
+        }
+    }
+
+    /// The next cell (columns are walked in order: fixed-size cells are
+    /// stepped over by their size, variable-length ones by their length
+    /// prefix).
+    #[inline(always)]
+    fn next_cell(&mut self) -> Result<Cell<'a>, ConversionError> {
+        let Some(p) = self.places.next() else {
+            return Err(ConversionError::ColumnIndex {
+                index: self.col,
+                count: self.col,
+            });
+        };
+        let off = self.pos;
+        self.pos = off
+            + match p.width {
+                0 => {
+                    // A broken index reads as a malformed cell (the general
+                    // path reports it), not as a panic.
+                    let len = self
+                        .data
+                        .get(off..)
+                        .and_then(|b| b.first_chunk::<4>())
+                        .map_or(0, |b| i32::from_be_bytes(*b));
+                    4 + len.max(0) as usize
+                }
+                w => w as usize,
+            };
+        let col = self.col;
+        self.col += 1;
+        Ok(Cell {
+            data: self.data,
+            cells: self.cells,
+            text_buf: self.text_buf,
+            col,
+            off,
+            ty: p.ty,
+            text: p.text,
+        })
+    }
+}
 
 impl<'a> Cell<'a> {
     /// The cell decoded as a [`ValueRef`] (the general path, and the one
@@ -1045,7 +1270,7 @@ impl<'a> Cell<'a> {
     /// UTF-8 on its own, which the general path reports).
     #[inline(always)]
     fn text(&self) -> Option<Option<&'a str>> {
-        let text = self.text_buf?;
+        let text: &'a str = self.text_buf.as_deref()?;
         let len = i32::from_be_bytes(self.fixed::<4>()?);
         if len == -1 {
             return Some(None);
@@ -1135,6 +1360,68 @@ macro_rules! non_null_from_cell {
     };
 }
 
+/// Conversion from a whole row to a Rust type: implemented for tuples of
+/// [`FromVolt`] types (one element per column, in order, up to 16), and by
+/// your own types with [`Row::get`].
+///
+/// A tuple reads the cells in one pass along the row, which is faster than
+/// one [`Row::get`] per cell.
+///
+/// ```
+/// use voltdb::{ConversionError, FromRow, Row, Value, VoltColumn, VoltTable, VoltType};
+/// struct Item<'a> { id: i64, name: &'a str }
+/// impl<'a> FromRow<'a> for Item<'a> {
+///     fn from_row(row: &Row<'a>) -> Result<Self, ConversionError> {
+///         Ok(Item { id: row.get("ID")?, name: row.get("NAME")? })
+///     }
+/// }
+/// let mut b = VoltTable::builder(vec![
+///     VoltColumn::new("ID", VoltType::BigInt),
+///     VoltColumn::new("NAME", VoltType::String),
+/// ]);
+/// b.add_row(&[Value::from(1i64), Value::from("one")]).unwrap();
+/// let t = b.build();
+/// for item in t.rows_as::<Item>() {
+///     let item = item.unwrap();
+///     assert_eq!((item.id, item.name), (1, "one"));
+/// }
+/// ```
+pub trait FromRow<'a>: Sized {
+    /// Converts a row.
+    fn from_row(row: &Row<'a>) -> Result<Self, ConversionError>;
+}
+
+macro_rules! tuple_from_row {
+    ($($n:literal: ($($t:ident),+)),+ $(,)?) => {$(
+        impl<'a, $($t: FromVolt<'a>),+> FromRow<'a> for ($($t,)+) {
+            #[inline(always)]
+            fn from_row(row: &Row<'a>) -> Result<Self, ConversionError> {
+                let mut c = row.cursor($n)?;
+                Ok(($(c.read::<$t>()?,)+))
+            }
+        }
+    )+};
+}
+
+tuple_from_row!(
+    1: (A),
+    2: (A, B),
+    3: (A, B, C),
+    4: (A, B, C, D),
+    5: (A, B, C, D, E),
+    6: (A, B, C, D, E, F),
+    7: (A, B, C, D, E, F, G),
+    8: (A, B, C, D, E, F, G, H),
+    9: (A, B, C, D, E, F, G, H, I),
+    10: (A, B, C, D, E, F, G, H, I, J),
+    11: (A, B, C, D, E, F, G, H, I, J, K),
+    12: (A, B, C, D, E, F, G, H, I, J, K, L),
+    13: (A, B, C, D, E, F, G, H, I, J, K, L, M),
+    14: (A, B, C, D, E, F, G, H, I, J, K, L, M, N),
+    15: (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O),
+    16: (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P),
+);
+
 /// Conversion from a cell to a Rust type (like `postgres_types::FromSql`).
 ///
 /// Integers widen freely and narrow only when the value fits; NULL converts
@@ -1165,6 +1452,36 @@ pub trait FromVolt<'a>: Sized {
     #[inline]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Self>, ConversionError> {
         general(c)
+    }
+
+    /// The column type [`native`](Self::native) reads, if any. Not for use
+    /// outside the crate.
+    #[doc(hidden)]
+    const NATIVE: Option<VoltType> = None;
+
+    /// Reads a cell of column type [`NATIVE`](Self::NATIVE) at the cursor:
+    /// `Some(None)` for NULL, `None` when its bytes do not read as `Self`
+    /// (the general path then says why). Not for use outside the crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn native(_c: &mut Cursor<'a>) -> Option<Option<Self>> {
+        None
+    }
+
+    /// What a tuple reads its elements with: the native reader when the
+    /// column has its type, else [`from_cell`](Self::from_cell). Not for
+    /// use outside the crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_cursor(c: &mut Cursor<'a>) -> Result<Self, ConversionError> {
+        let col = c.col;
+        match c.native::<Self>() {
+            Some(Some(v)) => Ok(v),
+            // What `from_cell` gives for NULL, for every type with a
+            // native reader.
+            Some(None) => Err(ConversionError::UnexpectedNull { column: col }),
+            None => c.general(),
+        }
     }
 }
 
@@ -1204,6 +1521,16 @@ macro_rules! from_volt_int {
                     None => wrong(&v, stringify!($t)),
                 }
             }
+
+            $(
+            const NATIVE: Option<VoltType> = Some(VoltType::$native);
+
+            #[inline(always)]
+            fn native(c: &mut Cursor<'a>) -> Option<Option<$t>> {
+                let v = <$t>::from_be_bytes(c.fixed()?);
+                Some((v != <$t>::MIN).then_some(v))
+            }
+            )?
 
             #[inline(always)]
             fn from_cell_opt(c: &Cell<'a>) -> Result<Option<$t>, ConversionError> {
@@ -1267,6 +1594,14 @@ impl<'a> FromVolt<'a> for f64 {
         }
     }
 
+    const NATIVE: Option<VoltType> = Some(VoltType::Float);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<f64>> {
+        let bits = u64::from_be_bytes(c.fixed()?);
+        Some((bits != crate::wire::types::null::FLOAT_BITS).then(|| f64::from_bits(bits)))
+    }
+
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<f64>, ConversionError> {
         c.fixed_of(VoltType::Float, |b| {
@@ -1306,6 +1641,13 @@ impl<'a> FromVolt<'a> for &'a str {
         }
     }
 
+    const NATIVE: Option<VoltType> = Some(VoltType::String);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<&'a str>> {
+        c.str()
+    }
+
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<&'a str>, ConversionError> {
         if c.ty == VoltType::String {
@@ -1324,6 +1666,13 @@ impl<'a> FromVolt<'a> for String {
             ValueRef::String(s) => Ok(s.to_owned()),
             ref o => wrong(o, "String"),
         }
+    }
+
+    const NATIVE: Option<VoltType> = Some(VoltType::String);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<String>> {
+        c.str().map(|s| s.map(str::to_owned))
     }
 
     #[inline(always)]
@@ -1345,6 +1694,13 @@ impl<'a> FromVolt<'a> for &'a [u8] {
             ValueRef::String(s) => Ok(s.as_bytes()),
             ref o => wrong(o, "&[u8]"),
         }
+    }
+
+    const NATIVE: Option<VoltType> = Some(VoltType::Varbinary);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<&'a [u8]>> {
+        c.var()
     }
 
     #[inline(always)]
@@ -1370,6 +1726,13 @@ impl<'a> FromVolt<'a> for Vec<u8> {
         <&[u8]>::from_volt(v).map(<[u8]>::to_vec)
     }
 
+    const NATIVE: Option<VoltType> = Some(VoltType::Varbinary);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<Vec<u8>>> {
+        c.var().map(|b| b.map(<[u8]>::to_vec))
+    }
+
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Vec<u8>>, ConversionError> {
         <&[u8]>::from_cell_opt(c).map(|b| b.map(<[u8]>::to_vec))
@@ -1388,6 +1751,14 @@ impl<'a> FromVolt<'a> for Decimal {
                 None => wrong(o, "Decimal"),
             },
         }
+    }
+
+    const NATIVE: Option<VoltType> = Some(VoltType::Decimal);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<Decimal>> {
+        let v = i128::from_be_bytes(c.fixed()?);
+        Some((v != crate::wire::types::null::DECIMAL).then(|| Decimal::from_wire(v)))
     }
 
     #[inline(always)]
@@ -1420,6 +1791,14 @@ impl<'a> FromVolt<'a> for Timestamp {
             ValueRef::Timestamp(t) => Ok(t),
             ref o => wrong(o, "Timestamp"),
         }
+    }
+
+    const NATIVE: Option<VoltType> = Some(VoltType::Timestamp);
+
+    #[inline(always)]
+    fn native(c: &mut Cursor<'a>) -> Option<Option<Timestamp>> {
+        let v = i64::from_be_bytes(c.fixed()?);
+        Some((v != crate::wire::types::null::TIMESTAMP).then(|| Timestamp::from_micros(v)))
     }
 
     #[inline(always)]
@@ -1500,6 +1879,14 @@ impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
     #[inline(always)]
     fn from_cell(c: &Cell<'a>) -> Result<Option<T>, ConversionError> {
         T::from_cell_opt(c)
+    }
+
+    #[inline(always)]
+    fn from_cursor(c: &mut Cursor<'a>) -> Result<Option<T>, ConversionError> {
+        if let Some(v) = c.native::<T>() {
+            return Ok(v);
+        }
+        c.general()
     }
 }
 
@@ -1722,6 +2109,42 @@ mod tests {
                 "column {c}"
             );
         }
+        // A row read along with a cursor (what tuples do), every column as
+        // `T` and as `Option<T>`: what `Row::get` gives, cell by cell.
+        fn along<'a, T: FromVolt<'a> + fmt::Debug>(row: &Row<'a>) {
+            let mut cur = row.cursor(row.len()).unwrap();
+            let mut opt = row.cursor(row.len()).unwrap();
+            for c in 0..row.len() {
+                assert_eq!(
+                    format!("{:?}", cur.read::<T>()),
+                    format!("{:?}", row.get::<T>(c)),
+                    "row {} column {c}",
+                    row.index()
+                );
+                assert_eq!(
+                    format!("{:?}", opt.read::<Option<T>>()),
+                    format!("{:?}", row.get::<Option<T>>(c)),
+                    "row {} column {c}",
+                    row.index()
+                );
+            }
+            assert!(cur.read::<T>().is_err(), "no cell past the last column");
+        }
+        for row in t.rows() {
+            along::<i8>(&row);
+            along::<i16>(&row);
+            along::<i32>(&row);
+            along::<i64>(&row);
+            along::<u64>(&row);
+            along::<f64>(&row);
+            along::<&str>(&row);
+            along::<String>(&row);
+            along::<&[u8]>(&row);
+            along::<Vec<u8>>(&row);
+            along::<Decimal>(&row);
+            along::<Timestamp>(&row);
+            along::<Value>(&row);
+        }
         for row in t.rows() {
             for c in 0..t.column_count() {
                 same::<i8>(&row, c);
@@ -1745,6 +2168,55 @@ mod tests {
                 same::<Value>(&row, c);
                 same::<ValueRef<'_>>(&row, c);
             }
+        }
+    }
+
+    /// Rows read as tuples: each element what `Row::get` gives for its
+    /// column (native readers for the column's own type, the general path
+    /// for the others), the first error otherwise, and a tuple of another
+    /// size is an error.
+    #[test]
+    fn tuples_read_what_the_getters_read() {
+        use VoltType::*;
+        for rows in [3, 40] {
+            let t = table_of(&[BigInt, String, String, Integer], rows);
+            for row in t.rows() {
+                let want = (
+                    row.get::<Option<i64>>(0).unwrap(),
+                    row.get::<Option<&str>>(1).unwrap(),
+                    row.get::<Option<std::string::String>>(2).unwrap(),
+                    row.get::<Option<i32>>(3).unwrap(),
+                );
+                assert_eq!(row.to(), Ok(want));
+                // Other types than the columns' own: the general path.
+                let wide = (
+                    row.get::<Value>(0).unwrap(),
+                    row.get::<Option<&[u8]>>(1).unwrap(),
+                    row.get::<Value>(2).unwrap(),
+                    row.get::<Option<i64>>(3).unwrap(),
+                );
+                assert_eq!(row.to(), Ok(wide));
+                // Not nullable: the first NULL is the error, with its column.
+                let strict = row.to::<(i64, &str, std::string::String, i32)>();
+                let first_null = (0..4).find(|&c| row.get_ref(c).unwrap().is_null());
+                match first_null {
+                    None => assert!(strict.is_ok()),
+                    Some(c) => {
+                        assert_eq!(strict, Err(ConversionError::UnexpectedNull { column: c }))
+                    }
+                }
+                assert_eq!(
+                    row.to::<(i64, &str, std::string::String)>(),
+                    Err(ConversionError::ColumnCount {
+                        expected: 3,
+                        found: 4
+                    })
+                );
+            }
+            type Item<'a> = (Option<i64>, Option<&'a str>, Option<&'a str>, Option<i32>);
+            let all: Vec<Item> = t.rows_as().collect::<Result<_, _>>().unwrap();
+            assert_eq!(all.len(), rows);
+            assert_eq!(t.rows_as::<(i64, i64, i64, i64)>().len(), rows);
         }
     }
 

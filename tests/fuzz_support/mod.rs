@@ -256,6 +256,51 @@ pub fn exercise_table(t: &VoltTable) {
     let again = VoltTable::from_bytes(t.as_bytes().to_vec()).expect("a table's own bytes");
     assert_eq!(&again, t);
     cells_match_a_plain_walk(t);
+    tuples_match_the_getters(t);
+}
+
+/// A row read as a tuple of `T` (one per column, in one pass along the row)
+/// is the cells `Row::get::<T>` gives, or the first of their errors.
+fn tuple_as_cells<'a, T, R>(row: &Row<'a>, tuple: impl Fn(R) -> Vec<T>)
+where
+    T: voltdb::FromVolt<'a> + std::fmt::Debug,
+    R: voltdb::FromRow<'a>,
+{
+    let cells: Result<Vec<T>, _> = (0..row.len()).map(|c| row.get::<T>(c)).collect();
+    let got = row.to::<R>().map(tuple);
+    assert_eq!(
+        format!("{got:?}"),
+        format!("{cells:?}"),
+        "row {}",
+        row.index()
+    );
+}
+
+macro_rules! tuples_of {
+    ($row:expr; $($t:ty),*) => {$(
+        match $row.len() {
+            1 => tuple_as_cells::<$t, ($t,)>(&$row, |(a,)| vec![a]),
+            2 => tuple_as_cells::<$t, ($t, $t)>(&$row, |(a, b)| vec![a, b]),
+            3 => tuple_as_cells::<$t, ($t, $t, $t)>(&$row, |(a, b, c)| vec![a, b, c]),
+            _ => {}
+        }
+    )*};
+}
+
+/// Rows of up to 3 columns read as tuples (`Row::to`, `VoltTable::rows_as`)
+/// of several types, against the cell getters.
+fn tuples_match_the_getters(t: &VoltTable) {
+    for row in t.rows().take(TYPED_ROWS.load(Ordering::Relaxed)) {
+        tuples_of!(row; Value, Option<i64>, i32, Option<&str>, Option<&[u8]>, Option<f64>,
+            Option<voltdb::Decimal>, Option<voltdb::Timestamp>);
+        if row.len() != 2 {
+            assert!(row.to::<(Value, Value)>().is_err());
+        }
+    }
+    if t.column_count() == 1 {
+        let rows: Vec<_> = t.rows_as::<(Value,)>().collect();
+        assert_eq!(rows.len(), t.row_count());
+    }
 }
 
 /// Every cell as the table hands it out (`Row::get_ref`, which may borrow a
