@@ -142,14 +142,15 @@ impl Shape {
         let mut vars = Vec::new();
         let (mut seg, mut rel, mut fixed) = (0u32, 0u32, 0u64);
         for c in columns.iter() {
+            let size = c.ty.fixed_size();
             places.push(Place {
                 ty: c.ty,
                 seg,
                 rel,
                 text: 0,
-                width: c.ty.fixed_size().unwrap_or(0) as u16,
+                width: size.unwrap_or(0) as u16,
             });
-            match c.ty.fixed_size() {
+            match size {
                 Some(n) => {
                     rel += n as u32;
                     fixed += n as u64;
@@ -1093,6 +1094,77 @@ mod sealed {
 
 use sealed::{Cell, Cursor};
 
+/// A fixed-size value as its column type stores it: big-endian, with the
+/// type's NULL sentinel.
+trait Fixed<const N: usize>: Sized {
+    /// The value (`None` for NULL).
+    fn of(b: [u8; N]) -> Option<Self>;
+}
+
+macro_rules! fixed_int {
+    ($($t:ty: $n:literal = $null:ident),*) => {$(
+        impl Fixed<$n> for $t {
+            #[inline(always)]
+            fn of(b: [u8; $n]) -> Option<$t> {
+                let v = <$t>::from_be_bytes(b);
+                (v != crate::wire::types::null::$null).then_some(v)
+            }
+        }
+    )*};
+}
+
+fixed_int!(i8: 1 = TINYINT, i16: 2 = SMALLINT, i32: 4 = INTEGER, i64: 8 = BIGINT);
+
+impl Fixed<8> for f64 {
+    #[inline(always)]
+    fn of(b: [u8; 8]) -> Option<f64> {
+        let bits = u64::from_be_bytes(b);
+        (bits != crate::wire::types::null::FLOAT_BITS).then(|| f64::from_bits(bits))
+    }
+}
+
+impl Fixed<16> for Decimal {
+    #[inline(always)]
+    fn of(b: [u8; 16]) -> Option<Decimal> {
+        let v = i128::from_be_bytes(b);
+        (v != crate::wire::types::null::DECIMAL).then(|| Decimal::from_wire(v))
+    }
+}
+
+impl Fixed<8> for Timestamp {
+    #[inline(always)]
+    fn of(b: [u8; 8]) -> Option<Timestamp> {
+        let v = i64::from_be_bytes(b);
+        (v != crate::wire::types::null::TIMESTAMP).then(|| Timestamp::from_micros(v))
+    }
+}
+
+/// The length-prefixed cell at `off` in `data`: its bytes, `Some(None)` for
+/// NULL, `None` when it does not fit.
+#[inline(always)]
+fn var_at(data: &[u8], off: usize) -> Option<Option<&[u8]>> {
+    let len = i32::from_be_bytes(data.get(off..off + 4)?.try_into().ok()?);
+    if len == -1 {
+        return Some(None);
+    }
+    let start = off + 4;
+    Some(Some(data.get(start..start + usize::try_from(len).ok()?)?))
+}
+
+/// A VARCHAR cell of `len` bytes borrowed from the table's validated
+/// `text`, where it starts at the row's index entry `entry` (0: none).
+/// The text is valid UTF-8 as a whole, so the cell is valid on its own
+/// exactly when both its ends are character boundaries: what
+/// `split_at_checked` checks; `None` otherwise.
+#[inline(always)]
+fn kept_text<'a>(text: &'a str, cells: &[u32], entry: u32, len: usize) -> Option<&'a str> {
+    if entry == 0 {
+        return None;
+    }
+    let start = *cells.get(entry as usize)? as usize;
+    Some(text.split_at_checked(start)?.1.split_at_checked(len)?.0)
+}
+
 impl<'a> Cursor<'a> {
     /// The next cell, converted to `T`; the cursor moves past it.
     #[inline(always)]
@@ -1140,17 +1212,18 @@ impl<'a> Cursor<'a> {
         Some(b)
     }
 
+    /// The next fixed-size cell as `T` (`Some(None)` for NULL).
+    #[inline(always)]
+    fn fixed_as<const N: usize, T: Fixed<N>>(&mut self) -> Option<Option<T>> {
+        self.fixed().map(T::of)
+    }
+
     /// A length-prefixed cell's bytes (`Some(None)` for NULL).
     #[inline(always)]
     fn var(&mut self) -> Option<Option<&'a [u8]>> {
-        let len = i32::from_be_bytes(self.fixed()?);
-        if len == -1 {
-            return Some(None);
-        }
-        let n = usize::try_from(len).ok()?;
-        let b = self.data.get(self.pos..)?.get(..n)?;
-        self.pos += n;
-        Some(Some(b))
+        let b = var_at(self.data, self.pos)?;
+        self.pos += 4 + b.map_or(0, <[u8]>::len);
+        Some(b)
     }
 
     /// A VARCHAR cell (`Some(None)` for NULL), from the table's text when
@@ -1161,12 +1234,7 @@ impl<'a> Cursor<'a> {
             return Some(None);
         };
         match self.text_buf.as_deref() {
-            Some(text) => {
-                let start = *self.cells.get(self.text as usize)? as usize;
-                Some(Some(
-                    text.split_at_checked(start)?.1.split_at_checked(b.len())?.0,
-                ))
-            }
+            Some(text) => kept_text(text, self.cells, self.text, b.len()).map(Some),
             None => std::str::from_utf8(b).ok().map(Some),
         }
     }
@@ -1255,14 +1323,7 @@ impl<'a> Cell<'a> {
     /// NULL (or a broken index, which the general path reports).
     #[inline(always)]
     fn var(&self) -> Option<Option<&'a [u8]>> {
-        let len = i32::from_be_bytes(self.fixed::<4>()?);
-        if len == -1 {
-            return Some(None);
-        }
-        let start = self.off + 4;
-        Some(Some(
-            self.data.get(start..start + usize::try_from(len).ok()?)?,
-        ))
+        var_at(self.data, self.off)
     }
 
     /// A VARCHAR cell from the table's validated text: `Some(None)` for
@@ -1275,16 +1336,7 @@ impl<'a> Cell<'a> {
         if len == -1 {
             return Some(None);
         }
-        if self.text == 0 {
-            return None;
-        }
-        let start = *self.cells.get(self.text as usize)? as usize;
-        // The text is valid UTF-8 as a whole, so a cell is valid on its own
-        // exactly when both its ends are character boundaries: what `get` checks.
-        let len = usize::try_from(len).ok()?;
-        Some(Some(
-            text.split_at_checked(start)?.1.split_at_checked(len)?.0,
-        ))
+        kept_text(text, self.cells, self.text, usize::try_from(len).ok()?).map(Some)
     }
 
     /// A VARCHAR cell as a string (`None` for NULL).
@@ -1306,24 +1358,11 @@ impl<'a> Cell<'a> {
     /// An integer cell (`Some(None)` for NULL); `None` for other types.
     #[inline(always)]
     fn int(&self) -> Option<Option<i64>> {
-        use crate::wire::types::null;
         Some(match self.ty {
-            VoltType::TinyInt => {
-                let v = i8::from_be_bytes(self.fixed()?);
-                (v != null::TINYINT).then_some(v as i64)
-            }
-            VoltType::SmallInt => {
-                let v = i16::from_be_bytes(self.fixed()?);
-                (v != null::SMALLINT).then_some(v as i64)
-            }
-            VoltType::Integer => {
-                let v = i32::from_be_bytes(self.fixed()?);
-                (v != null::INTEGER).then_some(v as i64)
-            }
-            VoltType::BigInt => {
-                let v = i64::from_be_bytes(self.fixed()?);
-                (v != null::BIGINT).then_some(v)
-            }
+            VoltType::TinyInt => i8::of(self.fixed()?).map(i64::from),
+            VoltType::SmallInt => i16::of(self.fixed()?).map(i64::from),
+            VoltType::Integer => i32::of(self.fixed()?).map(i64::from),
+            VoltType::BigInt => i64::of(self.fixed()?),
             _ => return None,
         })
     }
@@ -1527,8 +1566,7 @@ macro_rules! from_volt_int {
 
             #[inline(always)]
             fn native(c: &mut Cursor<'a>) -> Option<Option<$t>> {
-                let v = <$t>::from_be_bytes(c.fixed()?);
-                Some((v != <$t>::MIN).then_some(v))
+                c.fixed_as()
             }
             )?
 
@@ -1537,10 +1575,7 @@ macro_rules! from_volt_int {
                 // The column type of the same width: read as is (its NULL
                 // is the type's smallest value).
                 $(
-                let native = c.fixed_of(VoltType::$native, |b| {
-                    let v = <$t>::from_be_bytes(b);
-                    (v != <$t>::MIN).then_some(v)
-                });
+                let native = c.fixed_of(VoltType::$native, <$t>::of);
                 if let Some(v) = native {
                     return Ok(v);
                 }
@@ -1598,17 +1633,13 @@ impl<'a> FromVolt<'a> for f64 {
 
     #[inline(always)]
     fn native(c: &mut Cursor<'a>) -> Option<Option<f64>> {
-        let bits = u64::from_be_bytes(c.fixed()?);
-        Some((bits != crate::wire::types::null::FLOAT_BITS).then(|| f64::from_bits(bits)))
+        c.fixed_as()
     }
 
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<f64>, ConversionError> {
-        c.fixed_of(VoltType::Float, |b| {
-            let bits = u64::from_be_bytes(b);
-            (bits != crate::wire::types::null::FLOAT_BITS).then(|| f64::from_bits(bits))
-        })
-        .map_or_else(|| general(c), Ok)
+        c.fixed_of(VoltType::Float, f64::of)
+            .map_or_else(|| general(c), Ok)
     }
 
     non_null_from_cell!();
@@ -1757,17 +1788,13 @@ impl<'a> FromVolt<'a> for Decimal {
 
     #[inline(always)]
     fn native(c: &mut Cursor<'a>) -> Option<Option<Decimal>> {
-        let v = i128::from_be_bytes(c.fixed()?);
-        Some((v != crate::wire::types::null::DECIMAL).then(|| Decimal::from_wire(v)))
+        c.fixed_as()
     }
 
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Decimal>, ConversionError> {
-        c.fixed_of(VoltType::Decimal, |b| {
-            let v = i128::from_be_bytes(b);
-            (v != crate::wire::types::null::DECIMAL).then(|| Decimal::from_wire(v))
-        })
-        .map_or_else(|| general(c), Ok)
+        c.fixed_of(VoltType::Decimal, Decimal::of)
+            .map_or_else(|| general(c), Ok)
     }
 
     non_null_from_cell!();
@@ -1797,17 +1824,13 @@ impl<'a> FromVolt<'a> for Timestamp {
 
     #[inline(always)]
     fn native(c: &mut Cursor<'a>) -> Option<Option<Timestamp>> {
-        let v = i64::from_be_bytes(c.fixed()?);
-        Some((v != crate::wire::types::null::TIMESTAMP).then(|| Timestamp::from_micros(v)))
+        c.fixed_as()
     }
 
     #[inline(always)]
     fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Timestamp>, ConversionError> {
-        c.fixed_of(VoltType::Timestamp, |b| {
-            let v = i64::from_be_bytes(b);
-            (v != crate::wire::types::null::TIMESTAMP).then(|| Timestamp::from_micros(v))
-        })
-        .map_or_else(|| general(c), Ok)
+        c.fixed_of(VoltType::Timestamp, Timestamp::of)
+            .map_or_else(|| general(c), Ok)
     }
 
     non_null_from_cell!();
