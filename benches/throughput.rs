@@ -277,6 +277,30 @@ fn push_run(report: &mut Report, case: &str, who: &str, r: &Run, with_cpu: bool)
     }
 }
 
+/// Our run's lines, or the line saying it failed; its rate when it ran.
+fn push_ours(
+    report: &mut Report,
+    case: &str,
+    run: Result<Run, String>,
+    with_cpu: bool,
+) -> Option<f64> {
+    match run {
+        Ok(r) => {
+            push_run(report, case, "ours", &r, with_cpu);
+            Some(r.rate())
+        }
+        Err(e) => {
+            report.push(Line::missing(
+                case,
+                "ours",
+                "calls/s",
+                &format!("failed: {e}"),
+            ));
+            None
+        }
+    }
+}
+
 fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
     let secs = case_seconds();
     let mut best_ours = 0.0f64;
@@ -284,17 +308,10 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
     for &conns in &CONNECTIONS {
         for &threads in &THREADS {
             let case = format!("{label}, {threads} threads, {conns} conn");
-            match run_ours(t, conns, threads, secs) {
-                Ok(r) => {
-                    best_ours = best_ours.max(r.rate());
-                    push_run(report, &case, "ours", &r, with_cpu);
-                }
-                Err(e) => report.push(Line::missing(
-                    &case,
-                    "ours",
-                    "calls/s",
-                    &format!("failed: {e}"),
-                )),
+            if let Some(rate) =
+                push_ours(report, &case, run_ours(t, conns, threads, secs), with_cpu)
+            {
+                best_ours = best_ours.max(rate);
             }
         }
     }
@@ -303,20 +320,12 @@ fn matrix(report: &mut Report, t: &Target, label: &str, with_cpu: bool) {
     for &conns in &CONNECTIONS {
         for &outstanding in &OUTSTANDING {
             let case = format!("{label}, call_async, {outstanding} outstanding, {conns} conn");
-            match run_ours_async(t, conns, outstanding, secs) {
-                Ok(r) => {
-                    best_ours = best_ours.max(r.rate());
-                    if conns == 1 {
-                        async_1conn.push((outstanding, r.rate()));
-                    }
-                    push_run(report, &case, "ours", &r, with_cpu);
+            let run = run_ours_async(t, conns, outstanding, secs);
+            if let Some(rate) = push_ours(report, &case, run, with_cpu) {
+                best_ours = best_ours.max(rate);
+                if conns == 1 {
+                    async_1conn.push((outstanding, rate));
                 }
-                Err(e) => report.push(Line::missing(
-                    &case,
-                    "ours",
-                    "calls/s",
-                    &format!("failed: {e}"),
-                )),
             }
         }
     }
