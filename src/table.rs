@@ -364,7 +364,7 @@ impl VoltTable {
                     }
                 };
                 if keep_text {
-                    text.reserve_exact(spare as usize);
+                    text.reserve_exact(spare as usize + TEXT_CHUNK);
                 }
                 (done, pos) = index_rows(data, pos, &shape, keep_text, entries, stride, &mut text);
                 index.truncate(done * stride);
@@ -532,6 +532,7 @@ impl VoltTable {
     pub fn rows_as<'a, T: FromRow<'a>>(&'a self) -> RowsAs<'a, T> {
         RowsAs {
             rows: self.rows(),
+            fast: T::reads_natively(Columns(&self.shape.places)),
             _to: std::marker::PhantomData,
         }
     }
@@ -632,7 +633,7 @@ fn index_row(
         if n > 0 {
             let cell = data.get(p..row_end)?.get(..n as usize)?;
             if keep {
-                text.extend_from_slice(cell);
+                keep_cell(text, data, p, cell);
             }
             p += n as usize;
         } else if n < -1 {
@@ -643,6 +644,27 @@ fn index_row(
         }
     }
     (p + shape.tail as usize == row_end).then_some(row_end)
+}
+
+/// Bytes copied at once for a short VARCHAR kept in the table's text.
+const TEXT_CHUNK: usize = 128;
+
+/// Appends `cell`, which starts at `at` in `data`, to `text`. A cell of at
+/// most [`TEXT_CHUNK`] bytes is copied as the whole chunk that starts with
+/// it, then cut to its length: a copy of fixed size, without the
+/// size-dependent branches (often mispredicted for cells of varied
+/// lengths) of a copy of the cell's own size. `text` is expected to have
+/// room for `TEXT_CHUNK` bytes more than it keeps.
+#[inline(always)]
+fn keep_cell(text: &mut Vec<u8>, data: &[u8], at: usize, cell: &[u8]) {
+    let kept = text.len() + cell.len();
+    match data.get(at..at + TEXT_CHUNK) {
+        Some(chunk) if cell.len() <= TEXT_CHUNK => {
+            text.extend_from_slice(chunk);
+            text.truncate(kept);
+        }
+        _ => text.extend_from_slice(cell),
+    }
 }
 
 impl PartialEq for VoltTable {
@@ -926,16 +948,26 @@ impl<'a> Row<'a> {
                 found: self.places.len(),
             });
         }
-        Ok(Cursor {
+        Ok(self.cursor_unchecked())
+    }
+
+    /// A cursor over the cells of this row.
+    #[inline(always)]
+    fn cursor_unchecked(&self) -> Cursor<'a> {
+        Cursor {
             data: self.data,
             // The first cell (an empty table has no rows to read).
-            pos: self.cells.first().map_or(usize::MAX, |&p| p as usize),
+            rest: self
+                .cells
+                .first()
+                .and_then(|&p| self.data.get(p as usize..))
+                .unwrap_or_default(),
             places: self.places.iter(),
             col: 0,
             cells: self.cells,
             text_buf: &self.table.text,
-            text: 0,
-        })
+            text: self.table.shape.segs as u32,
+        }
     }
 
     /// Every cell as an owned [`Value`].
@@ -1007,14 +1039,22 @@ impl ExactSizeIterator for Rows<'_> {}
 /// [`VoltTable::rows_as`]).
 pub struct RowsAs<'a, T> {
     rows: Rows<'a>,
+    /// `T` reads these columns natively ([`FromRow::reads_natively`]).
+    fast: bool,
     _to: std::marker::PhantomData<fn() -> T>,
 }
 
 impl<'a, T: FromRow<'a>> Iterator for RowsAs<'a, T> {
     type Item = Result<T, ConversionError>;
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Result<T, ConversionError>> {
-        self.rows.next().map(|r| T::from_row(&r))
+        let row = self.rows.next()?;
+        if self.fast {
+            if let Some(v) = T::from_row_fast(&mut row.cursor_unchecked()) {
+                return Some(Ok(v));
+            }
+        }
+        Some(from_row_slowly(&row))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.rows.size_hint()
@@ -1022,6 +1062,13 @@ impl<'a, T: FromRow<'a>> Iterator for RowsAs<'a, T> {
 }
 
 impl<'a, T: FromRow<'a>> ExactSizeIterator for RowsAs<'a, T> {}
+
+/// [`FromRow::from_row`], out of the row loop of [`RowsAs`] (whose fast
+/// path reads most rows).
+#[inline(never)]
+fn from_row_slowly<'a, T: FromRow<'a>>(row: &Row<'a>) -> Result<T, ConversionError> {
+    T::from_row(row)
+}
 
 impl<'a> IntoIterator for &'a VoltTable {
     type Item = Row<'a>;
@@ -1072,13 +1119,18 @@ mod sealed {
         pub(super) text: u32,
     }
 
+    /// A table's columns, as [`FromRow`](super::FromRow) checks them once
+    /// per table. Not constructible outside the crate.
+    #[derive(Clone, Copy)]
+    pub struct Columns<'a>(pub(super) &'a [super::Place]);
+
     /// A row's cells, read in column order (what [`FromRow`](super::FromRow)
     /// for tuples reads through). Not constructible outside the crate.
     pub struct Cursor<'a> {
         /// The table's bytes.
         pub(super) data: &'a [u8],
-        /// Where the next cell starts in them.
-        pub(super) pos: usize,
+        /// Its bytes from the next cell on.
+        pub(super) rest: &'a [u8],
         /// The places of the columns still to read.
         pub(super) places: std::slice::Iter<'a, super::Place>,
         /// The next column.
@@ -1087,12 +1139,14 @@ mod sealed {
         pub(super) cells: &'a [u32],
         /// The table's VARCHAR text, when it keeps one.
         pub(super) text_buf: &'a Option<Box<str>>,
-        /// The text entry of the VARCHAR cell being read natively.
+        /// The text entry of the next VARCHAR cell read natively (the
+        /// first VARCHAR column's when the cursor is made; each one read
+        /// moves it to the next).
         pub(super) text: u32,
     }
 }
 
-use sealed::{Cell, Cursor};
+use sealed::{Cell, Columns, Cursor};
 
 /// A fixed-size value as its column type stores it: big-endian, with the
 /// type's NULL sentinel.
@@ -1189,7 +1243,7 @@ impl<'a> Cursor<'a> {
         if T::NATIVE != Some(p.ty) {
             return None;
         }
-        let start = self.pos;
+        let start = self.rest;
         self.text = p.text;
         match T::native(self) {
             Some(v) => {
@@ -1198,7 +1252,7 @@ impl<'a> Cursor<'a> {
                 Some(v)
             }
             None => {
-                self.pos = start;
+                self.rest = start;
                 None
             }
         }
@@ -1207,9 +1261,9 @@ impl<'a> Cursor<'a> {
     /// The next `N` bytes.
     #[inline(always)]
     fn fixed<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let b = *self.data.get(self.pos..)?.first_chunk::<N>()?;
-        self.pos += N;
-        Some(b)
+        let (b, rest) = self.rest.split_first_chunk::<N>()?;
+        self.rest = rest;
+        Some(*b)
     }
 
     /// The next fixed-size cell as `T` (`Some(None)` for NULL).
@@ -1221,20 +1275,28 @@ impl<'a> Cursor<'a> {
     /// A length-prefixed cell's bytes (`Some(None)` for NULL).
     #[inline(always)]
     fn var(&mut self) -> Option<Option<&'a [u8]>> {
-        let b = var_at(self.data, self.pos)?;
-        self.pos += 4 + b.map_or(0, <[u8]>::len);
-        Some(b)
+        let (len, rest) = self.rest.split_first_chunk::<4>()?;
+        let len = i32::from_be_bytes(*len);
+        if len == -1 {
+            self.rest = rest;
+            return Some(None);
+        }
+        let (b, rest) = rest.split_at_checked(usize::try_from(len).ok()?)?;
+        self.rest = rest;
+        Some(Some(b))
     }
 
     /// A VARCHAR cell (`Some(None)` for NULL), from the table's text when
     /// it keeps one.
     #[inline(always)]
     fn str(&mut self) -> Option<Option<&'a str>> {
+        let entry = self.text;
+        self.text += 1;
         let Some(b) = self.var()? else {
             return Some(None);
         };
         match self.text_buf.as_deref() {
-            Some(text) => kept_text(text, self.cells, self.text, b.len()).map(Some),
+            Some(text) => kept_text(text, self.cells, entry, b.len()).map(Some),
             None => std::str::from_utf8(b).ok().map(Some),
         }
     }
@@ -1250,21 +1312,23 @@ impl<'a> Cursor<'a> {
                 count: self.col,
             });
         };
-        let off = self.pos;
-        self.pos = off
-            + match p.width {
-                0 => {
-                    // A broken index reads as a malformed cell (the general
-                    // path reports it), not as a panic.
-                    let len = self
-                        .data
-                        .get(off..)
-                        .and_then(|b| b.first_chunk::<4>())
-                        .map_or(0, |b| i32::from_be_bytes(*b));
-                    4 + len.max(0) as usize
-                }
-                w => w as usize,
-            };
+        let off = self.data.len() - self.rest.len();
+        let size = match p.width {
+            0 => {
+                let len = self
+                    .rest
+                    .first_chunk::<4>()
+                    .map_or(0, |b| i32::from_be_bytes(*b));
+                4 + len.max(0) as usize
+            }
+            w => w as usize,
+        };
+        // A broken index reads as malformed cells (the general path
+        // reports them), not as a panic.
+        self.rest = self.rest.get(size..).unwrap_or_default();
+        if p.ty == VoltType::String {
+            self.text += 1;
+        }
         let col = self.col;
         self.col += 1;
         Ok(Cell {
@@ -1428,6 +1492,26 @@ macro_rules! non_null_from_cell {
 pub trait FromRow<'a>: Sized {
     /// Converts a row.
     fn from_row(row: &Row<'a>) -> Result<Self, ConversionError>;
+
+    /// Whether [`from_row_fast`](Self::from_row_fast) can read rows of
+    /// these columns: checked once per table by
+    /// [`VoltTable::rows_as`]. Not for use outside the crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn reads_natively(_columns: Columns<'_>) -> bool {
+        false
+    }
+
+    /// Reads a row whose columns [`reads_natively`](Self::reads_natively)
+    /// accepted, every cell with its type's native reader and no type
+    /// check; `None` when a cell does not read that way (a NULL where
+    /// no `Option` takes it, malformed bytes): `from_row` then says why.
+    /// Not for use outside the crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_row_fast(_c: &mut Cursor<'a>) -> Option<Self> {
+        None
+    }
 }
 
 macro_rules! tuple_from_row {
@@ -1437,6 +1521,18 @@ macro_rules! tuple_from_row {
             fn from_row(row: &Row<'a>) -> Result<Self, ConversionError> {
                 let mut c = row.cursor($n)?;
                 Ok(($(c.read::<$t>()?,)+))
+            }
+
+            #[inline(always)]
+            fn reads_natively(columns: Columns<'_>) -> bool {
+                let mut places = columns.0.iter();
+                $(places.next().is_some_and(|p| $t::ROW_NATIVE == Some(p.ty)) &&)+
+                    places.next().is_none()
+            }
+
+            #[inline(always)]
+            fn from_row_fast(c: &mut Cursor<'a>) -> Option<Self> {
+                Some(($($t::from_cursor_fast(c)?,)+))
             }
         }
     )+};
@@ -1505,6 +1601,21 @@ pub trait FromVolt<'a>: Sized {
     #[inline(always)]
     fn native(_c: &mut Cursor<'a>) -> Option<Option<Self>> {
         None
+    }
+
+    /// The column type [`from_cursor_fast`](Self::from_cursor_fast) reads,
+    /// if any. Not for use outside the crate.
+    #[doc(hidden)]
+    const ROW_NATIVE: Option<VoltType> = Self::NATIVE;
+
+    /// Reads a cell of column type [`ROW_NATIVE`](Self::ROW_NATIVE) at the
+    /// cursor, as a tuple element; `None` when it does not read natively
+    /// (here: NULL, or bytes that do not read as `Self`). Not for use
+    /// outside the crate.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_cursor_fast(c: &mut Cursor<'a>) -> Option<Self> {
+        Self::native(c)?
     }
 
     /// What a tuple reads its elements with: the native reader when the
@@ -1911,6 +2022,13 @@ impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
         }
         c.general()
     }
+
+    const ROW_NATIVE: Option<VoltType> = T::NATIVE;
+
+    #[inline(always)]
+    fn from_cursor_fast(c: &mut Cursor<'a>) -> Option<Option<T>> {
+        T::native(c)
+    }
 }
 
 #[cfg(test)]
@@ -2153,6 +2271,43 @@ mod tests {
             }
             assert!(cur.read::<T>().is_err(), "no cell past the last column");
         }
+        // A row read along with a cursor as tuples read it when every
+        // column has its element's own type (`RowsAs`'s fast path): each
+        // cell of `T`'s own column type reads as `Row::get` reads it, or
+        // fails where `Row::get` fails (the row is then read again the
+        // general way).
+        fn along_fast<'a, T: FromVolt<'a> + fmt::Debug>(row: &Row<'a>) {
+            let mut cur = row.cursor_unchecked();
+            for (c, p) in row.places.iter().enumerate() {
+                if T::ROW_NATIVE != Some(p.ty) {
+                    cur.next_cell().unwrap();
+                    continue;
+                }
+                let fast = T::from_cursor_fast(&mut cur);
+                cur.places.next();
+                let want = row.get::<T>(c).ok();
+                assert_eq!(
+                    format!("{fast:?}"),
+                    format!("{want:?}"),
+                    "row {} column {c}",
+                    row.index()
+                );
+                if fast.is_none() {
+                    break;
+                }
+            }
+        }
+        macro_rules! along_fast {
+            ($row:expr; $($t:ty),*) => {$(
+                along_fast::<$t>($row);
+                along_fast::<Option<$t>>($row);
+            )*};
+        }
+        for row in t.rows() {
+            along_fast!(&row; i8, i16, i32, i64, f64, &str, String, &[u8], Vec<u8>, Decimal,
+                Timestamp);
+        }
+        rows_as_reads_what_to_reads(t);
         for row in t.rows() {
             along::<i8>(&row);
             along::<i16>(&row);
@@ -2191,6 +2346,41 @@ mod tests {
                 same::<Value>(&row, c);
                 same::<ValueRef<'_>>(&row, c);
             }
+        }
+    }
+
+    /// `rows_as` (which reads rows whose columns all have their elements'
+    /// own types without type checks) gives what `Row::to` gives, row by
+    /// row, for tuples of the columns' own types (`Option`s or not) on the
+    /// layouts that have them.
+    fn rows_as_reads_what_to_reads(t: &VoltTable) {
+        use VoltType::*;
+        fn same<'a, R: FromRow<'a> + fmt::Debug>(t: &'a VoltTable) {
+            assert!(R::reads_natively(Columns(&t.shape.places)));
+            let got: Vec<_> = t.rows_as::<R>().collect();
+            let want: Vec<_> = t.rows().map(|r| r.to::<R>()).collect();
+            assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        }
+        type S = std::string::String;
+        let types: Vec<VoltType> = t.columns().iter().map(|c| c.ty).collect();
+        match types.as_slice() {
+            [BigInt, String, String, Integer] => {
+                same::<(Option<i64>, Option<&str>, Option<S>, Option<i32>)>(t);
+                same::<(i64, &str, S, i32)>(t);
+            }
+            [Integer, Decimal, TinyInt] => {
+                same::<(Option<i32>, Option<crate::Decimal>, Option<i8>)>(t);
+                same::<(i32, crate::Decimal, i8)>(t);
+            }
+            [String] => {
+                same::<(Option<&str>,)>(t);
+                same::<(S,)>(t);
+            }
+            [Varbinary, TinyInt, String] => {
+                same::<(Option<&[u8]>, Option<i8>, Option<S>)>(t);
+                same::<(Vec<u8>, i8, &str)>(t);
+            }
+            _ => {}
         }
     }
 

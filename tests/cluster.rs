@@ -289,6 +289,9 @@ fn ten_thousand_random_single_partition_calls_land_on_their_leaders() {
 fn a_dead_node_fails_only_its_pending_calls_and_its_rejoin_gets_traffic_back() {
     let cluster = start(3, 6);
     let client = builder(&cluster).build().unwrap();
+    // Every node connected first: a call made while a leader's connection
+    // is still being opened goes to another node, and would not fail.
+    wait_for_nodes(&client, &cluster);
     let topo = client.topology().unwrap();
     let keys: Vec<i64> = (0..6).map(|p| key_of(&topo, p)).collect();
     // One slow call per partition: node 1 (host 1) leads partitions 1 and 4.

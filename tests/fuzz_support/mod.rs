@@ -287,6 +287,32 @@ macro_rules! tuples_of {
     )*};
 }
 
+/// `VoltTable::rows_as` (with its fast path for tuples of the columns' own
+/// types) gives what `Row::to` gives for every row.
+fn rows_as_is_to<'a, R: voltdb::FromRow<'a> + std::fmt::Debug>(t: &'a VoltTable) {
+    let got: Vec<_> = t
+        .rows_as::<R>()
+        .take(TYPED_ROWS.load(Ordering::Relaxed))
+        .collect();
+    let want: Vec<_> = t
+        .rows()
+        .take(TYPED_ROWS.load(Ordering::Relaxed))
+        .map(|r| r.to::<R>())
+        .collect();
+    assert_eq!(format!("{got:?}"), format!("{want:?}"));
+}
+
+macro_rules! rows_as_of {
+    ($t:expr; $($ty:ty),*) => {$(
+        match $t.column_count() {
+            1 => rows_as_is_to::<($ty,)>($t),
+            2 => rows_as_is_to::<($ty, $ty)>($t),
+            3 => rows_as_is_to::<($ty, $ty, $ty)>($t),
+            _ => {}
+        }
+    )*};
+}
+
 /// Rows of up to 3 columns read as tuples (`Row::to`, `VoltTable::rows_as`)
 /// of several types, against the cell getters.
 fn tuples_match_the_getters(t: &VoltTable) {
@@ -301,6 +327,8 @@ fn tuples_match_the_getters(t: &VoltTable) {
         let rows: Vec<_> = t.rows_as::<(Value,)>().collect();
         assert_eq!(rows.len(), t.row_count());
     }
+    rows_as_of!(t; Option<i64>, i32, Option<&str>, String, Option<&[u8]>, Option<f64>,
+        voltdb::Decimal, Option<voltdb::Timestamp>);
 }
 
 /// Every cell as the table hands it out (`Row::get_ref`, which may borrow a
