@@ -533,6 +533,7 @@ impl VoltTable {
         RowsAs {
             rows: self.rows(),
             fast: T::reads_natively(Columns(&self.shape.places)),
+            text: self.text.as_deref(),
             _to: std::marker::PhantomData,
         }
     }
@@ -955,18 +956,17 @@ impl<'a> Row<'a> {
     #[inline(always)]
     fn cursor_unchecked(&self) -> Cursor<'a> {
         Cursor {
+            along: Along::at(
+                self.data,
+                self.cells,
+                self.table.text.as_deref(),
+                self.table.shape.segs,
+            ),
             data: self.data,
-            // The first cell (an empty table has no rows to read).
-            rest: self
-                .cells
-                .first()
-                .and_then(|&p| self.data.get(p as usize..))
-                .unwrap_or_default(),
             places: self.places.iter(),
             col: 0,
             cells: self.cells,
             text_buf: &self.table.text,
-            text: self.table.shape.segs as u32,
         }
     }
 
@@ -1010,19 +1010,28 @@ pub struct Rows<'a> {
     data: &'a [u8],
 }
 
-impl<'a> Iterator for Rows<'a> {
-    type Item = Row<'a>;
-    #[inline]
-    fn next(&mut self) -> Option<Row<'a>> {
+impl<'a> Rows<'a> {
+    /// The next row's number and index entries.
+    #[inline(always)]
+    fn next_cells(&mut self) -> Option<(usize, &'a [u32])> {
         if self.next >= self.table.row_count {
             return None;
         }
         self.next += 1;
+        // Empty only for a broken index (malformed cells, no panic).
+        Some((self.next - 1, self.cells.next().unwrap_or_default()))
+    }
+}
+
+impl<'a> Iterator for Rows<'a> {
+    type Item = Row<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<Row<'a>> {
+        let (index, cells) = self.next_cells()?;
         Some(Row {
             table: self.table,
-            index: self.next - 1,
-            // Empty only for a broken index (malformed cells, no panic).
-            cells: self.cells.next().unwrap_or_default(),
+            index,
+            cells,
             data: self.data,
             places: &self.table.shape.places,
         })
@@ -1041,6 +1050,8 @@ pub struct RowsAs<'a, T> {
     rows: Rows<'a>,
     /// `T` reads these columns natively ([`FromRow::reads_natively`]).
     fast: bool,
+    /// The table's kept text.
+    text: Option<&'a str>,
     _to: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -1048,13 +1059,15 @@ impl<'a, T: FromRow<'a>> Iterator for RowsAs<'a, T> {
     type Item = Result<T, ConversionError>;
     #[inline(always)]
     fn next(&mut self) -> Option<Result<T, ConversionError>> {
-        let row = self.rows.next()?;
+        let (index, cells) = self.rows.next_cells()?;
+        let table = self.rows.table;
         if self.fast {
-            if let Some(v) = T::from_row_fast(&mut row.cursor_unchecked()) {
+            let mut along = Along::at(self.rows.data, cells, self.text, table.shape.segs);
+            if let Some(v) = T::from_row_fast(&mut along) {
                 return Some(Ok(v));
             }
         }
-        Some(from_row_slowly(&row))
+        Some(from_row_slowly(table, index, cells))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.rows.size_hint()
@@ -1066,8 +1079,18 @@ impl<'a, T: FromRow<'a>> ExactSizeIterator for RowsAs<'a, T> {}
 /// [`FromRow::from_row`], out of the row loop of [`RowsAs`] (whose fast
 /// path reads most rows).
 #[inline(never)]
-fn from_row_slowly<'a, T: FromRow<'a>>(row: &Row<'a>) -> Result<T, ConversionError> {
-    T::from_row(row)
+fn from_row_slowly<'a, T: FromRow<'a>>(
+    table: &'a VoltTable,
+    index: usize,
+    cells: &'a [u32],
+) -> Result<T, ConversionError> {
+    T::from_row(&Row {
+        table,
+        index,
+        cells,
+        data: table.as_bytes(),
+        places: &table.shape.places,
+    })
 }
 
 impl<'a> IntoIterator for &'a VoltTable {
@@ -1124,13 +1147,25 @@ mod sealed {
     #[derive(Clone, Copy)]
     pub struct Columns<'a>(pub(super) &'a [super::Place]);
 
-    /// A row's cells, read in column order (what [`FromRow`](super::FromRow)
-    /// for tuples reads through). Not constructible outside the crate.
+    /// Where a row is being read, from one cell on: what the native
+    /// readers of [`FromVolt`](super::FromVolt) read from, each moving it
+    /// past its cell. Not constructible outside the crate.
+    pub struct Along<'a> {
+        /// The table's bytes from the next cell on.
+        pub(super) rest: &'a [u8],
+        /// The table's VARCHAR text, when it keeps one.
+        pub(super) text: Option<&'a str>,
+        /// Where the next VARCHAR cell starts in that text.
+        pub(super) text_at: usize,
+    }
+
+    /// A row's cells, read in column order with their types (what
+    /// [`FromRow`](super::FromRow) for tuples reads through). Not
+    /// constructible outside the crate.
     pub struct Cursor<'a> {
+        pub(super) along: Along<'a>,
         /// The table's bytes.
         pub(super) data: &'a [u8],
-        /// Its bytes from the next cell on.
-        pub(super) rest: &'a [u8],
         /// The places of the columns still to read.
         pub(super) places: std::slice::Iter<'a, super::Place>,
         /// The next column.
@@ -1139,14 +1174,10 @@ mod sealed {
         pub(super) cells: &'a [u32],
         /// The table's VARCHAR text, when it keeps one.
         pub(super) text_buf: &'a Option<Box<str>>,
-        /// The text entry of the next VARCHAR cell read natively (the
-        /// first VARCHAR column's when the cursor is made; each one read
-        /// moves it to the next).
-        pub(super) text: u32,
     }
 }
 
-use sealed::{Cell, Columns, Cursor};
+use sealed::{Along, Cell, Columns, Cursor};
 
 /// A fixed-size value as its column type stores it: big-endian, with the
 /// type's NULL sentinel.
@@ -1207,16 +1238,21 @@ fn var_at(data: &[u8], off: usize) -> Option<Option<&[u8]>> {
 
 /// A VARCHAR cell of `len` bytes borrowed from the table's validated
 /// `text`, where it starts at the row's index entry `entry` (0: none).
-/// The text is valid UTF-8 as a whole, so the cell is valid on its own
-/// exactly when both its ends are character boundaries: what
-/// `split_at_checked` checks; `None` otherwise.
 #[inline(always)]
 fn kept_text<'a>(text: &'a str, cells: &[u32], entry: u32, len: usize) -> Option<&'a str> {
     if entry == 0 {
         return None;
     }
-    let start = *cells.get(entry as usize)? as usize;
-    Some(text.split_at_checked(start)?.1.split_at_checked(len)?.0)
+    text_at(text, *cells.get(entry as usize)? as usize, len)
+}
+
+/// The `len` bytes at `start` of the table's validated `text`. The text is
+/// valid UTF-8 as a whole, so the cell is valid on its own exactly when
+/// both its ends are character boundaries: what `str::get` checks; `None`
+/// otherwise.
+#[inline(always)]
+fn text_at(text: &str, start: usize, len: usize) -> Option<&str> {
+    text.get(start..start.checked_add(len)?)
 }
 
 impl<'a> Cursor<'a> {
@@ -1243,18 +1279,83 @@ impl<'a> Cursor<'a> {
         if T::NATIVE != Some(p.ty) {
             return None;
         }
-        let start = self.rest;
-        self.text = p.text;
-        match T::native(self) {
+        let start = self.along.rest;
+        if p.ty == VoltType::String && self.along.text.is_some() {
+            self.along.text_at = self
+                .cells
+                .get(p.text as usize)
+                .map_or(usize::MAX, |&e| e as usize);
+        }
+        match T::native(&mut self.along) {
             Some(v) => {
                 self.places.next();
                 self.col += 1;
                 Some(v)
             }
             None => {
-                self.rest = start;
+                self.along.rest = start;
                 None
             }
+        }
+    }
+
+    /// The next cell (columns are walked in order: fixed-size cells are
+    /// stepped over by their size, variable-length ones by their length
+    /// prefix).
+    #[inline(always)]
+    fn next_cell(&mut self) -> Result<Cell<'a>, ConversionError> {
+        let Some(p) = self.places.next() else {
+            return Err(ConversionError::ColumnIndex {
+                index: self.col,
+                count: self.col,
+            });
+        };
+        let rest = self.along.rest;
+        let off = self.data.len() - rest.len();
+        let size = match p.width {
+            0 => {
+                let len = rest
+                    .first_chunk::<4>()
+                    .map_or(0, |b| i32::from_be_bytes(*b));
+                let len = len.max(0) as usize;
+                if p.ty == VoltType::String {
+                    self.along.text_at = self.along.text_at.saturating_add(len);
+                }
+                4 + len
+            }
+            w => w as usize,
+        };
+        // A broken index reads as malformed cells (the general path
+        // reports them), not as a panic.
+        self.along.rest = rest.get(size..).unwrap_or_default();
+        let col = self.col;
+        self.col += 1;
+        Ok(Cell {
+            data: self.data,
+            cells: self.cells,
+            text_buf: self.text_buf,
+            col,
+            off,
+            ty: p.ty,
+            text: p.text,
+        })
+    }
+}
+
+impl<'a> Along<'a> {
+    /// Where row `cells` (its index entries) of a table with these bytes,
+    /// text and segments per row starts (an empty table has no rows to
+    /// read; a broken index reads as malformed cells).
+    #[inline(always)]
+    fn at(data: &'a [u8], cells: &[u32], text: Option<&'a str>, segs: usize) -> Along<'a> {
+        Along {
+            rest: cells
+                .first()
+                .and_then(|&p| data.get(p as usize..))
+                .unwrap_or_default(),
+            text,
+            // The row's first VARCHAR (when the table keeps its text).
+            text_at: cells.get(segs).map_or(usize::MAX, |&e| e as usize),
         }
     }
 
@@ -1287,59 +1388,21 @@ impl<'a> Cursor<'a> {
     }
 
     /// A VARCHAR cell (`Some(None)` for NULL), from the table's text when
-    /// it keeps one.
+    /// it keeps one (where it starts where the previous one of the row
+    /// ended).
     #[inline(always)]
     fn str(&mut self) -> Option<Option<&'a str>> {
-        let entry = self.text;
-        self.text += 1;
         let Some(b) = self.var()? else {
             return Some(None);
         };
-        match self.text_buf.as_deref() {
-            Some(text) => kept_text(text, self.cells, entry, b.len()).map(Some),
+        match self.text {
+            Some(text) => {
+                let s = text_at(text, self.text_at, b.len())?;
+                self.text_at += b.len();
+                Some(Some(s))
+            }
             None => std::str::from_utf8(b).ok().map(Some),
         }
-    }
-
-    /// The next cell (columns are walked in order: fixed-size cells are
-    /// stepped over by their size, variable-length ones by their length
-    /// prefix).
-    #[inline(always)]
-    fn next_cell(&mut self) -> Result<Cell<'a>, ConversionError> {
-        let Some(p) = self.places.next() else {
-            return Err(ConversionError::ColumnIndex {
-                index: self.col,
-                count: self.col,
-            });
-        };
-        let off = self.data.len() - self.rest.len();
-        let size = match p.width {
-            0 => {
-                let len = self
-                    .rest
-                    .first_chunk::<4>()
-                    .map_or(0, |b| i32::from_be_bytes(*b));
-                4 + len.max(0) as usize
-            }
-            w => w as usize,
-        };
-        // A broken index reads as malformed cells (the general path
-        // reports them), not as a panic.
-        self.rest = self.rest.get(size..).unwrap_or_default();
-        if p.ty == VoltType::String {
-            self.text += 1;
-        }
-        let col = self.col;
-        self.col += 1;
-        Ok(Cell {
-            data: self.data,
-            cells: self.cells,
-            text_buf: self.text_buf,
-            col,
-            off,
-            ty: p.ty,
-            text: p.text,
-        })
     }
 }
 
@@ -1509,7 +1572,7 @@ pub trait FromRow<'a>: Sized {
     /// Not for use outside the crate.
     #[doc(hidden)]
     #[inline(always)]
-    fn from_row_fast(_c: &mut Cursor<'a>) -> Option<Self> {
+    fn from_row_fast(_c: &mut Along<'a>) -> Option<Self> {
         None
     }
 }
@@ -1531,7 +1594,7 @@ macro_rules! tuple_from_row {
             }
 
             #[inline(always)]
-            fn from_row_fast(c: &mut Cursor<'a>) -> Option<Self> {
+            fn from_row_fast(c: &mut Along<'a>) -> Option<Self> {
                 Some(($($t::from_cursor_fast(c)?,)+))
             }
         }
@@ -1599,7 +1662,7 @@ pub trait FromVolt<'a>: Sized {
     /// (the general path then says why). Not for use outside the crate.
     #[doc(hidden)]
     #[inline(always)]
-    fn native(_c: &mut Cursor<'a>) -> Option<Option<Self>> {
+    fn native(_c: &mut Along<'a>) -> Option<Option<Self>> {
         None
     }
 
@@ -1614,7 +1677,7 @@ pub trait FromVolt<'a>: Sized {
     /// outside the crate.
     #[doc(hidden)]
     #[inline(always)]
-    fn from_cursor_fast(c: &mut Cursor<'a>) -> Option<Self> {
+    fn from_cursor_fast(c: &mut Along<'a>) -> Option<Self> {
         Self::native(c)?
     }
 
@@ -1676,7 +1739,7 @@ macro_rules! from_volt_int {
             const NATIVE: Option<VoltType> = Some(VoltType::$native);
 
             #[inline(always)]
-            fn native(c: &mut Cursor<'a>) -> Option<Option<$t>> {
+            fn native(c: &mut Along<'a>) -> Option<Option<$t>> {
                 c.fixed_as()
             }
             )?
@@ -1743,7 +1806,7 @@ impl<'a> FromVolt<'a> for f64 {
     const NATIVE: Option<VoltType> = Some(VoltType::Float);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<f64>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<f64>> {
         c.fixed_as()
     }
 
@@ -1786,7 +1849,7 @@ impl<'a> FromVolt<'a> for &'a str {
     const NATIVE: Option<VoltType> = Some(VoltType::String);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<&'a str>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<&'a str>> {
         c.str()
     }
 
@@ -1813,7 +1876,7 @@ impl<'a> FromVolt<'a> for String {
     const NATIVE: Option<VoltType> = Some(VoltType::String);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<String>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<String>> {
         c.str().map(|s| s.map(str::to_owned))
     }
 
@@ -1841,7 +1904,7 @@ impl<'a> FromVolt<'a> for &'a [u8] {
     const NATIVE: Option<VoltType> = Some(VoltType::Varbinary);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<&'a [u8]>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<&'a [u8]>> {
         c.var()
     }
 
@@ -1871,7 +1934,7 @@ impl<'a> FromVolt<'a> for Vec<u8> {
     const NATIVE: Option<VoltType> = Some(VoltType::Varbinary);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<Vec<u8>>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<Vec<u8>>> {
         c.var().map(|b| b.map(<[u8]>::to_vec))
     }
 
@@ -1898,7 +1961,7 @@ impl<'a> FromVolt<'a> for Decimal {
     const NATIVE: Option<VoltType> = Some(VoltType::Decimal);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<Decimal>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<Decimal>> {
         c.fixed_as()
     }
 
@@ -1934,7 +1997,7 @@ impl<'a> FromVolt<'a> for Timestamp {
     const NATIVE: Option<VoltType> = Some(VoltType::Timestamp);
 
     #[inline(always)]
-    fn native(c: &mut Cursor<'a>) -> Option<Option<Timestamp>> {
+    fn native(c: &mut Along<'a>) -> Option<Option<Timestamp>> {
         c.fixed_as()
     }
 
@@ -2026,7 +2089,7 @@ impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
     const ROW_NATIVE: Option<VoltType> = T::NATIVE;
 
     #[inline(always)]
-    fn from_cursor_fast(c: &mut Cursor<'a>) -> Option<Option<T>> {
+    fn from_cursor_fast(c: &mut Along<'a>) -> Option<Option<T>> {
         T::native(c)
     }
 }
@@ -2283,7 +2346,7 @@ mod tests {
                     cur.next_cell().unwrap();
                     continue;
                 }
-                let fast = T::from_cursor_fast(&mut cur);
+                let fast = T::from_cursor_fast(&mut cur.along);
                 cur.places.next();
                 let want = row.get::<T>(c).ok();
                 assert_eq!(
