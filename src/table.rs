@@ -1515,6 +1515,28 @@ fn general_at<'a, T: FromVolt<'a>>(c: Cell<'a>) -> Result<Option<T>, ConversionE
     }
 }
 
+/// The hidden readers of a fixed-size type ([`Fixed`]) stored as is by
+/// column type `$ty`: read natively from that column type, through the
+/// general path from any other.
+macro_rules! read_as_fixed {
+    ($ty:ident) => {
+        const NATIVE: Option<VoltType> = Some(VoltType::$ty);
+
+        #[inline(always)]
+        fn native(c: &mut Along<'a>) -> Option<Option<Self>> {
+            c.fixed_as()
+        }
+
+        #[inline(always)]
+        fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Self>, ConversionError> {
+            c.fixed_of(VoltType::$ty, Self::of)
+                .map_or_else(|| general(c), Ok)
+        }
+
+        non_null_from_cell!();
+    };
+}
+
 /// For types whose `from_volt` fails on NULL only with `UnexpectedNull`:
 /// `from_cell` from `from_cell_opt`.
 macro_rules! non_null_from_cell {
@@ -1806,20 +1828,7 @@ impl<'a> FromVolt<'a> for f64 {
         }
     }
 
-    const NATIVE: Option<VoltType> = Some(VoltType::Float);
-
-    #[inline(always)]
-    fn native(c: &mut Along<'a>) -> Option<Option<f64>> {
-        c.fixed_as()
-    }
-
-    #[inline(always)]
-    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<f64>, ConversionError> {
-        c.fixed_of(VoltType::Float, f64::of)
-            .map_or_else(|| general(c), Ok)
-    }
-
-    non_null_from_cell!();
+    read_as_fixed!(Float);
 }
 
 impl<'a> FromVolt<'a> for bool {
@@ -1961,20 +1970,7 @@ impl<'a> FromVolt<'a> for Decimal {
         }
     }
 
-    const NATIVE: Option<VoltType> = Some(VoltType::Decimal);
-
-    #[inline(always)]
-    fn native(c: &mut Along<'a>) -> Option<Option<Decimal>> {
-        c.fixed_as()
-    }
-
-    #[inline(always)]
-    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Decimal>, ConversionError> {
-        c.fixed_of(VoltType::Decimal, Decimal::of)
-            .map_or_else(|| general(c), Ok)
-    }
-
-    non_null_from_cell!();
+    read_as_fixed!(Decimal);
 }
 
 impl<'a> FromVolt<'a> for rust_decimal::Decimal {
@@ -1997,20 +1993,7 @@ impl<'a> FromVolt<'a> for Timestamp {
         }
     }
 
-    const NATIVE: Option<VoltType> = Some(VoltType::Timestamp);
-
-    #[inline(always)]
-    fn native(c: &mut Along<'a>) -> Option<Option<Timestamp>> {
-        c.fixed_as()
-    }
-
-    #[inline(always)]
-    fn from_cell_opt(c: &Cell<'a>) -> Result<Option<Timestamp>, ConversionError> {
-        c.fixed_of(VoltType::Timestamp, Timestamp::of)
-            .map_or_else(|| general(c), Ok)
-    }
-
-    non_null_from_cell!();
+    read_as_fixed!(Timestamp);
 }
 
 impl<'a> FromVolt<'a> for std::time::SystemTime {
