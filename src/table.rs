@@ -1233,16 +1233,17 @@ impl Fixed<8> for Timestamp {
     }
 }
 
-/// The length-prefixed cell at `off` in `data`: its bytes, `Some(None)` for
-/// NULL, `None` when it does not fit.
+/// The length-prefixed cell at the start of `b`: its bytes (`None` for
+/// NULL) and the bytes after it; `None` when it does not fit.
 #[inline(always)]
-fn var_at(data: &[u8], off: usize) -> Option<Option<&[u8]>> {
-    let len = i32::from_be_bytes(data.get(off..off + 4)?.try_into().ok()?);
+fn split_var(b: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
+    let (len, rest) = b.split_first_chunk::<4>()?;
+    let len = i32::from_be_bytes(*len);
     if len == -1 {
-        return Some(None);
+        return Some((None, rest));
     }
-    let start = off + 4;
-    Some(Some(data.get(start..start + usize::try_from(len).ok()?)?))
+    let (cell, rest) = rest.split_at_checked(usize::try_from(len).ok()?)?;
+    Some((Some(cell), rest))
 }
 
 /// A VARCHAR cell of `len` bytes borrowed from the table's validated
@@ -1379,15 +1380,9 @@ impl<'a> Along<'a> {
     /// A length-prefixed cell's bytes (`Some(None)` for NULL).
     #[inline(always)]
     fn var(&mut self) -> Option<Option<&'a [u8]>> {
-        let (len, rest) = self.rest.split_first_chunk::<4>()?;
-        let len = i32::from_be_bytes(*len);
-        if len == -1 {
-            self.rest = rest;
-            return Some(None);
-        }
-        let (b, rest) = rest.split_at_checked(usize::try_from(len).ok()?)?;
+        let (b, rest) = split_var(self.rest)?;
         self.rest = rest;
-        Some(Some(b))
+        Some(b)
     }
 
     /// A VARCHAR cell (`Some(None)` for NULL), from the table's text when
@@ -1453,7 +1448,7 @@ impl<'a> Cell<'a> {
     /// NULL (or a broken index, which the general path reports).
     #[inline(always)]
     fn var(&self) -> Option<Option<&'a [u8]>> {
-        var_at(self.data, self.off)
+        split_var(self.data.get(self.off..)?).map(|(b, _)| b)
     }
 
     /// A VARCHAR cell from the table's validated text: `Some(None)` for
