@@ -303,16 +303,7 @@ fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
         let mut q = 24;
         if n >= 0 {
             let name = &row[q..q + n as usize];
-            // As ours keeps a short VARCHAR: a fixed-size copy cut to length.
-            let at = p - len + q;
-            match d.get(at..at + 128) {
-                Some(chunk) if name.len() <= 128 => {
-                    let kept = text.len() + name.len();
-                    text.extend_from_slice(chunk);
-                    text.truncate(kept);
-                }
-                _ => text.extend_from_slice(name),
-            }
+            keep_varchar(&mut text, d, p - len + q, name.len());
             s.opt(3, Some(name), |v| v.len() as u64);
             q += n as usize;
         } else {
@@ -333,6 +324,21 @@ fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
     }
     assert!(std::str::from_utf8(&text).is_ok());
     (s, body)
+}
+
+/// Appends the `n` bytes at `at` in `body` to `text` as ours keeps a
+/// short VARCHAR: the fixed 128-byte chunk that starts with them, cut to
+/// their length (a longer one, or one too near the end, copied as is).
+#[inline(always)]
+fn keep_varchar(text: &mut Vec<u8>, body: &[u8], at: usize, n: usize) {
+    match body.get(at..at + 128) {
+        Some(chunk) if n <= 128 => {
+            let kept = text.len() + n;
+            text.extend_from_slice(chunk);
+            text.truncate(kept);
+        }
+        _ => text.extend_from_slice(&body[at..at + n]),
+    }
 }
 
 /// Where the non-NULL NAME (VARCHAR) cells are in the body, and their
@@ -423,14 +429,7 @@ fn codec(report: &mut Report) {
         let body = black_box(body);
         let mut text = Vec::with_capacity(text_len + 128);
         for &(at, n) in black_box(&strings) {
-            match body.get(at..at + 128) {
-                Some(chunk) if n <= 128 => {
-                    let kept = text.len() + n;
-                    text.extend_from_slice(chunk);
-                    text.truncate(kept);
-                }
-                _ => text.extend_from_slice(&body[at..at + n]),
-            }
+            keep_varchar(&mut text, body, at, n);
         }
         black_box(String::from_utf8(text).is_ok());
     };
