@@ -562,16 +562,19 @@ impl VoltTable {
     #[inline(always)]
     fn row_at(&self, index: usize) -> Row<'_> {
         let at = index * self.stride;
+        // Empty only for an empty table (and for a broken index, which
+        // then reads as malformed cells rather than panicking).
+        let cells = self.index.as_slice().get(at..at + self.stride);
+        self.row_with(index, cells.unwrap_or_default())
+    }
+
+    /// Row `index`, whose index entries are `cells`.
+    #[inline(always)]
+    fn row_with<'a>(&'a self, index: usize, cells: &'a [u32]) -> Row<'a> {
         Row {
             table: self,
             index,
-            // Empty only for an empty table (and for a broken index, which
-            // then reads as malformed cells rather than panicking).
-            cells: self
-                .index
-                .as_slice()
-                .get(at..at + self.stride)
-                .unwrap_or_default(),
+            cells,
             data: self.as_bytes(),
             places: &self.shape.places,
         }
@@ -1037,6 +1040,7 @@ impl<'a> Iterator for Rows<'a> {
     #[inline]
     fn next(&mut self) -> Option<Row<'a>> {
         let (index, cells) = self.next_cells()?;
+        // (`row_with`, with the table's bytes found once for all rows.)
         Some(Row {
             table: self.table,
             index,
@@ -1093,13 +1097,7 @@ fn from_row_slowly<'a, T: FromRow<'a>>(
     index: usize,
     cells: &'a [u32],
 ) -> Result<T, ConversionError> {
-    T::from_row(&Row {
-        table,
-        index,
-        cells,
-        data: table.as_bytes(),
-        places: &table.shape.places,
-    })
+    T::from_row(&table.row_with(index, cells))
 }
 
 impl<'a> IntoIterator for &'a VoltTable {
