@@ -3,7 +3,8 @@
 //! and cell by cell with `Row::get`), against a `memcpy` of the same bytes, the
 //! `voltdb-client-rust` crate and the official Python client, and against a
 //! reference reader written by hand for this one layout (the "ceiling":
-//! no index, no checks); encode an invocation with 3 parameters (ns/call,
+//! no index, no checks; and the "floor": the same without any UTF-8 check,
+//! a bound for every reader that lends checked `&str`); encode an invocation with 3 parameters (ns/call,
 //! allocations per call).
 //!
 //! Every decoder folds what it reads into the same two-word [`Fold`] in the
@@ -12,7 +13,7 @@
 //!
 //! `cargo bench --bench codec`; see `benches/common/mod.rs` for the
 //! environment variables. `VOLTDB_BENCH_PROFILE=decode|decode-rows|decode-hand|
-//! decode-crate|encode` runs one case in a loop for a profiler;
+//! decode-floor|decode-crate|encode` runs one case in a loop for a profiler;
 //! `decode-min` prints the best of `VOLTDB_BENCH_ITERATIONS` decodes of each.
 
 #[path = "common/alloc.rs"]
@@ -276,6 +277,21 @@ fn decode_rust_crate<S: Acc>(body: &[u8]) -> S {
 /// decoder of this layout can do in safe Rust with the same UTF-8 guarantee
 /// (the "ceiling" line); the body is taken by value, as ours takes it.
 fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
+    read_by_hand::<S, true>(body)
+}
+
+/// [`decode_by_hand`] without any UTF-8 check: the VARCHARs are read as
+/// bytes, neither copied nor validated. No reader that lends checked `&str`
+/// cells (which the typed row API does) can be faster: this is the floor
+/// line, the bound that a goal against memcpy must leave room for.
+fn decode_by_hand_unchecked<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
+    read_by_hand::<S, false>(body)
+}
+
+/// This layout read by hand; `UTF8`: the VARCHARs kept and validated as
+/// ours keeps them (else read as bytes).
+#[inline(always)]
+fn read_by_hand<S: Acc, const UTF8: bool>(body: Vec<u8>) -> (S, Vec<u8>) {
     fn be<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
         b[at..at + N].try_into().expect("in range")
     }
@@ -287,7 +303,7 @@ fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
     let nrows = i32::from_be_bytes(be(d, p)) as usize;
     p += 4;
     let mut s = S::default();
-    let mut text = Vec::with_capacity(d.len() - p + 128);
+    let mut text = Vec::with_capacity(if UTF8 { d.len() - p + 128 } else { 0 });
     for _ in 0..nrows {
         let len = i32::from_be_bytes(be(d, p)) as usize;
         let row = &d[p + 4..p + 4 + len];
@@ -303,7 +319,9 @@ fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
         let mut q = 24;
         if n >= 0 {
             let name = &row[q..q + n as usize];
-            keep_varchar(&mut text, d, p - len + q, name.len());
+            if UTF8 {
+                keep_varchar(&mut text, d, p - len + q, name.len());
+            }
             s.opt(3, Some(name), |v| v.len() as u64);
             q += n as usize;
         } else {
@@ -322,7 +340,7 @@ fn decode_by_hand<S: Acc>(body: Vec<u8>) -> (S, Vec<u8>) {
         let blob = (n >= 0).then(|| &row[q + 28..q + 28 + n as usize]);
         s.opt(6, blob, |v| v.len() as u64);
     }
-    assert!(std::str::from_utf8(&text).is_ok());
+    assert!(!UTF8 || std::str::from_utf8(&text).is_ok());
     (s, body)
 }
 
@@ -397,6 +415,7 @@ fn codec(report: &mut Report) {
     let fold: Fold = decode_ours_rows(body.to_vec()).0;
     assert_eq!(decode_ours::<Fold>(body.to_vec()).0, fold);
     assert_eq!(decode_by_hand::<Fold>(body.to_vec()).0, fold);
+    assert_eq!(decode_by_hand_unchecked::<Fold>(body.to_vec()).0, fold);
 
     // Single-threaded computation: measured in thread CPU time.
     let clock = Cell::new(Clock::ThreadCpu);
@@ -441,6 +460,7 @@ fn codec(report: &mut Report) {
         black_box(decode_rust_crate::<Fold>(black_box(body)));
     };
     let mut by_hand = || time_decode(clock.get(), body, decode_by_hand::<Fold>);
+    let mut floor = || time_decode(clock.get(), body, decode_by_hand_unchecked::<Fold>);
     let t = interleaved(
         clock.get(),
         secs * 5.0,
@@ -453,10 +473,11 @@ fn codec(report: &mut Report) {
             Case::Plain(&mut utf8_only),
             Case::Plain(&mut rust_crate),
             Case::Timed(&mut by_hand),
+            Case::Timed(&mut floor),
         ],
     );
-    let (t_memcpy, t_ours, t_cells, t_ours_copy, t_utf8, t_crate, t_hand) =
-        (t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+    let (t_memcpy, t_ours, t_cells, t_ours_copy, t_utf8, t_crate, t_hand, t_floor) =
+        (t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
     let allocs = alloc::allocations_per_call(3, || {
         let owned = body.to_vec();
         black_box(decode_ours_rows::<Fold>(owned));
@@ -500,6 +521,16 @@ fn codec(report: &mut Report) {
         Line::new(&case, "ceiling: this layout by hand", mb / t_hand, "MB/s")
             .vs("memcpy", Some(t_memcpy / t_hand))
             .note("reference, not a decoder: no index, no checks"),
+    );
+    report.push(
+        Line::new(
+            &case,
+            "floor: by hand, no UTF-8 check",
+            mb / t_floor,
+            "MB/s",
+        )
+        .vs("memcpy", Some(t_memcpy / t_floor))
+        .note("bound for any reader lending checked &str"),
     );
     // Ours against the ceiling: both are computation, so this ratio moves
     // less with the machine's state than the ratios to memcpy do.
@@ -689,7 +720,7 @@ fn decode_min(frame: &[u8], iterations: u64) {
     let clock = Clock::ThreadCpu;
     let mut dst = vec![0u8; frame.len()];
     let body = &frame[4..];
-    let mut best = [f64::INFINITY; 5];
+    let mut best = [f64::INFINITY; 6];
     for _ in 0..iterations {
         let t0 = clock.now();
         common::memcpy_into(&mut dst, frame);
@@ -699,15 +730,17 @@ fn decode_min(frame: &[u8], iterations: u64) {
             time_decode(clock, body, decode_ours::<Fold>),
             time_decode(clock, body, decode_ours_rows::<Fold>),
             time_decode(clock, body, decode_by_hand::<Fold>),
+            time_decode(clock, body, decode_by_hand_unchecked::<Fold>),
         ];
         for (b, t) in best[1..].iter_mut().zip(times) {
             *b = b.min(t.as_secs_f64());
         }
     }
-    let [memcpy, parse, cells, rows, hand] = best;
+    let [memcpy, parse, cells, rows, hand, floor] = best;
     println!(
         "memcpy {:.1} us; parse alone {:.1} us; decode by cells {:.1} us (ratio {:.3}), \
-         by rows {:.1} us (ratio {:.3}); ceiling {:.1} us (ratio {:.3})",
+         by rows {:.1} us (ratio {:.3}); ceiling {:.1} us (ratio {:.3}); \
+         floor (no UTF-8 check) {:.1} us (ratio {:.3})",
         memcpy * 1e6,
         parse * 1e6,
         cells * 1e6,
@@ -715,7 +748,9 @@ fn decode_min(frame: &[u8], iterations: u64) {
         rows * 1e6,
         memcpy / rows,
         hand * 1e6,
-        memcpy / hand
+        memcpy / hand,
+        floor * 1e6,
+        memcpy / floor
     );
 }
 
@@ -749,6 +784,9 @@ fn profile(case: &str) {
             "decode-hand" => {
                 black_box(decode_by_hand::<Fold>(frame[4..].to_vec()));
             }
+            "decode-floor" => {
+                black_box(decode_by_hand_unchecked::<Fold>(frame[4..].to_vec()));
+            }
             "decode-crate" => {
                 black_box(decode_rust_crate::<Fold>(&frame[4..]));
             }
@@ -758,7 +796,7 @@ fn profile(case: &str) {
                 }
             }
             other => {
-                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-hand, decode-crate or encode")
+                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-rows, decode-hand, decode-floor, decode-crate or encode")
             }
         }
     }
@@ -768,9 +806,9 @@ fn main() {
     if !common::start() {
         return;
     }
-    // For profilers: run one case alone, in a loop (`decode`, `decode-hand`,
-    // `decode-crate`, `encode`; `decode-min` prints the best decode and
-    // memcpy times).
+    // For profilers: run one case alone, in a loop (`decode`, `decode-rows`,
+    // `decode-hand`, `decode-floor`, `decode-crate`, `encode`; `decode-min`
+    // prints the best decode and memcpy times).
     if let Ok(case) = std::env::var("VOLTDB_BENCH_PROFILE") {
         profile(&case);
         return;

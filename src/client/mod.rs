@@ -718,6 +718,9 @@ mod tests {
             .host("127.0.0.1", port)
             .lazy(true)
             .backoff(Duration::from_millis(20), Duration::from_millis(50), 0.2)
+            // Should another test's server take the freed port meanwhile
+            // and not answer the login, the attempt still ends soon.
+            .connect_timeout(Duration::from_millis(200))
             .build()
             .unwrap();
         for _ in 0..20 {
@@ -733,6 +736,14 @@ mod tests {
         ));
         let stats = client.stats();
         assert_eq!(stats.procedures["@Ping"].errors, 20);
+        // The background attempts run on their own threads: on a loaded
+        // machine the first may not have ended yet (bounded wait).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut stats = stats;
+        while stats.connections[0].connect_failures == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+            stats = client.stats();
+        }
         assert!(stats.connections[0].connect_failures >= 1, "{stats}");
         let c2 = client.clone();
         client.close();
