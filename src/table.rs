@@ -114,6 +114,9 @@ struct Var {
     rel: u32,
     /// A VARCHAR: its bytes go to the table's text when it keeps one.
     string: bool,
+    /// VARCHARs: the index entry holding where the cell starts in the
+    /// table's text (see [`Place::text`]); 0 for the others.
+    text: u32,
 }
 
 /// The shape of a table: its columns and where their cells are. Shared by
@@ -159,6 +162,7 @@ impl Shape {
                     vars.push(Var {
                         rel,
                         string: c.ty == VoltType::String,
+                        text: 0,
                     });
                     seg += 1;
                     rel = 0;
@@ -175,6 +179,10 @@ impl Shape {
         for p in places.iter_mut().filter(|p| p.ty == VoltType::String) {
             p.text = (segs + strings) as u32;
             strings += 1;
+        }
+        let texts = places.iter().filter(|p| p.ty == VoltType::String);
+        for (v, p) in vars.iter_mut().filter(|v| v.string).zip(texts) {
+            v.text = p.text;
         }
         Shape {
             min_row: 4 + fixed + 4 * vars.len() as u64,
@@ -584,8 +592,78 @@ impl VoltTable {
 /// Indexes the rows that start at `pos` in `data` into `index`, `stride`
 /// entries per row, appending their VARCHAR bytes to `text` when
 /// `keep_text`. Stops at the first row whose cells do not exactly fill it;
-/// returns the number of rows indexed and the offset of the next row.
+/// returns the number of rows indexed and the offset of the next row (the
+/// text then ends with the VARCHARs of the rows indexed).
+///
+/// Tables of one to three variable-length columns (most results) take a
+/// loop compiled for their count ([`row_of`]: the columns' offsets at hand,
+/// each cell's code inline, fewer values to keep across a row): about a
+/// quarter fewer instructions per row than [`index_row`]'s loop over
+/// [`Shape::vars`], which the others take.
 fn index_rows(
+    data: &[u8],
+    pos: usize,
+    shape: &Shape,
+    keep_text: bool,
+    index: &mut [u32],
+    stride: usize,
+    text: &mut Vec<u8>,
+) -> (usize, usize) {
+    if keep_text {
+        rows_by_count::<true>(data, pos, shape, index, stride, text)
+    } else {
+        rows_by_count::<false>(data, pos, shape, index, stride, text)
+    }
+}
+
+/// [`index_rows`], with `keep_text` (`KEEP`) known when compiled.
+#[inline(always)]
+fn rows_by_count<const KEEP: bool>(
+    data: &[u8],
+    pos: usize,
+    shape: &Shape,
+    index: &mut [u32],
+    stride: usize,
+    text: &mut Vec<u8>,
+) -> (usize, usize) {
+    match *shape.vars {
+        [a] => rows_of::<KEEP, 1>(data, pos, &[a], shape, index, stride, text),
+        [a, b] => rows_of::<KEEP, 2>(data, pos, &[a, b], shape, index, stride, text),
+        [a, b, c] => rows_of::<KEEP, 3>(data, pos, &[a, b, c], shape, index, stride, text),
+        _ => rows_of_any(data, pos, shape, KEEP, index, stride, text),
+    }
+}
+
+/// [`index_rows`] for tables of `N` variable-length columns, `vars`.
+#[inline(never)]
+fn rows_of<const KEEP: bool, const N: usize>(
+    data: &[u8],
+    mut pos: usize,
+    vars: &[Var; N],
+    shape: &Shape,
+    index: &mut [u32],
+    stride: usize,
+    text: &mut Vec<u8>,
+) -> (usize, usize) {
+    let tail = shape.tail as usize;
+    let mut done = 0;
+    for entries in index.chunks_exact_mut(stride) {
+        let text_len = text.len();
+        match row_of::<KEEP, N>(data, pos, vars, tail, entries, text) {
+            Some(next) => pos = next,
+            None => {
+                text.truncate(text_len);
+                break;
+            }
+        }
+        done += 1;
+    }
+    (done, pos)
+}
+
+/// [`index_rows`] for any table: [`index_row`] row by row.
+#[inline(never)]
+fn rows_of_any(
     data: &[u8],
     mut pos: usize,
     shape: &Shape,
@@ -607,6 +685,56 @@ fn index_rows(
         done += 1;
     }
     (done, pos)
+}
+
+/// [`index_row`] for a table of `N` variable-length columns, `vars`, whose
+/// fixed bytes after the last one are `tail`: the same entries, text and
+/// result, from the same reads. The row's cells are read from its own
+/// bytes, `row`, checked against the buffer once.
+#[inline(always)]
+fn row_of<const KEEP: bool, const N: usize>(
+    data: &[u8],
+    pos: usize,
+    vars: &[Var; N],
+    tail: usize,
+    entries: &mut [u32],
+    text: &mut Vec<u8>,
+) -> Option<usize> {
+    let len = i32::from_be_bytes(*data.get(pos..)?.first_chunk::<4>()?);
+    let start = pos + 4;
+    let row_end = start.checked_add(usize::try_from(len).ok()?)?;
+    let row = data.get(start..row_end)?;
+    *entries.first_mut()? = start as u32;
+    // Offset in `row`.
+    let mut p = 0;
+    for (k, v) in vars.iter().enumerate() {
+        let at = p + v.rel as usize;
+        let n = i32::from_be_bytes(*row.get(at..)?.first_chunk::<4>()?);
+        p = at + 4;
+        let keep = KEEP && v.string;
+        if keep {
+            if let Some(s) = entries.get_mut(v.text as usize) {
+                *s = text.len() as u32;
+            }
+        }
+        if n > 0 {
+            let cell = row.get(p..)?.get(..n as usize)?;
+            if keep {
+                keep_cell(text, data, start + p, cell);
+            }
+            p += n as usize;
+        } else if n < -1 {
+            return None;
+        }
+        // A segment starts after every variable-length cell but the last,
+        // and after the last when fixed-size cells follow it.
+        if k + 1 < N || tail > 0 {
+            if let Some(s) = entries.get_mut(k + 1) {
+                *s = (start + p) as u32;
+            }
+        }
+    }
+    (p + tail == row.len()).then_some(row_end)
 }
 
 /// Indexes the row (`i32` length, then the cells) at `pos` into `entries`
@@ -2076,6 +2204,96 @@ impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The loops compiled for a count of variable-length columns index as
+    /// the loop over [`Shape::vars`] does: the same rows, entries, text and
+    /// stopping point, for valid rows and for broken ones (length prefixes
+    /// set to edge values, bytes overwritten, the buffer cut short).
+    #[test]
+    fn rows_by_count_index_as_rows_of_any() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        use VoltType as T;
+        let types = [
+            T::TinyInt,
+            T::SmallInt,
+            T::Integer,
+            T::BigInt,
+            T::Decimal,
+            T::String,
+            T::String,
+            T::Varbinary,
+            T::Geography,
+        ];
+        let edges = [-2i32, -1, 0, 1, 127, 128, 129, 200, i32::MAX, i32::MIN];
+        for _ in 0..20_000 {
+            let columns: Box<[VoltColumn]> = (0..1 + next(6))
+                .map(|_| VoltColumn::new("C", types[next(types.len())]))
+                .collect();
+            let shape = Shape::new(columns);
+            let lead = next(6);
+            let mut data: Vec<u8> = (0..lead).map(|_| next(256) as u8).collect();
+            let mut prefixes = Vec::new();
+            let nrows = next(12);
+            for _ in 0..nrows {
+                let at = data.len();
+                prefixes.push(at);
+                data.extend_from_slice(&[0; 4]);
+                for c in shape.columns.iter() {
+                    match c.ty.fixed_size() {
+                        Some(n) => data.extend((0..n).map(|_| next(256) as u8)),
+                        None => {
+                            prefixes.push(data.len());
+                            let n = match next(8) {
+                                0 => -1,
+                                1 => 0,
+                                2 => 100 + next(200) as i32,
+                                _ => next(40) as i32,
+                            };
+                            data.extend_from_slice(&n.to_be_bytes());
+                            data.extend((0..n.max(0)).map(|_| b'a' + next(26) as u8));
+                        }
+                    }
+                }
+                let len = (data.len() - at - 4) as i32;
+                data[at..at + 4].copy_from_slice(&len.to_be_bytes());
+            }
+            data.extend((0..next(200)).map(|_| next(256) as u8));
+            match next(4) {
+                0 if !prefixes.is_empty() => {
+                    let at = prefixes[next(prefixes.len())];
+                    let v = edges[next(edges.len())].wrapping_add(next(3) as i32 - 1);
+                    data[at..at + 4].copy_from_slice(&v.to_be_bytes());
+                }
+                1 if !data.is_empty() => {
+                    let at = next(data.len());
+                    data[at] = next(256) as u8;
+                }
+                2 => data.truncate(next(data.len() + 1)),
+                _ => {}
+            }
+            for keep_text in [false, true] {
+                let stride = shape.segs + if keep_text { shape.strings } else { 0 };
+                let run = |by_count: bool| {
+                    let mut index = vec![0u32; nrows * stride];
+                    let mut text = Vec::with_capacity(data.len() + TEXT_CHUNK);
+                    let at = lead.min(data.len());
+                    let (done, pos) = if by_count {
+                        index_rows(&data, at, &shape, keep_text, &mut index, stride, &mut text)
+                    } else {
+                        rows_of_any(&data, at, &shape, keep_text, &mut index, stride, &mut text)
+                    };
+                    (done, pos, index, text)
+                };
+                assert_eq!(run(true), run(false), "{:?} {keep_text}", shape.columns);
+            }
+        }
+    }
 
     #[test]
     fn column_cache_shares_columns_of_the_same_header_only() {
