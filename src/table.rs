@@ -638,7 +638,7 @@ fn rows_by_count<const KEEP: bool>(
 #[inline(never)]
 fn rows_of<const KEEP: bool, const N: usize>(
     data: &[u8],
-    mut pos: usize,
+    pos: usize,
     vars: &[Var; N],
     shape: &Shape,
     index: &mut [u32],
@@ -646,36 +646,43 @@ fn rows_of<const KEEP: bool, const N: usize>(
     text: &mut Vec<u8>,
 ) -> (usize, usize) {
     let tail = shape.tail as usize;
-    let mut done = 0;
-    for entries in index.chunks_exact_mut(stride) {
-        let text_len = text.len();
-        match row_of::<KEEP, N>(data, pos, vars, tail, entries, text) {
-            Some(next) => pos = next,
-            None => {
-                text.truncate(text_len);
-                break;
-            }
-        }
-        done += 1;
-    }
-    (done, pos)
+    each_row(pos, index, stride, text, |pos, entries, text| {
+        row_of::<KEEP, N>(data, pos, vars, tail, entries, text)
+    })
 }
 
 /// [`index_rows`] for any table: [`index_row`] row by row.
 #[inline(never)]
 fn rows_of_any(
     data: &[u8],
-    mut pos: usize,
+    pos: usize,
     shape: &Shape,
     keep_text: bool,
     index: &mut [u32],
     stride: usize,
     text: &mut Vec<u8>,
 ) -> (usize, usize) {
+    each_row(pos, index, stride, text, |pos, entries, text| {
+        index_row(data, pos, shape, keep_text, entries, text)
+    })
+}
+
+/// Indexes rows with `row` (the row at an offset into its `stride`
+/// entries, appending to `text`; the offset past it, or `None`) from
+/// `pos` until `index` is full or a row does not index (its text is then
+/// taken back): the number of rows indexed and the next row's offset.
+#[inline(always)]
+fn each_row(
+    mut pos: usize,
+    index: &mut [u32],
+    stride: usize,
+    text: &mut Vec<u8>,
+    mut row: impl FnMut(usize, &mut [u32], &mut Vec<u8>) -> Option<usize>,
+) -> (usize, usize) {
     let mut done = 0;
     for entries in index.chunks_exact_mut(stride) {
         let text_len = text.len();
-        match index_row(data, pos, shape, keep_text, entries, text) {
+        match row(pos, entries, text) {
             Some(next) => pos = next,
             None => {
                 text.truncate(text_len);
