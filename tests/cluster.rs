@@ -9,6 +9,8 @@
 //! return the partition and host id they ran on.
 #![cfg(feature = "test-server")]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -777,13 +779,8 @@ fn real_client() -> Option<Client> {
         .expect("VOLTDB_HOSTS: host:port,host:port")
         .discover(true)
         .call_timeout(Duration::from_secs(60));
-    let password = std::env::var("VOLTDB_PASSWORD").ok();
-    match std::env::var("VOLTDB_USER") {
-        Ok(u) => b = b.username(u).password(password.unwrap_or_default()),
-        Err(_) => assert!(
-            password.is_none(),
-            "VOLTDB_PASSWORD is set without VOLTDB_USER"
-        ),
+    if let Some((u, p)) = common::credentials() {
+        b = b.username(u).password(p);
     }
     Some(b.build().expect("connect to VOLTDB_HOSTS"))
 }

@@ -11,7 +11,11 @@
 //! Run them with `cargo test` (one process: the schema is dropped and
 //! created once per process), one run at a time per server.
 
+mod common;
+
 use std::time::Duration;
+
+use common::credentials;
 
 use voltdb::{
     Decimal, Error, FastSerializer, Geography, GeographyPoint, LoginError, Status, Timestamp,
@@ -31,21 +35,6 @@ fn server() -> Option<(String, u16)> {
         .map(|p| p.parse().expect("VOLTDB_PORT must be a port number"))
         .unwrap_or(21212);
     Some(voltdb::client::parse_host(&host, port).expect("VOLTDB_HOST: host or host:port"))
-}
-
-/// `VOLTDB_USER` and `VOLTDB_PASSWORD` (empty when unset); `None` without a user.
-fn credentials() -> Option<(String, String)> {
-    let password = std::env::var("VOLTDB_PASSWORD").ok();
-    match std::env::var("VOLTDB_USER") {
-        Ok(user) => Some((user, password.unwrap_or_default())),
-        Err(_) => {
-            assert!(
-                password.is_none(),
-                "VOLTDB_PASSWORD is set without VOLTDB_USER"
-            );
-            None
-        }
-    }
 }
 
 fn connect() -> Option<FastSerializer> {

@@ -1,6 +1,7 @@
 //! Shared helpers for the conformance tests: loading the shared JSON files,
 //! hex, and turning the JSON value conventions of `shared/vectors/README.md`
-//! into [`Value`]s and back into assertions.
+//! into [`Value`]s and back into assertions; and the credentials of the
+//! real-server tests.
 //!
 //! Every helper panics with a message naming the vector or exchange, so a
 //! failure says exactly which entry broke.
@@ -570,5 +571,22 @@ pub fn assert_bytes_match(actual: &[u8], expected: &[u8], float_offsets: &[usize
             "{ctx}: vertex double at {o}: {a:e} vs {b:e}"
         );
         i = o + 8;
+    }
+}
+
+/// The credentials of the real-server and real-cluster tests:
+/// `VOLTDB_USER` and `VOLTDB_PASSWORD` (empty when unset); `None` without a
+/// user (a password without one is a mistake, and fails the test).
+pub fn credentials() -> Option<(String, String)> {
+    let password = std::env::var("VOLTDB_PASSWORD").ok();
+    match std::env::var("VOLTDB_USER") {
+        Ok(user) => Some((user, password.unwrap_or_default())),
+        Err(_) => {
+            assert!(
+                password.is_none(),
+                "VOLTDB_PASSWORD is set without VOLTDB_USER"
+            );
+            None
+        }
     }
 }
