@@ -5,8 +5,8 @@ use std::time::Duration;
 use crate::wire::response::Status;
 
 /// A fault applied to the reply of one invocation (see
-/// [`TestServer::inject`](super::TestServer::inject) and
-/// [`TestServer::inject_for`](super::TestServer::inject_for)).
+/// [`TestCluster::inject`](super::TestCluster::inject) and
+/// [`TestCluster::inject_for`](super::TestCluster::inject_for)).
 ///
 /// Unless said otherwise the procedure still runs (its side effects happen);
 /// only the way its reply travels is changed. "Close" below means the server

@@ -35,15 +35,15 @@
 //!   `Sleep(ms)` (replies after `ms` without holding up the connection).
 //!   Their signatures are documented on [`TestServerBuilder::helloworld`],
 //!   [`TestServerBuilder::kv`] and in the table below.
-//! * **Your procedures**: [`TestServer::register`] /
-//!   [`register_procedure`](TestServer::register_procedure) with a closure
+//! * **Your procedures**: [`TestCluster::register`] /
+//!   [`register_procedure`](TestCluster::register_procedure) with a closure
 //!   `Fn(&CallContext, &[Value]) -> ProcResult`, optionally with a declared
 //!   parameter count and partitioning ([`Procedure`]), which
 //!   `@SystemCatalog PROCEDURES` reports.
 //! * **Faults** ([`Fault`]): delayed, missing, duplicated, misaddressed,
 //!   garbled or dripped replies, closes inside a frame, unsolicited pushes,
-//!   and more, each applied to one call ([`TestServer::inject`],
-//!   [`TestServer::inject_for`]).
+//!   and more, each applied to one call ([`TestCluster::inject`],
+//!   [`TestCluster::inject_for`]).
 //! * **Clusters** ([`TestCluster`], from
 //!   [`TestServerBuilder::start_cluster`]): several nodes on their own ports
 //!   sharing one catalog and data set, with partition leaders spread over
@@ -73,7 +73,7 @@
 //! later calls. Every blocking operation of a connection wakes up at least
 //! every 20 ms, and the acceptor, which waits in `accept` (an idle server
 //! costs no CPU), is woken by a connection the shutdown makes, so
-//! [`TestServer::shutdown`] (also run on drop) completes quickly.
+//! [`TestCluster::shutdown`] (also run on drop) completes quickly.
 //!
 //! # Example: unit-testing an application against the server
 //!
@@ -130,21 +130,29 @@
 //! [--user NAME:PASSWORD]...` serves until killed, so any client (the
 //! Python one included) can be pointed at it.
 
+mod accept;
+mod builder;
 mod builtins;
+mod cluster;
 mod conn;
 mod dispatch;
 mod fault;
 mod gzip;
+mod input;
+mod node;
 mod proc;
 mod server;
-mod shape;
+mod state;
 mod sysprocs;
+mod topology;
 
 use std::io::{self, Read};
 
+pub use builder::{TestServerBuilder, DEFAULT_BUILD_STRING};
+pub use cluster::TestCluster;
 pub use fault::Fault;
 pub use proc::{CallContext, Partitioning, ProcError, ProcReply, ProcResult, Procedure};
-pub use server::{TestCluster, TestServer, TestServerBuilder, DEFAULT_BUILD_STRING};
+pub use server::TestServer;
 
 use crate::error::EncodeError;
 use crate::table::{TableBuilder, VoltColumn, VoltTable};

@@ -8,35 +8,16 @@ use std::time::Duration;
 
 use crate::error::{ConversionError, EncodeError};
 use crate::table::VoltTable;
-use crate::wire::invocation::{InvocationOptions, ParamRef};
+use crate::wire::invocation::InvocationOptions;
 use crate::wire::response::Status;
 use crate::wire::types::VoltType;
-use crate::wire::value::{Value, ValueRef};
+use crate::wire::value::Value;
 
 /// What a procedure handler returns.
 pub type ProcResult = Result<ProcReply, ProcError>;
 
 /// The shared form of a handler.
 pub(crate) type Handler = Arc<dyn Fn(&CallContext, &[Value]) -> ProcResult + Send + Sync>;
-
-/// The shared form of a built-in handler that answers `SUCCESS` with tables
-/// it encodes itself: it appends their encodings (as [`VoltTable::as_bytes`]
-/// gives them) to the buffer and returns how many it wrote. The dispatcher
-/// copies them into the reply without building [`VoltTable`]s.
-/// It reads the parameters in place ([`ParamRef`]s borrowed from the
-/// invocation), so that a call allocates nothing for them.
-pub(crate) type EncodingHandler = Arc<
-    dyn Fn(&CallContext, &[ParamRef<'_>], &mut Vec<u8>) -> Result<i16, ProcError> + Send + Sync,
->;
-
-/// What runs a procedure.
-#[derive(Clone)]
-pub(crate) enum Body {
-    /// A handler returning a [`ProcReply`] (every registered procedure).
-    Reply(Handler),
-    /// A built-in handler writing its tables' bytes.
-    Encoded(EncodingHandler),
-}
 
 /// Everything a handler may want to know about the call it answers.
 #[derive(Debug, Clone)]
@@ -75,21 +56,15 @@ impl CallContext {
         ))
     }
 
-    #[inline]
-    fn param<'a, P>(&self, params: &'a [P], index: usize) -> Result<&'a P, ProcError> {
-        params
-            .get(index)
-            .ok_or_else(|| self.too_few(index, params.len()))
-    }
-
-    #[cold]
-    fn too_few(&self, index: usize, len: usize) -> ProcError {
-        ProcError::graceful(format!(
-            "VOLTDB ERROR: PROCEDURE {} EXPECTS AT LEAST {} PARAMS, BUT RECEIVED {}",
-            self.procedure,
-            index + 1,
-            len
-        ))
+    fn param<'a>(&self, params: &'a [Value], index: usize) -> Result<&'a Value, ProcError> {
+        params.get(index).ok_or_else(|| {
+            ProcError::graceful(format!(
+                "VOLTDB ERROR: PROCEDURE {} EXPECTS AT LEAST {} PARAMS, BUT RECEIVED {}",
+                self.procedure,
+                index + 1,
+                params.len()
+            ))
+        })
     }
 
     /// Parameter `index` as a string: a STRING, a VARBINARY or TINYINT array
@@ -109,52 +84,29 @@ impl CallContext {
         params: &'a [Value],
         index: usize,
     ) -> Result<Option<&'a str>, ProcError> {
-        self.str_of(Arg::of(self.param(params, index)?), index)
-    }
-
-    /// [`str_param`](Self::str_param) of parameters read in place.
-    #[inline]
-    pub(crate) fn str_param_ref<'a>(
-        &self,
-        params: &[ParamRef<'a>],
-        index: usize,
-    ) -> Result<Option<&'a str>, ProcError> {
-        self.str_of(Arg::of_ref(self.param(params, index)?), index)
-    }
-
-    /// [`string_param`](Self::string_param) of parameters read in place.
-    pub(crate) fn string_param_ref(
-        &self,
-        params: &[ParamRef<'_>],
-        index: usize,
-    ) -> Result<Option<String>, ProcError> {
-        Ok(self.str_param_ref(params, index)?.map(str::to_owned))
-    }
-
-    #[inline]
-    fn str_of<'a>(&self, arg: Arg<'a>, index: usize) -> Result<Option<&'a str>, ProcError> {
-        match arg {
-            Arg::Null => Ok(None),
-            Arg::Str(s) => Ok(Some(s)),
-            Arg::Bytes(b) => std::str::from_utf8(b)
+        match self.param(params, index)? {
+            v if v.is_null() => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            Value::Varbinary(b) | Value::TinyIntArray(b) => std::str::from_utf8(b)
                 .map(Some)
                 .map_err(|_| self.type_error(index, "the bytes are not valid UTF-8")),
-            Arg::Int(_, ty) | Arg::Other(ty) => Err(self.not_a_string(index, ty)),
+            other => Err(self.type_error(
+                index,
+                format!("cannot convert {:?} to a string", other.volt_type()),
+            )),
         }
-    }
-
-    #[cold]
-    fn not_a_string(&self, index: usize, ty: VoltType) -> ProcError {
-        self.type_error(index, format!("cannot convert {ty:?} to a string"))
     }
 
     /// Parameter `index` as an integer: any integer type, a STRING holding a
     /// decimal integer, or NULL (`None`).
     pub fn int_param(&self, params: &[Value], index: usize) -> Result<Option<i64>, ProcError> {
-        match Arg::of(self.param(params, index)?) {
-            Arg::Null => Ok(None),
-            Arg::Int(i, _) => Ok(Some(i)),
-            Arg::Str(s) => s.trim().parse().map(Some).map_err(|_| {
+        match self.param(params, index)? {
+            v if v.is_null() => Ok(None),
+            Value::TinyInt(i) => Ok(Some(i64::from(*i))),
+            Value::SmallInt(i) => Ok(Some(i64::from(*i))),
+            Value::Integer(i) => Ok(Some(i64::from(*i))),
+            Value::BigInt(i) => Ok(Some(*i)),
+            Value::String(s) => s.trim().parse().map(Some).map_err(|_| {
                 self.type_error(
                     index,
                     format!(
@@ -162,16 +114,9 @@ impl CallContext {
                     ),
                 )
             }),
-            Arg::Bytes(_) => Err(self.type_error(
+            other => Err(self.type_error(
                 index,
-                format!(
-                    "cannot convert {:?} to an integer",
-                    params[index].volt_type()
-                ),
-            )),
-            Arg::Other(ty) => Err(self.type_error(
-                index,
-                format!("cannot convert {ty:?} to an integer"),
+                format!("cannot convert {:?} to an integer", other.volt_type()),
             )),
         }
     }
@@ -182,74 +127,13 @@ impl CallContext {
         params: &[Value],
         index: usize,
     ) -> Result<Option<Vec<u8>>, ProcError> {
-        let p = self.param(params, index)?;
-        self.bytes_of(Arg::of(p), p.volt_type(), index)
-    }
-
-    /// [`bytes_param`](Self::bytes_param) of parameters read in place.
-    pub(crate) fn bytes_param_ref(
-        &self,
-        params: &[ParamRef<'_>],
-        index: usize,
-    ) -> Result<Option<Vec<u8>>, ProcError> {
-        let p = self.param(params, index)?;
-        self.bytes_of(Arg::of_ref(p), p.volt_type(), index)
-    }
-
-    fn bytes_of(
-        &self,
-        arg: Arg<'_>,
-        ty: VoltType,
-        index: usize,
-    ) -> Result<Option<Vec<u8>>, ProcError> {
-        match arg {
-            Arg::Null => Ok(None),
-            Arg::Bytes(b) => Ok(Some(b.to_vec())),
-            _ => Err(self.type_error(index, format!("cannot convert {ty:?} to VARBINARY"))),
-        }
-    }
-}
-
-/// A parameter as the accessors of [`CallContext`] see it, from a [`Value`]
-/// or a [`ParamRef`] alike.
-enum Arg<'a> {
-    /// NULL, typed or not.
-    Null,
-    /// A STRING.
-    Str(&'a str),
-    /// A VARBINARY or a TINYINT array.
-    Bytes(&'a [u8]),
-    /// An integer of this type.
-    Int(i64, VoltType),
-    /// Anything else, of this type.
-    Other(VoltType),
-}
-
-impl<'a> Arg<'a> {
-    fn of(v: &'a Value) -> Arg<'a> {
-        match v {
-            v if v.is_null() => Arg::Null,
-            Value::String(s) => Arg::Str(s),
-            Value::Varbinary(b) | Value::TinyIntArray(b) => Arg::Bytes(b),
-            Value::TinyInt(i) => Arg::Int(i64::from(*i), VoltType::TinyInt),
-            Value::SmallInt(i) => Arg::Int(i64::from(*i), VoltType::SmallInt),
-            Value::Integer(i) => Arg::Int(i64::from(*i), VoltType::Integer),
-            Value::BigInt(i) => Arg::Int(*i, VoltType::BigInt),
-            other => Arg::Other(other.volt_type()),
-        }
-    }
-
-    #[inline]
-    fn of_ref(p: &ParamRef<'a>) -> Arg<'a> {
-        match *p {
-            ref p if p.is_null() => Arg::Null,
-            ParamRef::Value(ValueRef::String(s)) => Arg::Str(s),
-            ParamRef::Value(ValueRef::Varbinary(b)) | ParamRef::TinyIntArray(b) => Arg::Bytes(b),
-            ParamRef::Value(ValueRef::TinyInt(i)) => Arg::Int(i64::from(i), VoltType::TinyInt),
-            ParamRef::Value(ValueRef::SmallInt(i)) => Arg::Int(i64::from(i), VoltType::SmallInt),
-            ParamRef::Value(ValueRef::Integer(i)) => Arg::Int(i64::from(i), VoltType::Integer),
-            ParamRef::Value(ValueRef::BigInt(i)) => Arg::Int(i, VoltType::BigInt),
-            ref other => Arg::Other(other.volt_type()),
+        match self.param(params, index)? {
+            v if v.is_null() => Ok(None),
+            Value::Varbinary(b) | Value::TinyIntArray(b) => Ok(Some(b.clone())),
+            other => Err(self.type_error(
+                index,
+                format!("cannot convert {:?} to VARBINARY", other.volt_type()),
+            )),
         }
     }
 }
@@ -496,7 +380,7 @@ pub enum Partitioning {
 #[derive(Clone)]
 pub struct Procedure {
     pub(crate) name: String,
-    pub(crate) body: Body,
+    pub(crate) handler: Handler,
     pub(crate) param_count: Option<usize>,
     pub(crate) partitioning: Partitioning,
     pub(crate) read_only: bool,
@@ -508,25 +392,9 @@ impl Procedure {
     where
         F: Fn(&CallContext, &[Value]) -> ProcResult + Send + Sync + 'static,
     {
-        Procedure::with_body(name, Body::Reply(Arc::new(f)))
-    }
-
-    /// A built-in procedure whose handler encodes its tables itself (see
-    /// [`EncodingHandler`]).
-    pub(crate) fn encoded<F>(name: &str, f: F) -> Procedure
-    where
-        F: Fn(&CallContext, &[ParamRef<'_>], &mut Vec<u8>) -> Result<i16, ProcError>
-            + Send
-            + Sync
-            + 'static,
-    {
-        Procedure::with_body(name, Body::Encoded(Arc::new(f)))
-    }
-
-    fn with_body(name: &str, body: Body) -> Procedure {
         Procedure {
             name: name.to_string(),
-            body,
+            handler: Arc::new(f),
             param_count: None,
             partitioning: Partitioning::Multi,
             read_only: false,

@@ -1,69 +1,46 @@
-//! [`InvocationRef::parse`] (the borrowed parse the test server uses)
-//! against [`Invocation::parse`] (the owned one): the same result, or the
-//! same error, for the golden invocation vectors, invocations carrying every
-//! golden parameter encoding, and every truncation and single-byte mutation
-//! of them.
+//! [`Invocation::parse`] (what the test server reads every call with) on
+//! the golden invocation vectors, invocations carrying every golden
+//! parameter encoding, and every truncation and single-byte mutation of
+//! them: it never panics, and what it accepts encodes back to an invocation
+//! it reads the same way.
 
 mod common;
 
 use common::{hex_field, name, unhex, vectors, vectors_of_kind};
-use voltdb::hashinator::HashKey;
-use voltdb::wire::invocation::{
-    encode_invocation, Invocation, InvocationError, InvocationOptions, InvocationRef, ParamRef,
-};
+use voltdb::wire::invocation::{encode_invocation, Invocation, InvocationError, InvocationOptions};
 use voltdb::wire::DEFAULT_FRAME_CAP;
 use voltdb::{Value, VoltType};
 
-/// Asserts that both parses of `body` agree, in every field and parameter.
+/// Parses `body`; an invocation it accepts is encoded again (when its
+/// values encode) and must read back with the same name, handle, options
+/// and parameters.
 fn agree(body: &[u8], ctx: &str) {
-    let owned = Invocation::parse(body);
-    let borrowed = InvocationRef::parse(body);
-    // The same, keeping the first parameters.
-    let mut head: [ParamRef; 2] = Default::default();
-    let kept = InvocationRef::parse_into(body, &mut head);
-    assert_eq!(format!("{kept:?}"), format!("{borrowed:?}"), "{ctx}");
-    if let Ok(b) = &borrowed {
-        for (i, h) in head.iter().enumerate().take(b.params.len()) {
-            let p = b.params.get(i);
-            assert_eq!(
-                format!("{:?}", Some(h)),
-                format!("{p:?}"),
-                "{ctx}: head {i}"
+    match Invocation::parse(body) {
+        Ok(inv) => {
+            let mut out = Vec::new();
+            let encoded = encode_invocation(
+                &mut out,
+                &inv.procedure,
+                inv.handle,
+                &inv.options,
+                &inv.params,
+                None,
+                DEFAULT_FRAME_CAP,
             );
-        }
-    }
-    match (&owned, &borrowed) {
-        (Ok(o), Ok(b)) => {
-            assert_eq!(b.version, o.version, "{ctx}");
-            assert_eq!(b.procedure, o.procedure, "{ctx}");
-            assert_eq!(b.handle, o.handle, "{ctx}");
-            assert_eq!(b.options, o.options, "{ctx}");
-            assert_eq!(b.all_partition, o.all_partition, "{ctx}");
-            assert_eq!(
-                b.unknown_extensions().collect::<Vec<_>>(),
-                o.unknown_extensions,
-                "{ctx}"
-            );
-            assert_eq!(b.params.len(), o.params.len(), "{ctx}");
-            assert_eq!(b.params.is_empty(), o.params.is_empty(), "{ctx}");
-            assert_eq!(b.params.iter().count(), o.params.len(), "{ctx}");
-            for (i, (p, v)) in b.params.iter().zip(&o.params).enumerate() {
-                let ctx = format!("{ctx}: param {i}");
+            if encoded.is_ok() {
+                let back = Invocation::parse(&out[4..]).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+                assert_eq!(back.procedure, inv.procedure, "{ctx}");
+                assert_eq!(back.handle, inv.handle, "{ctx}");
+                assert_eq!(back.options, inv.options, "{ctx}");
                 // Debug, not ==: a NaN FLOAT is not equal to itself.
-                let pv = p.to_value().unwrap_or_else(|e| panic!("{ctx}: {e}"));
-                assert_eq!(format!("{pv:?}"), format!("{v:?}"), "{ctx}");
-                assert_eq!(p.volt_type(), v.volt_type(), "{ctx}");
-                assert_eq!(p.is_null(), v.is_null(), "{ctx}");
-                assert_eq!(p.hash_key(), HashKey::from_value(v), "{ctx}");
-                let again = b.params.get(i);
-                assert_eq!(format!("{again:?}"), format!("{:?}", Some(&p)), "{ctx}");
+                assert_eq!(
+                    format!("{:?}", back.params),
+                    format!("{:?}", inv.params),
+                    "{ctx}"
+                );
             }
-            assert_eq!(b.params.get(o.params.len()), None, "{ctx}");
-            let again = b.to_invocation().unwrap();
-            assert_eq!(format!("{again:?}"), format!("{o:?}"), "{ctx}");
         }
-        (Err(o), Err(b)) => assert_eq!(b, o, "{ctx}"),
-        _ => panic!("{ctx}: owned {owned:?}, borrowed {borrowed:?}"),
+        Err(InvocationError::Params { .. } | InvocationError::Header(_)) => {}
     }
 }
 
@@ -184,22 +161,22 @@ fn versions_extensions_and_tables_agree() {
     );
     let v2 = unhex(v2);
     agree_mutated(&v2, "v2");
-    let inv = InvocationRef::parse(&v2).unwrap();
-    assert_eq!(inv.unknown_extensions().collect::<Vec<_>>(), [4, 99]);
+    let inv = Invocation::parse(&v2).unwrap();
+    assert_eq!(inv.unknown_extensions, [4, 99]);
     assert_eq!(inv.options.partition_destination, Some(2));
 }
 
 #[test]
 fn errors_name_the_call() {
     // A bad parameter type after a good header: the handle is known.
-    match InvocationRef::parse(&with_params(&[&[0x42]])) {
+    match Invocation::parse(&with_params(&[&[0x42]])) {
         Err(InvocationError::Params {
             procedure, handle, ..
         }) => assert_eq!((procedure.as_str(), handle), ("P", 9)),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        InvocationRef::parse(&[3]),
+        Invocation::parse(&[3]),
         Err(InvocationError::Header(_))
     ));
 }
