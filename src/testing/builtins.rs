@@ -1,15 +1,21 @@
 //! The built-in user procedures: HelloWorld (`Insert`, `Select`), key-value
 //! (`Put`, `Get`, `Remove`), and the utilities `Echo` and `Sleep`.
+//!
+//! The HelloWorld and key-value procedures encode their result tables
+//! straight into the reply ([`Procedure::encoded`], [`TableShape`]): the
+//! same bytes as building the tables, without building them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::table::{TableBuilder, VoltColumn};
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;
+use crate::wire::writer::WireWrite;
 
 use super::proc::{CallContext, ProcError, ProcReply, ProcResult, Procedure};
+use super::shape::{put_row, TableShape};
 use super::state::lock;
 
 /// The longest `Sleep` (10 minutes).
@@ -29,33 +35,35 @@ pub(crate) fn procedures(helloworld: bool, kv: bool) -> Vec<Procedure> {
         let store = HelloStore::default();
         let s = Arc::clone(&store);
         v.push(
-            Procedure::new("Insert", move |ctx, p| hello_insert(&s, ctx, p))
+            Procedure::encoded("Insert", move |ctx, p, out| hello_insert(&s, ctx, p, out))
                 .params(3)
                 .partitioned(2, VoltType::String),
         );
         v.push(
-            Procedure::new("Select", move |ctx, p| hello_select(&store, ctx, p))
-                .params(1)
-                .partitioned(0, VoltType::String)
-                .read_only(true),
+            Procedure::encoded("Select", move |ctx, p, out| {
+                hello_select(&store, ctx, p, out)
+            })
+            .params(1)
+            .partitioned(0, VoltType::String)
+            .read_only(true),
         );
     }
     if kv {
         let store = KvStore::default();
         let (s1, s2) = (Arc::clone(&store), Arc::clone(&store));
         v.push(
-            Procedure::new("Put", move |ctx, p| kv_put(&s1, ctx, p))
+            Procedure::encoded("Put", move |ctx, p, out| kv_put(&s1, ctx, p, out))
                 .params(2)
                 .partitioned(0, VoltType::String),
         );
         v.push(
-            Procedure::new("Get", move |ctx, p| kv_get(&s2, ctx, p))
+            Procedure::encoded("Get", move |ctx, p, out| kv_get(&s2, ctx, p, out))
                 .params(1)
                 .partitioned(0, VoltType::String)
                 .read_only(true),
         );
         v.push(
-            Procedure::new("Remove", move |ctx, p| kv_remove(&store, ctx, p))
+            Procedure::encoded("Remove", move |ctx, p, out| kv_remove(&store, ctx, p, out))
                 .params(1)
                 .partitioned(0, VoltType::String),
         );
@@ -63,18 +71,42 @@ pub(crate) fn procedures(helloworld: bool, kv: bool) -> Vec<Procedure> {
     v
 }
 
-/// A table of two columns with at most one row, with the table status
-/// byte `-128` a real server writes for a `SELECT`.
-fn pair_table(columns: [(&str, VoltType); 2], row: Option<[Value; 2]>) -> ProcResult {
-    let cols = columns
-        .iter()
-        .map(|(n, t)| VoltColumn::new(*n, *t))
-        .collect();
-    let mut b = TableBuilder::new(cols).status(-128);
-    if let Some(row) = row {
-        b.add_row(&row)?;
-    }
-    Ok(ProcReply::table(b.build()))
+/// The one-row `modified_tuples` table of DML
+/// ([`modified_tuples_table`](super::modified_tuples_table)); one table.
+fn modified_tuples(out: &mut Vec<u8>, n: i64) -> Result<i16, ProcError> {
+    static SHAPE: OnceLock<TableShape> = OnceLock::new();
+    let shape = SHAPE.get_or_init(|| TableShape::new(&[("modified_tuples", VoltType::BigInt)], 0));
+    // A count is never the BIGINT NULL sentinel; clamp just in case.
+    shape.write(out, |out| {
+        put_row(out, |out| out.put_i64(n.max(i64::MIN + 1)));
+        1
+    });
+    Ok(1)
+}
+
+/// The two cells of a row of two STRING or VARBINARY columns (`None` = NULL).
+type PairRow<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// Writes a table of two STRING or VARBINARY columns with at most one row
+/// (`row`); one table.
+fn pair_table(
+    shape: &'static OnceLock<TableShape>,
+    columns: [(&str, VoltType); 2],
+    out: &mut Vec<u8>,
+    row: Option<PairRow<'_>>,
+) -> Result<i16, ProcError> {
+    let shape = shape.get_or_init(|| TableShape::new(&columns, -128));
+    shape.write(out, |out| match row {
+        Some((a, b)) => {
+            put_row(out, |out| {
+                out.put_bytes(a);
+                out.put_bytes(b);
+            });
+            1
+        }
+        None => 0,
+    });
+    Ok(1)
 }
 
 fn not_null(ctx: &CallContext, table: &str, column: &str) -> ProcError {
@@ -91,7 +123,12 @@ fn show(s: &Option<String>) -> &str {
 }
 
 /// `Insert(STRING hello, STRING world, STRING dialect)`; `dialect` is the primary key.
-fn hello_insert(store: &HelloStore, ctx: &CallContext, p: &[Value]) -> ProcResult {
+fn hello_insert(
+    store: &HelloStore,
+    ctx: &CallContext,
+    p: &[Value],
+    out: &mut Vec<u8>,
+) -> Result<i16, ProcError> {
     let hello = ctx.string_param(p, 0)?;
     let world = ctx.string_param(p, 1)?;
     let Some(dialect) = ctx.string_param(p, 2)? else {
@@ -113,19 +150,29 @@ fn hello_insert(store: &HelloStore, ctx: &CallContext, p: &[Value]) -> ProcResul
         )));
     }
     m.insert(dialect, (hello, world));
-    Ok(ProcReply::modified_tuples(1))
+    modified_tuples(out, 1)
 }
 
 /// `Select(STRING dialect)` → `HELLO STRING, WORLD STRING` (0 or 1 row).
-fn hello_select(store: &HelloStore, ctx: &CallContext, p: &[Value]) -> ProcResult {
+fn hello_select(
+    store: &HelloStore,
+    ctx: &CallContext,
+    p: &[Value],
+    out: &mut Vec<u8>,
+) -> Result<i16, ProcError> {
+    static SHAPE: OnceLock<TableShape> = OnceLock::new();
     let columns = [("HELLO", VoltType::String), ("WORLD", VoltType::String)];
-    let row = match ctx.str_param(p, 0)? {
-        Some(dialect) => lock(store)
-            .get(dialect)
-            .map(|(h, w)| [Value::from(h.clone()), Value::from(w.clone())]),
-        None => None,
+    let Some(dialect) = ctx.str_param(p, 0)? else {
+        return pair_table(&SHAPE, columns, out, None);
     };
-    pair_table(columns, row)
+    let m = lock(store);
+    let row = m.get(dialect).map(|(h, w)| {
+        (
+            h.as_deref().map(str::as_bytes),
+            w.as_deref().map(str::as_bytes),
+        )
+    });
+    pair_table(&SHAPE, columns, out, row)
 }
 
 fn key(ctx: &CallContext, p: &[Value]) -> Result<String, ProcError> {
@@ -134,34 +181,48 @@ fn key(ctx: &CallContext, p: &[Value]) -> Result<String, ProcError> {
 }
 
 /// `Put(STRING key, VARBINARY or STRING value)`: upsert.
-fn kv_put(store: &KvStore, ctx: &CallContext, p: &[Value]) -> ProcResult {
+fn kv_put(
+    store: &KvStore,
+    ctx: &CallContext,
+    p: &[Value],
+    out: &mut Vec<u8>,
+) -> Result<i16, ProcError> {
     let k = key(ctx, p)?;
     let value = match p.get(1) {
         Some(Value::String(s)) => Some(s.as_bytes().to_vec()),
         _ => ctx.bytes_param(p, 1)?,
     };
     lock(store).insert(k, value);
-    Ok(ProcReply::modified_tuples(1))
+    modified_tuples(out, 1)
 }
 
 /// `Get(STRING key)` → `KEY STRING, VALUE VARBINARY` (0 or 1 row).
-fn kv_get(store: &KvStore, ctx: &CallContext, p: &[Value]) -> ProcResult {
+fn kv_get(
+    store: &KvStore,
+    ctx: &CallContext,
+    p: &[Value],
+    out: &mut Vec<u8>,
+) -> Result<i16, ProcError> {
+    static SHAPE: OnceLock<TableShape> = OnceLock::new();
     let columns = [("KEY", VoltType::String), ("VALUE", VoltType::Varbinary)];
-    let row = match ctx.str_param(p, 0)? {
-        Some(k) => lock(store)
-            .get(k)
-            .map(|v| [Value::from(k), Value::from(v.clone())]),
-        None => None,
+    let Some(k) = ctx.str_param(p, 0)? else {
+        return pair_table(&SHAPE, columns, out, None);
     };
-    pair_table(columns, row)
+    let m = lock(store);
+    let row = m.get(k).map(|v| (Some(k.as_bytes()), v.as_deref()));
+    pair_table(&SHAPE, columns, out, row)
 }
 
 /// `Remove(STRING key)` → `modified_tuples` 0 or 1.
-fn kv_remove(store: &KvStore, ctx: &CallContext, p: &[Value]) -> ProcResult {
-    let removed = ctx
-        .str_param(p, 0)?
-        .is_some_and(|k| lock(store).remove(k).is_some());
-    Ok(ProcReply::modified_tuples(i64::from(removed)))
+fn kv_remove(
+    store: &KvStore,
+    ctx: &CallContext,
+    p: &[Value],
+    out: &mut Vec<u8>,
+) -> Result<i16, ProcError> {
+    let k = ctx.str_param(p, 0)?;
+    let removed = k.is_some_and(|k| lock(store).remove(k).is_some());
+    modified_tuples(out, i64::from(removed))
 }
 
 /// `Sleep(INTEGER ms)`: replies after `ms` (0 ..= 600,000) without holding

@@ -7,15 +7,58 @@ use std::time::{Duration, Instant};
 use crate::error::ProtocolError;
 use crate::hashinator::HashKey;
 use crate::response::VoltResponse;
+use crate::table::VoltTable;
 use crate::wire::invocation::{Invocation, InvocationError};
-use crate::wire::response::{encode_response, Status, ASYNC_TOPO_HANDLE};
+use crate::wire::response::{encode_response, encode_success, Status, ASYNC_TOPO_HANDLE};
 use crate::wire::value::Value;
 
 use super::conn::{after, flush, send_at, Conn, WriteOp};
 use super::fault::Fault;
 use super::node::Node;
-use super::proc::{CallContext, Partitioning, ProcError, ProcReply, Procedure};
+use super::proc::{Body, CallContext, Partitioning, ProcError, ProcReply, Procedure};
 use super::{sysprocs, topology};
+
+/// A procedure's answer: a response, or the `SUCCESS` tables a built-in
+/// encoded itself ([`Body::Encoded`]).
+enum Reply {
+    Response(VoltResponse),
+    Tables {
+        handle: i64,
+        count: i16,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Reply {
+    /// The response (the tables parsed back from their bytes).
+    fn into_response(self) -> VoltResponse {
+        let (handle, count, bytes) = match self {
+            Reply::Response(r) => return r,
+            Reply::Tables {
+                handle,
+                count,
+                bytes,
+            } => (handle, count, bytes),
+        };
+        let mut resp = VoltResponse::new(handle, Status::Success);
+        let buf = Arc::new(bytes);
+        let mut pos = 0;
+        for _ in 0..count {
+            match VoltTable::parse(&buf, pos) {
+                Ok((t, next)) => {
+                    resp.tables.push(t);
+                    pos = next;
+                }
+                // The server's own tables always parse.
+                Err(e) => {
+                    let text = format!("VOLTDB ERROR: {e}");
+                    return failure(handle, Status::UnexpectedFailure, text);
+                }
+            }
+        }
+        resp
+    }
+}
 
 /// A response with a status and a status string, no tables.
 pub(crate) fn failure(handle: i64, status: Status, message: impl Into<String>) -> VoltResponse {
@@ -68,28 +111,41 @@ pub(crate) fn handle(
                 let reply = failure(inv.handle, status, message);
                 return deliver(node, conn, reply, None, None, received, batch);
             }
-            let (reply, delay) = execute(node, conn, username, inv);
-            deliver(node, conn, reply, delay, fault, received, batch)
+            match execute(node, conn, username, inv) {
+                // Nothing to delay or change: the tables go out as they are.
+                (
+                    Reply::Tables {
+                        handle,
+                        count,
+                        bytes,
+                    },
+                    None,
+                ) if fault.is_none() => {
+                    let ms = i32::try_from(received.elapsed().as_millis()).unwrap_or(i32::MAX);
+                    encode_success(handle, ms, count, &bytes, batch);
+                    None
+                }
+                (reply, delay) => {
+                    let resp = reply.into_response();
+                    deliver(node, conn, resp, delay, fault, received, batch)
+                }
+            }
         }
     }
 }
 
-fn execute(
-    node: &Node,
-    conn: &Conn,
-    username: &str,
-    inv: Invocation,
-) -> (VoltResponse, Option<Duration>) {
+fn execute(node: &Node, conn: &Conn, username: &str, inv: Invocation) -> (Reply, Option<Duration>) {
     if let Some(p) = node.cluster.procedure(&inv.procedure) {
         return run_procedure(node, conn, username, inv, &p);
     }
     if inv.procedure.starts_with('@') {
         if let Some(resp) = sysprocs::run(node, conn, &inv.procedure, inv.handle, &inv.params) {
-            return (resp, None);
+            return (Reply::Response(resp), None);
         }
     }
     let text = format!("Procedure {} was not found", inv.procedure);
-    (failure(inv.handle, Status::UnexpectedFailure, text), None)
+    let resp = failure(inv.handle, Status::UnexpectedFailure, text);
+    (Reply::Response(resp), None)
 }
 
 /// The reply to parameters that cannot be read.
@@ -177,11 +233,12 @@ fn run_procedure(
     username: &str,
     mut inv: Invocation,
     p: &Procedure,
-) -> (VoltResponse, Option<Duration>) {
+) -> (Reply, Option<Duration>) {
     let h = inv.handle;
+    let fail = |status, text| (Reply::Response(failure(h, status, text)), None);
     let (partition, skip) = match route(node, p, &inv) {
         Ok(routed) => routed,
-        Err((status, text)) => return (failure(h, status, text), None),
+        Err((status, text)) => return fail(status, text),
     };
     let count = inv.params.len() - skip;
     if let Some(n) = p.param_count {
@@ -190,7 +247,7 @@ fn run_procedure(
                 "VOLTDB ERROR: PROCEDURE {} EXPECTS {n} PARAMS, BUT RECEIVED {count}",
                 inv.procedure
             );
-            return (failure(h, Status::GracefulFailure, text), None);
+            return fail(Status::GracefulFailure, text);
         }
     }
     if let Some(p) = partition {
@@ -208,9 +265,25 @@ fn run_procedure(
         partition,
         host_id: node.host_id,
     };
-    match catch_unwind(AssertUnwindSafe(|| (p.handler)(&ctx, &params))) {
-        Ok(Ok(reply)) => reply_response(h, reply),
-        Ok(Err(e)) => (error_response(h, e), None),
+    let outcome = catch_unwind(AssertUnwindSafe(|| match &p.body {
+        Body::Reply(handler) => handler(&ctx, &params).map(|r| reply_response(h, r)),
+        Body::Encoded(handler) => {
+            // Room for a built-in's one small table, so it is not regrown.
+            let mut bytes = Vec::with_capacity(256);
+            let count = handler(&ctx, &params, &mut bytes)?;
+            Ok((
+                Reply::Tables {
+                    handle: h,
+                    count,
+                    bytes,
+                },
+                None,
+            ))
+        }
+    }));
+    match outcome {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(e)) => (Reply::Response(error_response(h, e)), None),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -221,18 +294,18 @@ fn run_procedure(
                 "VOLTDB ERROR: UNEXPECTED FAILURE: procedure {} panicked: {what}",
                 ctx.procedure
             );
-            (failure(h, Status::UnexpectedFailure, text), None)
+            fail(Status::UnexpectedFailure, text)
         }
     }
 }
 
-fn reply_response(handle: i64, r: ProcReply) -> (VoltResponse, Option<Duration>) {
+fn reply_response(handle: i64, r: ProcReply) -> (Reply, Option<Duration>) {
     let mut resp = VoltResponse::new(handle, r.status);
     resp.status_string = r.status_string;
     resp.app_status = r.app_status;
     resp.app_status_string = r.app_status_string;
     resp.tables = r.tables;
-    (resp, r.delay)
+    (Reply::Response(resp), r.delay)
 }
 
 fn error_response(handle: i64, e: ProcError) -> VoltResponse {

@@ -142,6 +142,7 @@ mod input;
 mod node;
 mod proc;
 mod server;
+mod shape;
 mod state;
 mod sysprocs;
 mod topology;
