@@ -20,7 +20,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use voltdb::hashinator::{HashRing, ProcedureInfo};
-use voltdb::wire::invocation::{Invocation, InvocationError};
+use voltdb::testing::{Invocation, InvocationError};
 use voltdb::wire::login::{LoginRequest, LoginResponse};
 use voltdb::wire::response::parse_response;
 use voltdb::wire::value::{read_param, read_value};

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{assert_geography_matches, to_hex, unhex};
-use voltdb::wire::invocation::{encode_invocation, Invocation, InvocationOptions};
+use voltdb::testing::Invocation;
+use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::types::MAX_VALUE_LENGTH;
 use voltdb::wire::value::{read_param, read_value, write_param, write_value, MAX_ARRAY_LEN};
@@ -928,7 +929,7 @@ fn responses_with_every_optional_field() {
 
 #[test]
 fn invocation_headers_and_frames() {
-    use voltdb::wire::invocation::InvocationError;
+    use voltdb::testing::InvocationError;
     use voltdb::wire::{frame_status, FrameStatus};
     // v2 header: name "P", handle 1, then the extension count.
     let v2 = |ext: &str, rest: &str| unhex(&format!("020000000150{:016x}{ext}{rest}", 1));

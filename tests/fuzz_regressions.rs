@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use voltdb::wire::invocation::{Invocation, InvocationError};
+use voltdb::testing::{Invocation, InvocationError};
 use voltdb::wire::response::parse_response;
 use voltdb::wire::value::read_param;
 use voltdb::wire::Reader;

@@ -8,7 +8,8 @@ mod common;
 
 use common::*;
 use serde_json::Value as Json;
-use voltdb::wire::invocation::{encode_invocation, Invocation, InvocationOptions};
+use voltdb::testing::Invocation;
+use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
 use voltdb::wire::login::{HashScheme, LoginRequest, LoginResponse};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::value::{read_param, read_value, write_param, write_value};

@@ -8,7 +8,7 @@ use crate::error::ProtocolError;
 use crate::hashinator::HashKey;
 use crate::response::VoltResponse;
 use crate::table::VoltTable;
-use crate::wire::invocation::{Invocation, InvocationError};
+use crate::wire::invocation::parse::{Invocation, InvocationError};
 use crate::wire::response::{encode_response, encode_success, Status, ASYNC_TOPO_HANDLE};
 use crate::wire::value::Value;
 

@@ -149,6 +149,7 @@ mod topology;
 
 use std::io::{self, Read};
 
+pub use crate::wire::invocation::parse::{Invocation, InvocationError};
 pub use builder::{TestServerBuilder, DEFAULT_BUILD_STRING};
 pub use cluster::TestCluster;
 pub use fault::Fault;

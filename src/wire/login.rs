@@ -115,7 +115,9 @@ impl LoginRequest {
         end_frame(out, at);
     }
 
-    /// Parses a request body (after the length prefix), as the server does.
+    /// Parses a request body (after the length prefix), as the server does
+    /// (test server only).
+    #[cfg(feature = "test-server")]
     pub fn parse(body: &[u8]) -> Result<LoginRequest, ProtocolError> {
         let mut r = Reader::new(body);
         let version = r.read_u8("login version")?;
@@ -197,7 +199,8 @@ impl LoginResponse {
         })
     }
 
-    /// Appends the framed success response.
+    /// Appends the framed success response (test server only).
+    #[cfg(feature = "test-server")]
     pub fn encode(&self, out: &mut Vec<u8>) {
         let at = begin_frame(out);
         out.put_u8(0);
@@ -211,7 +214,8 @@ impl LoginResponse {
     }
 }
 
-/// Appends a framed login failure `00000002 00 <code>`.
+/// Appends a framed login failure `00000002 00 <code>` (test server only).
+#[cfg(feature = "test-server")]
 pub fn encode_login_failure(code: i8, out: &mut Vec<u8>) {
     out.put_i32(2);
     out.put_u8(0);

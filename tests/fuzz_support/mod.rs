@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use voltdb::hashinator::{HashRing, ProcedureInfo};
-use voltdb::wire::invocation::Invocation;
+use voltdb::testing::Invocation;
 use voltdb::wire::login::{LoginRequest, LoginResponse};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::value::{read_param, read_value, skip_value, write_param};
