@@ -1714,3 +1714,25 @@ fn cluster_topology_routing_and_failover() {
     assert_eq!(cluster.connection_count_on(1), 1);
     assert_eq!(cluster.connection_count(), 3);
 }
+
+#[test]
+fn a_test_server_is_a_one_node_cluster() {
+    // The cluster's methods reach the server's one node through `Deref`.
+    let server = TestServer::builder().host_id(5).start().unwrap();
+    assert_eq!(server.size(), 1);
+    assert_eq!(server.addrs(), vec![server.addr()]);
+    assert_eq!((server.host_id(), server.host_ids()), (5, vec![5]));
+    let (mut s, lr) = login(&server);
+    assert_eq!(lr.host_id, 5);
+    assert_eq!(call(&mut s, "@Ping", 1, &[]).status, Status::Success);
+    assert_eq!(server.calls_on(0), server.calls());
+    // A killed and restarted node rejoins on its port with a new host id.
+    server.kill(0);
+    assert_eq!(read_to_eof(&mut s), Vec::<u8>::new());
+    assert_eq!(server.host_ids(), Vec::<i32>::new());
+    assert_eq!(server.restart(0).unwrap(), 6);
+    assert_eq!(server.host_id(), 6);
+    let (mut s, lr) = login(&server);
+    assert_eq!(lr.host_id, 6);
+    assert_eq!(call(&mut s, "@Ping", 2, &[]).status, Status::Success);
+}
