@@ -1,7 +1,8 @@
 //! The hashinator against the golden vectors (`tests/data/vectors.json`,
 //! kinds `hash` and `hash_ring`) and the real VoltDB 11.4 captures
-//! (`../shared/captures/*.json`, tests ignored unless run with `--ignored`: TOPO rings and leaders, `@GetPartitionKeys`,
-//! `@SystemCatalog PROCEDURES` remarks).
+//! (`../shared/captures/*.json`: TOPO rings and leaders, `@GetPartitionKeys`,
+//! `@SystemCatalog PROCEDURES` remarks; those tests are ignored unless run
+//! with `-- --ignored`).
 //!
 //! `cooked_hex` (the zlib-compressed ring form) is not checked: decoding it
 //! needs zlib, which is not among the allowed dependencies, and VoltDB 11's
