@@ -1,7 +1,7 @@
 //! Codec benchmarks (no sockets): decode a 10,000-row response and read every
 //! cell through the typed row API (rows as tuples with `VoltTable::rows_as`,
-//! and cell by cell with `Row::get`), against a `memcpy` of the same bytes, the
-//! `voltdb-client-rust` crate and the official Python client, and against a
+//! and cell by cell with `Row::get`), against a `memcpy` of the same bytes and
+//! the official Python client, and against a
 //! reference reader written by hand for this one layout (the "ceiling":
 //! no index, no checks; and the "floor": the same without any UTF-8 check,
 //! a bound for every reader that lends checked `&str`); encode an invocation with 3 parameters (ns/call,
@@ -13,7 +13,7 @@
 //!
 //! `cargo bench --bench codec`; see `benches/common/mod.rs` for the
 //! environment variables. `VOLTDB_BENCH_PROFILE=decode|decode-rows|decode-hand|
-//! decode-floor|decode-crate|encode` runs one case in a loop for a profiler;
+//! decode-floor|encode` runs one case in a loop for a profiler;
 //! `decode-min` prints the best of `VOLTDB_BENCH_ITERATIONS` decodes of each.
 
 #[path = "common/alloc.rs"]
@@ -24,7 +24,6 @@ use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
 
-use bytebuffer::ByteBuffer;
 use serde_json::json;
 use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
 use voltdb::wire::response::{encode_response, parse_response};
@@ -159,17 +158,6 @@ impl Acc for Fold {
     }
 }
 
-impl Sum {
-    /// Names of the columns whose cells differ.
-    fn differences(&self, other: &Sum) -> Vec<String> {
-        let cols = columns();
-        (0..7)
-            .filter(|&c| self.nulls[c] != other.nulls[c] || self.digest[c] != other.digest[c])
-            .map(|c| format!("{} ({})", cols[c].name, cols[c].ty.name()))
-            .collect()
-    }
-}
-
 /// Ours: parse the response body (an owned buffer, as the frame reader
 /// hands it over) and read every cell with `Row::get::<Option<T>>`. The
 /// response is returned so that it is dropped outside the timed part.
@@ -226,47 +214,6 @@ fn decode_ours_rows<S: Acc>(body: Vec<u8>) -> (S, VoltResponse) {
         s.opt(6, blob, |v| v.len() as u64);
     }
     (s, resp)
-}
-
-/// `voltdb-client-rust` 0.2: its public table decoder `new_volt_table` over
-/// a `ByteBuffer` copy of the body (what its listener thread does), and every
-/// cell through its typed `get_*_by_idx` getters. Its response-header parser
-/// (`VoltResponseInfo::new`) lives in a private module, so the few header
-/// fields are skipped here by hand and a default (SUCCESS) info is passed.
-fn decode_rust_crate<S: Acc>(body: &[u8]) -> S {
-    let mut b = ByteBuffer::from_bytes(body);
-    b.read_u8().unwrap(); // version
-    b.read_i64().unwrap(); // client handle
-    let present = b.read_u8().unwrap();
-    b.read_i8().unwrap(); // status
-    if present & 0x20 != 0 {
-        b.read_string().unwrap();
-    }
-    b.read_i8().unwrap(); // app status
-    if present & 0x80 != 0 {
-        b.read_string().unwrap();
-    }
-    b.read_i32().unwrap(); // cluster round trip
-    b.read_i16().unwrap(); // table count
-    let mut t =
-        voltdb_client_rust::new_volt_table(&mut b, Default::default()).expect("their decode");
-    let mut s = S::default();
-    while t.advance_row() {
-        s.row();
-        s.opt(0, t.get_i64_by_idx(0).unwrap(), |v| v as u64);
-        s.opt(1, t.get_i32_by_idx(1).unwrap(), |v| v as u64);
-        s.opt(2, t.get_f64_by_idx(2).unwrap(), f64::to_bits);
-        s.opt(3, t.get_string_by_idx(3).unwrap(), |v| v.len() as u64);
-        s.opt(4, t.get_time_by_idx(4).unwrap(), |v| {
-            v.timestamp_millis() as u64
-        });
-        s.opt(5, t.get_decimal_by_idx(5).unwrap(), |v| {
-            black_box(v);
-            0
-        });
-        s.opt(6, t.get_bytes_op_by_idx(6).unwrap(), |v| v.len() as u64);
-    }
-    s
 }
 
 /// A reference, not a decoder: this one layout read by hand, with the
@@ -402,10 +349,6 @@ fn codec(report: &mut Report) {
         expected,
         "rows and cells read the same"
     );
-    let theirs: Sum = decode_rust_crate(body);
-    // voltdb-client-rust 0.2 returns a FLOAT NULL as the sentinel number
-    // (-1.7976931348623157e308) rather than None: reported, not hidden.
-    let crate_diff = expected.differences(&theirs);
     let by_hand: Sum = decode_by_hand(body.to_vec()).0;
     assert_eq!(
         by_hand, expected,
@@ -456,9 +399,6 @@ fn codec(report: &mut Report) {
     let mut ours_with_copy = || {
         black_box(decode_ours_rows::<Fold>(black_box(body).to_vec()));
     };
-    let mut rust_crate = || {
-        black_box(decode_rust_crate::<Fold>(black_box(body)));
-    };
     let mut by_hand = || time_decode(clock.get(), body, decode_by_hand::<Fold>);
     let mut floor = || time_decode(clock.get(), body, decode_by_hand_unchecked::<Fold>);
     let t = interleaved(
@@ -471,20 +411,16 @@ fn codec(report: &mut Report) {
             Case::Timed(&mut ours_cells),
             Case::Plain(&mut ours_with_copy),
             Case::Plain(&mut utf8_only),
-            Case::Plain(&mut rust_crate),
             Case::Timed(&mut by_hand),
             Case::Timed(&mut floor),
         ],
     );
-    let (t_memcpy, t_ours, t_cells, t_ours_copy, t_utf8, t_crate, t_hand, t_floor) =
-        (t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+    let (t_memcpy, t_ours, t_cells, t_ours_copy, t_utf8, t_hand, t_floor) =
+        (t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
     let allocs = alloc::allocations_per_call(3, || {
         let owned = body.to_vec();
         black_box(decode_ours_rows::<Fold>(owned));
     }) - 1.0;
-    let crate_allocs = alloc::allocations_per_call(1, || {
-        black_box(decode_rust_crate::<Fold>(body));
-    });
 
     let case = format!("decode {ROWS} rows x 7 cols ({:.2} MB)", mb);
     report.push(Line::new(&case, "memcpy", mb / t_memcpy, "MB/s").note("same bytes, same run"));
@@ -539,34 +475,6 @@ fn codec(report: &mut Report) {
             .vs("ceiling", Some(t_hand / t_ours))
             .note("the steadier measure on a shared machine"),
     );
-    report.push(Line::new(
-        &case,
-        "voltdb-client-rust",
-        ROWS as f64 / t_crate,
-        "rows/s",
-    ));
-    report.push(Line::new(
-        &case,
-        "voltdb-client-rust",
-        crate_allocs,
-        "allocs/decode",
-    ));
-    let crate_line = Line::new(
-        &case,
-        "ours/voltdb-client-rust",
-        t_crate / t_ours,
-        "speedup",
-    )
-    .vs("voltdb-client-rust", Some(t_crate / t_ours))
-    .goal(3.0);
-    report.push(if crate_diff.is_empty() {
-        crate_line
-    } else {
-        crate_line.note(&format!(
-            "it reads other values in {}",
-            crate_diff.join(", ")
-        ))
-    });
 
     // The Python client times its own decode loop of the same bytes.
     match python() {
@@ -636,27 +544,6 @@ fn encode_ours(buf: &mut Vec<u8>, handle: i64, params: &[Value]) {
     .unwrap();
 }
 
-/// voltdb-client-rust: its `ProcedureInvocation::bytes` is private; this is
-/// the same code over its public `Value::marshal` (a fresh name `String` and
-/// `ByteBuffer` per call, as it does).
-fn encode_rust_crate(handle: i64, params: &[&dyn voltdb_client_rust::Value]) -> Vec<u8> {
-    let query = "Insert".to_string();
-    let mut len = 15 + query.len() as i32;
-    for p in params {
-        len += p.get_write_length();
-    }
-    let mut b = ByteBuffer::new();
-    b.write_i32(len);
-    b.write_u8(0);
-    b.write_string(&query);
-    b.write_i64(handle);
-    b.write_i16(params.len() as i16);
-    for p in params {
-        p.marshal(&mut b);
-    }
-    b.into_vec()
-}
-
 fn encode(report: &mut Report) {
     let secs = case_seconds();
     let params = [
@@ -664,14 +551,9 @@ fn encode(report: &mut Report) {
         Value::from(42i64),
         Value::from(vec![0xabu8; 32]),
     ];
-    let p1 = String::from("key-000042");
-    let p2 = 42i64;
-    let p3 = vec![0xabu8; 32];
-    let their_params: Vec<&dyn voltdb_client_rust::Value> = vec![&p1, &p2, &p3];
 
     let mut buf = Vec::with_capacity(1024);
     encode_ours(&mut buf, 7, &params);
-    let same = buf == encode_rust_crate(7, &their_params);
     let size = buf.len();
 
     let mut handle = 0i64;
@@ -680,38 +562,17 @@ fn encode(report: &mut Report) {
         encode_ours(&mut buf, handle, black_box(&params));
         black_box(&buf);
     };
-    let mut their_handle = 0i64;
-    let mut theirs = || {
-        their_handle += 1;
-        black_box(encode_rust_crate(their_handle, black_box(&their_params)));
-    };
     let t = interleaved(
         Clock::ThreadCpu,
         secs * 2.0,
         6,
-        &mut [Case::Plain(&mut ours), Case::Plain(&mut theirs)],
+        &mut [Case::Plain(&mut ours)],
     );
     let allocs = alloc::allocations_per_call(10_000, &mut ours);
-    let their_allocs = alloc::allocations_per_call(10_000, &mut theirs);
 
     let case = format!("encode invocation, 3 params ({size} bytes)");
     report.push(Line::new(&case, "ours", t[0] * 1e9, "ns/call"));
     report.push(Line::new(&case, "ours", allocs, "allocs/call").note("goal: 0 (reused buffer)"));
-    report.push(Line::new(
-        &case,
-        "voltdb-client-rust",
-        t[1] * 1e9,
-        "ns/call",
-    ));
-    report.push(Line::new(
-        &case,
-        "voltdb-client-rust",
-        their_allocs,
-        "allocs/call",
-    ));
-    let l = Line::new(&case, "ours/voltdb-client-rust", t[1] / t[0], "speedup")
-        .vs("voltdb-client-rust", Some(t[1] / t[0]));
-    report.push(if same { l } else { l.note("bytes differ!") });
 }
 
 /// The lowest time of `iterations` runs of each decoder (thread CPU time,
@@ -787,16 +648,13 @@ fn profile(case: &str) {
             "decode-floor" => {
                 black_box(decode_by_hand_unchecked::<Fold>(frame[4..].to_vec()));
             }
-            "decode-crate" => {
-                black_box(decode_rust_crate::<Fold>(&frame[4..]));
-            }
             "encode" => {
                 for h in 0..10_000 {
                     encode_ours(&mut buf, (i * 10_000 + h) as i64, black_box(&params));
                 }
             }
             other => {
-                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-rows, decode-hand, decode-floor, decode-crate or encode")
+                panic!("VOLTDB_BENCH_PROFILE={other}: decode, decode-min, decode-rows, decode-hand, decode-floor or encode")
             }
         }
     }
@@ -807,7 +665,7 @@ fn main() {
         return;
     }
     // For profilers: run one case alone, in a loop (`decode`, `decode-rows`,
-    // `decode-hand`, `decode-floor`, `decode-crate`, `encode`; `decode-min`
+    // `decode-hand`, `decode-floor`, `encode`; `decode-min`
     // prints the best decode and memcpy times).
     if let Ok(case) = std::env::var("VOLTDB_BENCH_PROFILE") {
         profile(&case);

@@ -18,10 +18,17 @@
 //!
 //! Options: `--threads N` (default 4), `--calls N` per phase (default
 //! 20000), `--connections N` per node (default 1).
+//!
+//! Partition leaders are printed as `partition -> host id`. Besides the data
+//! partitions, VoltDB reports partition 16383 (`MP_INIT_PID`): the
+//! multi-partition initiator, the site that coordinates multi-partition
+//! transactions; it is shown as `MP`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use voltdb::client::{CallOptions, Client, ClientStats};
+use voltdb::hashinator::MP_INIT_PID;
 use voltdb::{Error, Value};
 
 struct Args {
@@ -83,6 +90,36 @@ fn key(kind: &str, x: u64) -> Value {
     }
 }
 
+/// A partition id, with the multi-partition initiator's (16383) named `MP`.
+fn partition(p: i32) -> String {
+    if p == MP_INIT_PID {
+        "MP".into()
+    } else {
+        p.to_string()
+    }
+}
+
+/// Partition leaders as `0 -> 0, 1 -> 2, ..., MP -> 1`.
+fn leaders(map: &BTreeMap<i32, i32>) -> String {
+    let all: Vec<String> = map
+        .iter()
+        .map(|(p, h)| format!("{} -> {h}", partition(*p)))
+        .collect();
+    all.join(", ")
+}
+
+/// A partition key as it would be written in SQL: a number, or a quoted string.
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("'{s}'"),
+        Value::TinyInt(n) => n.to_string(),
+        Value::SmallInt(n) => n.to_string(),
+        Value::Integer(n) => n.to_string(),
+        Value::BigInt(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
 /// `calls` calls from `threads` threads; returns how many failed, by kind.
 fn run(client: &Client, args: &Args, procedure: &str, extra: &[Value]) -> (u64, u64, u64) {
     let started = Instant::now();
@@ -131,15 +168,16 @@ fn run(client: &Client, args: &Args, procedure: &str, extra: &[Value]) -> (u64, 
 fn report(before: &ClientStats, after: &ClientStats) {
     for n in &after.nodes {
         let prev = before.nodes.get(n.index).map_or(0, |p| p.calls.calls);
+        let leads: Vec<String> = n.leader_of.iter().map(|p| partition(*p)).collect();
         println!(
-            "  node {} {}:{} host_id={} up {}/{} leads {:?}: {} calls",
+            "  node {} {}:{} host_id={} up {}/{} leads [{}]: {} calls",
             n.index,
             n.host,
             n.port,
             n.host_id.map_or("-".into(), |h| h.to_string()),
             n.connected,
             n.connections,
-            n.leader_of,
+            leads.join(", "),
             n.calls.calls - prev
         );
     }
@@ -173,9 +211,9 @@ fn real(args: &Args, hosts: &str) -> Result<(), Error> {
         .build()?;
     let topo = client.wait_for_topology(Duration::from_secs(30))?;
     println!(
-        "cluster: {} partitions, leaders {:?}",
+        "cluster: {} partitions; leaders (partition -> host id, MP = multi-partition initiator): {}",
         topo.partitions().len(),
-        topo.leaders()
+        leaders(topo.leaders())
     );
     match topo.procedure(procedure) {
         Some(p) => println!("{procedure}: {p:?}"),
@@ -207,9 +245,9 @@ fn simulated(args: &Args) -> Result<(), Error> {
         .build()?;
     let t = client.topology().expect("discovery is on");
     println!(
-        "discovered {} nodes; partition leaders {:?}",
+        "discovered {} nodes; leaders (partition -> host id, MP = multi-partition initiator): {}",
         t.hosts().len(),
-        t.leaders()
+        leaders(t.leaders())
     );
     let put = |c: &Client| {
         let v = Value::from(&b"value"[..]);
@@ -253,9 +291,9 @@ fn simulated(args: &Args) -> Result<(), Error> {
     );
     for r in client.call_all_partitions("Get", &[], &CallOptions::new())? {
         println!(
-            "  partition {} key {:?}: {}",
+            "  partition {} (key {}): {}",
             r.partition_id,
-            r.partition_key,
+            key_text(&r.partition_key),
             match &r.result {
                 Ok(resp) => format!(
                     "{} row(s)",

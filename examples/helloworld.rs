@@ -9,11 +9,13 @@
 //! ```
 //!
 //! `cargo run --example helloworld` talks to `VOLTDB_HOST:VOLTDB_PORT`
-//! (default localhost:21212). When nothing listens there, or with
-//! `--embedded`, it starts the crate's in-process test server with HelloWorld
-//! preinstalled, and says so.
+//! (default localhost:21212). With `--embedded`, or when neither variable is
+//! set and nothing listens on localhost:21212, it starts the crate's
+//! in-process test server with HelloWorld preinstalled, and says so. A server
+//! that was configured but cannot be reached is an error (exit status 1).
 
 use std::error::Error;
+use std::process::ExitCode;
 
 use voltdb::testing::TestServer;
 use voltdb::{FastSerializer, Status, Value, VoltProcedure, VoltType};
@@ -31,12 +33,29 @@ const GREETINGS: [(&str, &str, &str); 5] = [
     ("Ciao", "Mondo", "Italian"),
 ];
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> ExitCode {
+    // Errors are printed once, here, with what was being done.
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("helloworld: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
     let embedded = std::env::args().any(|a| a == "--embedded");
-    let host = std::env::var("VOLTDB_HOST").unwrap_or_else(|_| "localhost".into());
-    let port: u16 = match std::env::var("VOLTDB_PORT") {
-        Ok(p) => p.parse()?,
-        Err(_) => 21212,
+    let configured_host = std::env::var("VOLTDB_HOST").ok();
+    let configured_port = std::env::var("VOLTDB_PORT").ok();
+    // The embedded server stands in only for the default address.
+    let may_fall_back = configured_host.is_none() && configured_port.is_none();
+    let host = configured_host.unwrap_or_else(|| "localhost".into());
+    let port: u16 = match configured_port {
+        Some(p) => p
+            .parse()
+            .map_err(|e| format!("VOLTDB_PORT={p:?} is not a port number ({e})"))?,
+        None => 21212,
     };
 
     // Keep the embedded server alive until the end of main.
@@ -52,9 +71,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     } else {
         match FastSerializer::new(&host, port) {
             Ok(fser) => fser,
-            Err(voltdb::Error::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Err(voltdb::Error::Io(e))
+                if may_fall_back && e.kind() == std::io::ErrorKind::ConnectionRefused =>
+            {
                 println!(
-                    "Nothing listens on {host}:{port} ({e}).\n\
+                    "Nothing listens on {host}:{port} ({e}), and VOLTDB_HOST/VOLTDB_PORT are not set.\n\
                      Starting the in-process VoltDB test server with HelloWorld preinstalled instead."
                 );
                 let server = TestServer::builder().helloworld(true).start()?;
@@ -62,10 +83,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 _server = Some(server);
                 fser
             }
-            Err(e) => {
-                eprintln!("Cannot connect to VoltDB at {host}:{port}: {e}");
-                return Err(e.into());
-            }
+            Err(e) => return Err(format!("cannot connect to VoltDB at {host}:{port}: {e}").into()),
         }
     };
     println!(

@@ -2,7 +2,9 @@
 //!
 //! N threads share one client and run `Put(key, value)` / `Get(key)` with
 //! random keys. A progress line (calls/s, errors) is printed to stderr every
-//! second; a latency summary from the client's statistics at the end.
+//! second and once at the end (so a short run shows one too); then a summary:
+//! calls/s, the share of Gets that found their key, and the latency from the
+//! client's statistics, in milliseconds like its per-procedure table.
 //!
 //! ```text
 //! cargo run --release --features test-server --example kv-load -- --threads 16 --calls 100000
@@ -140,20 +142,24 @@ fn main() {
 
     let done = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
+    // Gets answered, and those that found a row (a key written before).
+    let gets = AtomicU64::new(0);
+    let hits = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let first_error = std::sync::Mutex::new(None::<String>);
     let start = Instant::now();
     let value = vec![0xa5u8; args.value_size];
 
     let elapsed = std::thread::scope(|s| {
-        // Progress line, at most once per second.
+        // Progress line, at most once per second, and once more at the end.
         let progress = s.spawn(|| {
-            let mut last = (Instant::now(), 0u64);
-            while !stop.load(Ordering::Relaxed) {
+            let mut last = (start, 0u64);
+            loop {
                 std::thread::park_timeout(Duration::from_secs(1));
+                let stopping = stop.load(Ordering::Relaxed);
                 let now = Instant::now();
                 let n = done.load(Ordering::Relaxed);
-                if now.duration_since(last.0) < Duration::from_millis(990) {
+                if !stopping && now.duration_since(last.0) < Duration::from_millis(990) {
                     continue;
                 }
                 let rate = (n - last.1) as f64 / now.duration_since(last.0).as_secs_f64();
@@ -166,19 +172,31 @@ fn main() {
                 );
                 let _ = std::io::stderr().flush();
                 last = (now, n);
+                if stopping {
+                    break;
+                }
             }
         });
         let workers: Vec<_> = (0..args.threads)
             .map(|t| {
                 let (client, args, value) = (&client, &args, &value);
                 let (done, errors, first_error) = (&done, &errors, &first_error);
+                let (gets, hits) = (&gets, &hits);
                 let n = args.calls / args.threads as u64
                     + u64::from((t as u64) < args.calls % args.threads as u64);
                 s.spawn(move || {
                     let mut x = 0x2545_f491_4f6c_dd1du64 ^ ((t as u64 + 1) << 32);
-                    let account = |r: Result<VoltResponse, Error>| {
+                    let account = |get: bool, r: Result<VoltResponse, Error>| {
                         let failed = match r {
-                            Ok(r) if r.is_success() => None,
+                            Ok(r) if r.is_success() => {
+                                if get {
+                                    gets.fetch_add(1, Ordering::Relaxed);
+                                    if r.tables.first().is_some_and(|t| t.row_count() > 0) {
+                                        hits.fetch_add(1, Ordering::Relaxed);
+                                    }
+                                }
+                                None
+                            }
                             Ok(r) => Some(format!(
                                 "{}: {}",
                                 r.status,
@@ -200,7 +218,7 @@ fn main() {
                         }
                         done.fetch_add(1, Ordering::Relaxed);
                     };
-                    let mut window: VecDeque<PendingCall> = VecDeque::new();
+                    let mut window: VecDeque<(bool, PendingCall)> = VecDeque::new();
                     for _ in 0..n {
                         x ^= x << 13;
                         x ^= x >> 7;
@@ -214,21 +232,21 @@ fn main() {
                         };
                         let procedure = if get { "Get" } else { "Put" };
                         if args.window == 1 {
-                            account(client.call(procedure, &params));
+                            account(get, client.call(procedure, &params));
                             continue;
                         }
                         if window.len() == args.window {
-                            if let Some(p) = window.pop_front() {
-                                account(p.wait());
+                            if let Some((was_get, p)) = window.pop_front() {
+                                account(was_get, p.wait());
                             }
                         }
                         match client.call_async(procedure, &params) {
-                            Ok(p) => window.push_back(p),
-                            Err(e) => account(Err(e)),
+                            Ok(p) => window.push_back((get, p)),
+                            Err(e) => account(get, Err(e)),
                         }
                     }
-                    for p in window {
-                        account(p.wait());
+                    for (was_get, p) in window {
+                        account(was_get, p.wait());
                     }
                 })
             })
@@ -244,15 +262,21 @@ fn main() {
     let n = done.load(Ordering::Relaxed);
     eprintln!();
     println!(
-        "{} calls in {:.2} s: {:.0} calls/s, {} errors ({} threads, window {}, {} connection(s))",
-        n,
+        "{n} calls in {:.2} s: {:.0} calls/s, {} errors ({}, window {}, {})",
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64(),
         errors.load(Ordering::Relaxed),
-        args.threads,
+        count(args.threads, "thread"),
         args.window,
-        args.connections
+        count(args.connections, "connection")
     );
+    let (gets, hits) = (gets.load(Ordering::Relaxed), hits.load(Ordering::Relaxed));
+    if gets > 0 {
+        println!(
+            "Get hit rate: {:.1}% ({hits} of {gets} Gets found a value)",
+            100.0 * hits as f64 / gets as f64
+        );
+    }
     if let Some(e) = first_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
         println!("first error: {e}");
     }
@@ -260,12 +284,12 @@ fn main() {
     let total = stats.total();
     let h = &total.latency;
     println!(
-        "latency: p50 {:?}  p99 {:?}  p99.9 {:?}  max {:?}  mean {:?}",
-        h.percentile(50.0),
-        h.percentile(99.0),
-        h.percentile(99.9),
-        h.max(),
-        h.mean()
+        "latency (ms): p50 {}  p99 {}  p99.9 {}  max {}  mean {}",
+        ms(h.percentile(50.0)),
+        ms(h.percentile(99.0)),
+        ms(h.percentile(99.9)),
+        ms(h.max()),
+        ms(h.mean())
     );
     println!();
     print!("{stats}");
@@ -278,4 +302,14 @@ fn main() {
             server.shutdown();
         }
     }
+}
+
+/// "1 thread", "16 threads".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A latency in milliseconds, as the statistics table shows them.
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1e3)
 }

@@ -1,8 +1,10 @@
 //! The official Python client (`voltdbclient` 16.1.0) as a live peer.
 //!
-//! These tests run when `VOLTDB_PYTHON` names a Python interpreter (CI sets
-//! it to a venv made by `.ci/python-venv.sh`). When it is set but the client
-//! cannot be imported, they fail: they never skip silently in CI.
+//! These tests are ignored by a plain `cargo test` (the summary counts them)
+//! and run with `VOLTDB_PYTHON` naming a Python interpreter that has the
+//! client (`.ci/run` makes one with `.ci/python-venv.sh`) and
+//! `cargo test --test python_peer -- --ignored`. Asked to run without a
+//! usable interpreter, they fail: they never pass without checking.
 
 mod common;
 
@@ -13,11 +15,11 @@ use serde_json::{json, Value as Json};
 use voltdb::wire::value::{write_param, write_value};
 use voltdb::{Decimal, GeographyPoint, Timestamp, Value, VoltType};
 
-fn python() -> Option<String> {
-    let Ok(py) = std::env::var("VOLTDB_PYTHON") else {
-        eprintln!("VOLTDB_PYTHON is not set: Python peer test not run");
-        return None;
-    };
+fn python() -> String {
+    let py = std::env::var("VOLTDB_PYTHON").expect(
+        "VOLTDB_PYTHON is not set: it must name a Python with voltdbclient 16.1.0 \
+         (bash .ci/python-venv.sh target/py-venv prints one)",
+    );
     let ok = Command::new(&py)
         .args(["-c", "import voltdbclient, voltclient"])
         .status()
@@ -26,7 +28,7 @@ fn python() -> Option<String> {
         ok.success(),
         "VOLTDB_PYTHON={py} cannot import voltdbclient"
     );
-    Some(py)
+    py
 }
 
 /// Runs one command of `tests/python/peer.py` and returns its JSON answer.
@@ -195,8 +197,9 @@ const TYPES: [VoltType; 11] = [
 /// Python client's own serializer, must be byte-identical; and Python must
 /// decode Rust's bytes back to the same values. One Python process does it all.
 #[test]
+#[ignore = "needs VOLTDB_PYTHON"]
 fn randomized_cross_check_with_python_serializer() {
-    let Some(py) = python() else { return };
+    let py = python();
     const PER_TYPE: usize = 2000;
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut values = Vec::new();
@@ -307,8 +310,9 @@ fn randomized_cross_check_with_python_serializer() {
 /// Where the Python client is known to be wrong (PROTOCOL.md §10.12), the
 /// difference is recorded explicitly rather than matched.
 #[test]
+#[ignore = "needs VOLTDB_PYTHON"]
 fn known_python_differences_are_recorded() {
-    let Some(py) = python() else { return };
+    let py = python();
     // 1. Empty arrays: Python omits the count; we send it.
     let r = peer(
         &py,
@@ -380,8 +384,9 @@ fn known_python_differences_are_recorded() {
 /// calls procedures with every type as a parameter and as a result column;
 /// what it receives equals what the Rust client receives for the same calls.
 #[test]
+#[ignore = "needs VOLTDB_PYTHON"]
 fn python_client_against_the_test_server_matches_rust() {
-    let Some(py) = python() else { return };
+    let py = python();
     use voltdb::testing::TestServer;
     use voltdb::FastSerializer;
     let cases: Vec<(VoltType, Json)> = vec![

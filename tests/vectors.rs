@@ -1,4 +1,4 @@
-//! Conformance with the golden vectors of `shared/vectors/vectors.json`
+//! Conformance with the golden vectors of `tests/data/vectors.json`
 //! (produced by the official Python client 16.1.0, cross-checked with the
 //! VoltDB 11.4 Java classes). Every vector of every applicable kind is
 //! checked in both directions; `hash` and `hash_ring` are covered by the

@@ -1,5 +1,6 @@
-//! Shared helpers for the conformance tests: loading the shared JSON files,
-//! hex, and turning the JSON value conventions of `shared/vectors/README.md`
+//! Shared helpers for the conformance tests: loading the golden vectors
+//! (`tests/data/`) and the real-server captures (`../shared/captures`),
+//! hex, and turning the JSON value conventions of `tests/data/README.md`
 //! into [`Value`]s and back into assertions; and the credentials of the
 //! real-server tests.
 //!
@@ -19,8 +20,16 @@ use voltdb::{
 /// Tolerance for GEOGRAPHY coordinates (degrees), as advised by the READMEs.
 pub const GEO_TOLERANCE: f64 = 1e-12;
 
-/// The path of a file under the shared directory: `$VOLTDB_SHARED` when
-/// set, else `shared/` next to the crate.
+/// The path of a file of the repository's test data, `tests/data/` (the
+/// golden vectors; see `tests/data/README.md`).
+pub fn data_path(rel: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data")).join(rel)
+}
+
+/// The path of a file under the shared directory (the real-server captures,
+/// which are not in the repository): `$VOLTDB_SHARED` when set, else
+/// `shared/` next to the crate. The tests that read it are
+/// `#[ignore = "needs ../shared/captures"]` and run with `-- --ignored`.
 pub fn shared_path(rel: &str) -> PathBuf {
     std::env::var_os("VOLTDB_SHARED")
         .map(PathBuf::from)
@@ -28,14 +37,12 @@ pub fn shared_path(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// Loads a shared JSON file; panics with a clear message when it is missing
-/// (the conformance tests never skip silently).
-pub fn load_json(rel: &str) -> Json {
-    let path = shared_path(rel);
+/// Reads a JSON file; panics with a clear message when it is missing or
+/// malformed (a test that was asked to run never skips silently).
+fn read_json(path: PathBuf, hint: &str) -> Json {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "conformance data {} is missing or unreadable ({e}); these tests need the shared/ \
-             directory next to the crate (or VOLTDB_SHARED)",
+            "test data {} is missing or unreadable ({e}); {hint}",
             path.display()
         )
     });
@@ -43,17 +50,36 @@ pub fn load_json(rel: &str) -> Json {
         .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
 }
 
-/// The `vectors` array of `vectors/vectors.json`.
+/// Loads a JSON file of the shared directory (see [`shared_path`]).
+pub fn load_json(rel: &str) -> Json {
+    read_json(
+        shared_path(rel),
+        "these tests need the shared/ directory next to the crate (or VOLTDB_SHARED)",
+    )
+}
+
+/// Loads a JSON file of `tests/data/`.
+pub fn load_data(rel: &str) -> Json {
+    read_json(data_path(rel), "it is part of the repository")
+}
+
+/// The `vectors` array of `tests/data/vectors.json`.
 pub fn vectors() -> Vec<Json> {
-    let doc = load_json("vectors/vectors.json");
+    let doc = load_data("vectors.json");
     assert_eq!(
         doc["format"], "voltdb-wire-vectors/1",
         "unexpected vectors format"
     );
-    doc["vectors"]
+    let all = doc["vectors"]
         .as_array()
         .expect("vectors.json: `vectors` is not a list")
-        .clone()
+        .clone();
+    assert!(
+        all.len() >= 200,
+        "vectors.json holds only {} vectors",
+        all.len()
+    );
+    all
 }
 
 /// The vectors of one kind.
