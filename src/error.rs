@@ -296,6 +296,13 @@ pub enum EncodeError {
         /// The offending input (truncated to 80 characters).
         input: String,
     },
+    /// A date and time outside what a VoltDB TIMESTAMP holds
+    /// ([`Timestamp::SQL_MIN`](crate::Timestamp::SQL_MIN)..=[`Timestamp::SQL_MAX`](crate::Timestamp::SQL_MAX)).
+    #[error("timestamp {value} is outside VoltDB's TIMESTAMP range 1583-01-01T00:00:00.000000Z..=9999-12-31T23:59:59.999999Z")]
+    TimestampRange {
+        /// The date and time given, as text.
+        value: String,
+    },
     /// A message larger than the frame cap.
     #[error("message of {len} bytes exceeds the frame cap of {cap}")]
     FrameTooLarge {
@@ -340,6 +347,15 @@ pub enum ConversionError {
     Overflow {
         /// Column index.
         column: usize,
+        /// The requested Rust type.
+        target: &'static str,
+    },
+    /// A value that the requested type cannot represent (e.g. a TIMESTAMP
+    /// beyond the range of a date-time library's type).
+    #[error("{value} does not fit {target}")]
+    OutOfRange {
+        /// The value, as text.
+        value: String,
         /// The requested Rust type.
         target: &'static str,
     },

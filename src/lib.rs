@@ -63,6 +63,7 @@ pub mod table;
 #[cfg(feature = "test-server")]
 pub mod testing;
 mod transport;
+mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
