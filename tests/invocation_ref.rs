@@ -7,7 +7,7 @@
 mod common;
 
 use common::{hex_field, name, unhex, vectors, vectors_of_kind};
-use voltdb::hashinator::HashKey;
+use voltdb::client::routing::HashKey;
 use voltdb::wire::invocation::{
     encode_invocation, Invocation, InvocationError, InvocationOptions, InvocationRef, ParamRef,
 };

@@ -32,7 +32,7 @@ use crate::wire::value::Value;
 
 use super::connection::{lock, Connection};
 use super::pool::{read, write, Conn, Shared, Slot};
-use super::routing::AffinityCounters;
+use super::stats::AffinityCounters;
 use super::stats::TopologyStats;
 use super::topology::{parse_overview, HostAddress, Topology};
 
@@ -169,7 +169,7 @@ impl ClusterState {
             (
                 t.leaders()
                     .keys()
-                    .filter(|&&p| p != crate::hashinator::MP_INIT_PID)
+                    .filter(|&&p| p != super::routing::MP_INIT_PID)
                     .count(),
                 t.procedures().map_or(0, |p| p.len()),
             )

@@ -191,9 +191,12 @@
 //! attempt. [`Client::close`] — or dropping the last handle — fails pending
 //! calls with [`Error::Closed`] and joins them all.
 
+mod all_partitions;
 mod config;
 mod connection;
 mod discovery;
+#[cfg(test)]
+mod junk;
 mod pending;
 mod pool;
 pub mod routing;
@@ -209,11 +212,11 @@ use crate::error::Result;
 use crate::response::VoltResponse;
 use crate::wire::value::Value;
 
+pub use all_partitions::PartitionCallResult;
 pub use config::{
     parse_host, BackpressurePolicy, CallOptions, ClientBuilder, ClientConfig, DEFAULT_PORT,
 };
 pub use pending::PendingCall;
-pub use routing::PartitionCallResult;
 pub use stats::{
     AffinityStats, CallStats, ClientStats, ConnectionStats, Histogram, NodeStats, TopologyStats,
 };

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::hashinator::HashRing;
+use crate::client::routing::HashRing;
 use crate::response::VoltResponse;
 use crate::wire::response::{encode_response, Status, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 use crate::wire::types::VoltType;
@@ -826,7 +826,7 @@ impl TestCluster {
     /// assert!(cluster.move_leader(9, 1).is_err(), "no such partition");
     /// ```
     pub fn move_leader(&self, partition: i32, i: usize) -> io::Result<usize> {
-        let known = partition == crate::hashinator::MP_INIT_PID
+        let known = partition == crate::client::routing::MP_INIT_PID
             || (0..i64::from(self.cluster.cfg.partitions)).contains(&i64::from(partition));
         if !known {
             return Err(io::Error::new(

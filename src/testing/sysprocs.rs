@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
-use crate::hashinator::{HashKey, MP_INIT_PID};
+use crate::client::routing::{HashKey, MP_INIT_PID};
 use crate::response::VoltResponse;
 use crate::table::{TableBuilder, VoltColumn, VoltTable};
 use crate::wire::response::Status;

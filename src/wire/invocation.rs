@@ -1,7 +1,7 @@
 //! Procedure invocations (PROTOCOL.md §3): versions 0, 1 and 2, both ways.
 
+use crate::client::routing::HashKey;
 use crate::error::{EncodeError, ProtocolError};
-use crate::hashinator::HashKey;
 use crate::wire::reader::Reader;
 use crate::wire::types::{VoltType, ARRAY_MARKER};
 use crate::wire::value::{read_param, read_value, skip_value, write_param, Value, ValueRef};
