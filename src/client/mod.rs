@@ -195,11 +195,15 @@ mod all_partitions;
 mod config;
 mod connection;
 mod discovery;
+mod dispatch;
 #[cfg(test)]
 mod junk;
+mod maintenance;
+mod nodes;
 mod pending;
-mod pool;
+mod reader;
 pub mod routing;
+mod shared;
 mod stats;
 pub mod topology;
 
@@ -222,7 +226,7 @@ pub use stats::{
 };
 pub use topology::Topology;
 
-use pool::Shared;
+use shared::Shared;
 
 /// An unsolicited message from the server (PROTOCOL.md §7.2), given to the
 /// [`on_unsolicited`](ClientBuilder::on_unsolicited) hook.
@@ -315,7 +319,7 @@ impl Client {
                 shared: shared.clone(),
             }),
         };
-        shared.start()?;
+        maintenance::start(&shared)?;
         Ok(client)
     }
 
@@ -459,9 +463,12 @@ impl Client {
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn call(&self, procedure: &str, params: &[Value]) -> Result<VoltResponse> {
-        self.owner
-            .shared
-            .call(procedure, params, &CallOptions::default())
+        dispatch::call(
+            &self.owner.shared,
+            procedure,
+            params,
+            &CallOptions::default(),
+        )
     }
 
     /// Calls a procedure with per-call options: timeout, declared parameter
@@ -482,7 +489,7 @@ impl Client {
         params: &[Value],
         options: &CallOptions,
     ) -> Result<VoltResponse> {
-        self.owner.shared.call(procedure, params, options)
+        dispatch::call(&self.owner.shared, procedure, params, options)
     }
 
     /// Sends a call and returns at once with a [`PendingCall`] that
@@ -532,8 +539,8 @@ impl Client {
     ) -> Result<PendingCall> {
         let shared = &self.owner.shared;
         let timeout = options.timeout.unwrap_or(shared.config.call_timeout);
-        let deadline = pool::deadline_after(timeout);
-        let f = shared.start_call(procedure, params, options, timeout, deadline, true)?;
+        let deadline = dispatch::deadline_after(timeout);
+        let f = dispatch::start_call(shared, procedure, params, options, timeout, deadline, true)?;
         Ok(PendingCall::new(Arc::clone(shared), procedure, f))
     }
 
@@ -576,16 +583,14 @@ impl Client {
         params: &[Value],
         options: &CallOptions,
     ) -> Result<Vec<PartitionCallResult>> {
-        self.owner
-            .shared
-            .call_all_partitions(procedure, params, options)
+        all_partitions::call_all_partitions(&self.owner.shared, procedure, params, options)
     }
 
     /// The cluster topology the client routes by (partition leaders, hash
     /// ring, procedure partitioning, node addresses); `None` when discovery
     /// is off. A snapshot: cheap, and not updated afterwards.
     pub fn topology(&self) -> Option<Topology> {
-        self.owner.shared.topology()
+        discovery::topology(&self.owner.shared)
     }
 
     /// Runs a discovery round now, in this thread (the client also does it
@@ -595,13 +600,13 @@ impl Client {
     /// nodes. Returns the new topology. Fails when discovery is off or a
     /// discovery call fails (the previous topology is kept).
     pub fn refresh_topology(&self) -> Result<Topology> {
-        self.owner.shared.refresh_topology()
+        discovery::refresh_topology(&self.owner.shared)
     }
 
     /// Waits until the topology is known (hash ring and catalog), e.g. for a
     /// lazy client. Fails with [`Error::ConnectionError`] after `timeout`.
     pub fn wait_for_topology(&self, timeout: Duration) -> Result<Topology> {
-        self.owner.shared.wait_for_topology(timeout)
+        discovery::wait_for_topology(&self.owner.shared, timeout)
     }
 
     /// Runs SQL through `@AdHoc`, with optional `?` parameters.
@@ -640,7 +645,7 @@ impl Client {
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn stats(&self) -> ClientStats {
-        self.owner.shared.stats()
+        stats::snapshot(&self.owner.shared)
     }
 
     /// Number of connections up right now.

@@ -24,10 +24,12 @@
 //! ```
 
 mod hash;
+mod plan;
 mod ring;
 mod route;
 
 pub use hash::{hash_token, murmur3_token, HashKey};
+pub(crate) use plan::{pick, plan, Pick, Plan};
 pub use ring::HashRing;
 pub use route::{route, Route, Unrouted};
 

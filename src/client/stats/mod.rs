@@ -9,12 +9,14 @@ use std::time::Duration;
 mod affinity;
 mod calls;
 mod histogram;
+mod snapshot;
 
 pub use affinity::AffinityStats;
 pub(crate) use affinity::{AffinityCounters, Placed};
 pub use calls::CallStats;
 pub(crate) use calls::{record_in, Outcome, ProcMap};
 pub use histogram::Histogram;
+pub(crate) use snapshot::snapshot;
 
 /// The state and counters of one connection slot (one of the `pool_size`
 /// connections to one host). Counters accumulate across reconnections.

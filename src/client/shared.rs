@@ -1,0 +1,297 @@
+//! The state shared by every handle of a [`Client`](super::Client) and its
+//! background threads: nodes and their connection slots, the maintenance
+//! thread (reconnect with backoff, keepalive), reader threads, call dispatch
+//! (with client affinity when discovery is on) and statistics.
+//!
+//! Threads: one maintenance thread per client; one reader thread per live
+//! connection; a short-lived connector thread per connect attempt, so that a
+//! host that is slow to answer never delays keepalive or other hosts; with
+//! discovery on, one topology thread (see `discovery.rs`).
+//!
+//! Nodes and slots only grow (a discovered node is appended with its
+//! slots), so a slot index stays valid for the client's life. Lock order:
+//! `nodes` → `slots` → a slot's `state`; the gate is never notified while
+//! any of them is held.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::transport::ConnectOptions;
+use crate::wire::invocation::{encode_invocation, InvocationOptions};
+use crate::wire::response::{MAX_CLIENT_HANDLE, PING_HANDLE};
+
+use super::config::{ClientConfig, UnsolicitedHook};
+use super::connection::{lock, Connection, Death, Gate};
+use super::discovery::ClusterState;
+use super::nodes::{Conn, NodeEntry, NodeTable, Slot};
+use super::stats::ProcMap;
+
+pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(super) fn spawn(
+    name: String,
+    f: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(name).spawn(f)
+}
+
+/// The state shared by every handle of a client and its threads.
+pub(crate) struct Shared {
+    pub(crate) config: ClientConfig,
+    pub(super) connect: ConnectOptions,
+    pub(super) nodes: RwLock<NodeTable>,
+    pub(super) slots: RwLock<Vec<Arc<Slot>>>,
+    pub(super) on_unsolicited: Option<UnsolicitedHook>,
+    pub(super) epoch: Instant,
+    pub(super) next_handle: AtomicU64,
+    pub(super) rr: AtomicUsize,
+    pub(super) closed: AtomicBool,
+    pub(super) gate: Gate,
+    pub(super) maint_wake: Mutex<bool>,
+    pub(super) maint_cv: Condvar,
+    pub(super) maint_thread: Mutex<Option<JoinHandle<()>>>,
+    pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
+    pub(super) unrouted: Mutex<ProcMap>,
+    pub(super) rng: Mutex<u64>,
+    pub(super) ping_frame: Vec<u8>,
+    /// Cluster discovery and routing state (discovery on only).
+    pub(super) cluster: Option<ClusterState>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: ClientConfig, on_unsolicited: Option<UnsolicitedHook>) -> Shared {
+        let mut slots = Vec::new();
+        let mut table = NodeTable::default();
+        let per_node = config.per_node();
+        for (node, (host, port)) in config.hosts.iter().enumerate() {
+            table.nodes.push(NodeEntry {
+                host: host.clone(),
+                port: *port,
+                first_slot: slots.len(),
+                slot_count: per_node,
+                host_id: None,
+                configured: true,
+                refused: false,
+                resolved: None,
+            });
+            for _ in 0..per_node {
+                slots.push(Arc::new(Slot::new(
+                    slots.len(),
+                    node,
+                    host,
+                    *port,
+                    Conn::Connecting,
+                )));
+            }
+        }
+        let connect = ConnectOptions {
+            username: config.username.clone(),
+            password: config.password.clone(),
+            hash_scheme: config.hash_scheme,
+            connect_timeout: config.connect_timeout,
+            frame_cap: config.frame_cap,
+        };
+        let mut ping_frame = Vec::new();
+        // Cannot fail: no parameters, a valid name.
+        let _ = encode_invocation(
+            &mut ping_frame,
+            "@Ping",
+            PING_HANDLE,
+            &InvocationOptions::default(),
+            &[],
+            None,
+            config.frame_cap,
+        );
+        let now = Instant::now();
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
+            | 1;
+        let cluster = config.discover.then(ClusterState::new);
+        Shared {
+            config,
+            connect,
+            nodes: RwLock::new(table),
+            slots: RwLock::new(slots),
+            on_unsolicited,
+            epoch: now,
+            next_handle: AtomicU64::new(0),
+            rr: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            gate: Gate::default(),
+            maint_wake: Mutex::new(false),
+            maint_cv: Condvar::new(),
+            maint_thread: Mutex::new(None),
+            threads: Mutex::new(Vec::new()),
+            unrouted: Mutex::new(ProcMap::new()),
+            rng: Mutex::new(seed),
+            ping_frame,
+            cluster,
+        }
+    }
+
+    /// Slot `i` (slots are never removed).
+    pub(super) fn slot(&self, i: usize) -> Arc<Slot> {
+        read(&self.slots)[i].clone()
+    }
+
+    /// Every slot, as of now.
+    pub(super) fn all_slots(&self) -> Vec<Arc<Slot>> {
+        read(&self.slots).clone()
+    }
+
+    /// Appends a node with `per_node` slots in state `Connecting`; returns
+    /// the new slot indices. The caller starts their connectors.
+    pub(super) fn add_node(&self, table: &mut NodeTable, host: &str, port: u16) -> Range<usize> {
+        let mut slots = write(&self.slots);
+        let node = table.nodes.len();
+        let first = slots.len();
+        let n = self.config.per_node();
+        for k in 0..n {
+            slots.push(Arc::new(Slot::new(
+                first + k,
+                node,
+                host,
+                port,
+                Conn::Connecting,
+            )));
+        }
+        table.nodes.push(NodeEntry {
+            host: host.to_string(),
+            port,
+            first_slot: first,
+            slot_count: n,
+            host_id: None,
+            configured: false,
+            refused: false,
+            resolved: None,
+        });
+        first..first + n
+    }
+
+    pub(super) fn wake_maintenance(&self) {
+        *lock(&self.maint_wake) = true;
+        self.maint_cv.notify_one();
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn connected_count(&self) -> usize {
+        read(&self.slots)
+            .iter()
+            .filter(|s| s.current().is_some())
+            .count()
+    }
+
+    /// A live connection, round-robin (for the client's own calls).
+    pub(super) fn any_live(&self) -> Option<Arc<Connection>> {
+        let slots = read(&self.slots);
+        let n = slots.len();
+        let start = self.rr.fetch_add(1, Ordering::Relaxed);
+        (0..n).find_map(|k| slots[(start + k) % n].current())
+    }
+
+    /// Waits until at least one connection is up.
+    pub(crate) fn wait_connected(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let r = self.gate.wait_until(deadline, || {
+            if self.is_closed() {
+                return Some(Err(Error::Closed));
+            }
+            (self.connected_count() > 0).then_some(Ok(()))
+        });
+        r.unwrap_or_else(|| Err(self.no_connection_error()))
+    }
+
+    pub(super) fn no_connection_error(&self) -> Error {
+        if self.is_closed() {
+            return Error::Closed;
+        }
+        let hosts: Vec<String> = self
+            .config
+            .hosts
+            .iter()
+            .map(|(h, p)| format!("{h}:{p}"))
+            .collect();
+        let mut last = None;
+        let mut connecting = false;
+        let mut retry = false;
+        for s in &self.all_slots() {
+            let st = lock(&s.state);
+            match st.conn {
+                Conn::Connecting => connecting = true,
+                Conn::Down { next: Some(_), .. } => retry = true,
+                _ => {}
+            }
+            if st.last_error.is_some() {
+                last = st.last_error.clone();
+            }
+        }
+        let what = if connecting {
+            "connecting"
+        } else if retry {
+            "reconnecting in the background"
+        } else {
+            "reconnect is off"
+        };
+        Error::ConnectionError(format!(
+            "no connection to {} is up ({what}; last error: {}); the call was not sent",
+            hosts.join(", "),
+            last.as_deref().unwrap_or("none")
+        ))
+    }
+
+    pub(super) fn next_handle(&self) -> i64 {
+        let n = self.next_handle.fetch_add(1, Ordering::Relaxed);
+        (n % MAX_CLIENT_HANDLE as u64) as i64 + 1
+    }
+
+    /// Fails pending calls with [`Error::Closed`], stops and joins every
+    /// background thread. Idempotent.
+    pub(crate) fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let me = std::thread::current().id();
+        self.wake_maintenance();
+        let maint = lock(&self.maint_thread).take();
+        if let Some(h) = maint {
+            if h.thread().id() != me {
+                let _ = h.join();
+            }
+        }
+        for s in &self.all_slots() {
+            let old = std::mem::replace(&mut lock(&s.state).conn, Conn::Closed);
+            if let Conn::Up(c) = old {
+                c.fail(Death::Closed, &self.gate);
+            }
+        }
+        self.gate.notify_all();
+        if let Some(c) = &self.cluster {
+            c.stop(me);
+        }
+        loop {
+            let batch: Vec<_> = std::mem::take(&mut *lock(&self.threads));
+            if batch.is_empty() {
+                break;
+            }
+            for h in batch {
+                if h.thread().id() != me {
+                    let _ = h.join();
+                }
+            }
+        }
+    }
+}
