@@ -8,8 +8,9 @@ use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
 use super::config::CallOptions;
+use super::connection::lock;
 use super::dispatch::{self, deadline_after};
-use super::shared::{read, Shared};
+use super::shared::Shared;
 
 /// One partition's outcome of [`Client::call_all_partitions`](super::Client::call_all_partitions)
 /// (the Python `VoltClient`'s `PartitionCallResult`).
@@ -66,7 +67,7 @@ pub(super) fn call_all_partitions(
     // for such columns), INTEGER otherwise, as the Python client does.
     let mut key_type = VoltType::Integer;
     if let Some(c) = &shared.cluster {
-        if let Some(info) = read(&c.topology).procedure(procedure) {
+        if let Some(info) = lock(&c.topology).procedure(procedure) {
             let ok = info.single_partition
                 && !info.compound
                 && (info.partition_parameter == Some(0) || info.is_directed());

@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -32,7 +32,7 @@ use crate::wire::value::Value;
 
 use super::connection::{lock, Connection};
 use super::nodes::{Conn, Slot};
-use super::shared::{read, write, Shared};
+use super::shared::Shared;
 use super::stats::AffinityCounters;
 use super::stats::TopologyStats;
 use super::topology::{parse_overview, HostAddress, Topology};
@@ -54,7 +54,7 @@ struct Wake {
 
 /// Discovery and routing state of a client with `discover` on.
 pub(crate) struct ClusterState {
-    pub(super) topology: RwLock<Topology>,
+    pub(super) topology: Mutex<Topology>,
     pub(super) affinity: AffinityCounters,
     /// The cluster instance id `(start ms, leader ipv4)` of the first login.
     instance: Mutex<Option<(i64, i32)>>,
@@ -79,7 +79,7 @@ pub(crate) struct ClusterState {
 impl ClusterState {
     pub(crate) fn new() -> ClusterState {
         ClusterState {
-            topology: RwLock::new(Topology::new()),
+            topology: Mutex::new(Topology::new()),
             affinity: AffinityCounters::default(),
             instance: Mutex::new(None),
             subscribed: Mutex::new(None),
@@ -167,7 +167,7 @@ impl ClusterState {
 
     pub(super) fn stats(&self) -> TopologyStats {
         let (partitions, procedures) = {
-            let t = read(&self.topology);
+            let t = lock(&self.topology);
             (
                 t.leaders()
                     .keys()
@@ -228,13 +228,13 @@ pub(super) fn admit_instance(
         Some(cur) if cur == id => return Ok(()),
         Some(cur) => cur,
     };
-    let configured = read(&shared.nodes).nodes[s.node].configured;
+    let configured = lock(&shared.nodes).nodes[s.node].configured;
     if configured && shared.connected_count() == 0 {
         *inst = Some(id);
         drop(inst);
-        *write(&c.topology) = Topology::new();
+        *lock(&c.topology) = Topology::new();
         {
-            let mut t = write(&shared.nodes);
+            let mut t = lock(&shared.nodes);
             t.by_host_id.clear();
             for n in &mut t.nodes {
                 n.host_id = None;
@@ -261,7 +261,7 @@ pub(super) fn admit_instance(
     );
     c.refused.fetch_add(1, Ordering::Relaxed);
     *lock(&c.last_refused) = Some(why.clone());
-    write(&shared.nodes).nodes[s.node].refused = true;
+    lock(&shared.nodes).nodes[s.node].refused = true;
     Err(why)
 }
 
@@ -273,7 +273,7 @@ pub(super) fn apply_push(shared: &Shared, c: &ClusterState, resp: &VoltResponse)
     }
     let topo = resp.client_handle == ASYNC_TOPO_HANDLE;
     let r = {
-        let mut t = write(&c.topology);
+        let mut t = lock(&c.topology);
         if topo {
             t.apply_topo(&resp.tables)
                 .map(|()| c.topo_epoch.fetch_add(1, Ordering::SeqCst))
@@ -310,7 +310,7 @@ pub(super) fn refresh(
     eager: bool,
 ) -> Result<()> {
     let _g = lock(&c.refresh_lock);
-    let mut fetch = fetch || !read(&c.topology).is_complete();
+    let mut fetch = fetch || !lock(&c.topology).is_complete();
     let conn = match c.live_subscription() {
         Some(conn) => conn,
         None => {
@@ -358,7 +358,7 @@ pub(super) fn refresh(
     )?;
     let table = first_table(&r, "@SystemInformation OVERVIEW: no table")?;
     let hosts = parse_overview(table)?;
-    write(&c.topology).apply_overview(table)?;
+    lock(&c.topology).apply_overview(table)?;
     reconcile(shared, &hosts, eager);
     fetched?;
     c.refreshes.fetch_add(1, Ordering::Relaxed);
@@ -368,11 +368,7 @@ pub(super) fn refresh(
 
 /// Fetches and applies `@Statistics TOPO 0` and `@SystemCatalog
 /// PROCEDURES` on `conn` (each unless a push of its kind overtook it).
-pub(super) fn fetch_routing(
-    shared: &Shared,
-    c: &ClusterState,
-    conn: &Arc<Connection>,
-) -> Result<()> {
+fn fetch_routing(shared: &Shared, c: &ClusterState, conn: &Arc<Connection>) -> Result<()> {
     let epoch = c.topo_epoch.load(Ordering::SeqCst);
     let r = dispatch::internal_call(
         shared,
@@ -381,7 +377,7 @@ pub(super) fn fetch_routing(
         &[Value::from("TOPO"), Value::Integer(0)],
     )?;
     {
-        let mut t = write(&c.topology);
+        let mut t = lock(&c.topology);
         if c.topo_epoch.load(Ordering::SeqCst) == epoch {
             t.apply_topo(&r.tables)?;
         }
@@ -389,7 +385,7 @@ pub(super) fn fetch_routing(
     let epoch = c.proc_epoch.load(Ordering::SeqCst);
     let r = dispatch::internal_call(shared, conn, "@SystemCatalog", &[Value::from("PROCEDURES")])?;
     let table = first_table(&r, "@SystemCatalog PROCEDURES: no table")?;
-    let mut t = write(&c.topology);
+    let mut t = lock(&c.topology);
     if c.proc_epoch.load(Ordering::SeqCst) == epoch {
         t.apply_procedures(table)?;
     }
@@ -401,8 +397,8 @@ pub(super) fn fetch_routing(
 /// new host id at its old address; a configured name may resolve to the
 /// advertised address). Unknown hosts become new nodes, connected at
 /// once; known nodes that are down are retried now (they are up again).
-pub(super) fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bool) {
-    let unresolved: Vec<(usize, String, u16)> = read(&shared.nodes)
+fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bool) {
+    let unresolved: Vec<(usize, String, u16)> = lock(&shared.nodes)
         .nodes
         .iter()
         .enumerate()
@@ -416,7 +412,7 @@ pub(super) fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>
     let mut new_slots = Vec::new();
     let mut retry = Vec::new();
     {
-        let mut t = write(&shared.nodes);
+        let mut t = lock(&shared.nodes);
         for (i, r) in resolved {
             t.nodes[i].resolved = Some(r);
         }
@@ -495,7 +491,7 @@ pub(super) fn topology_loop(shared: Arc<Shared>) {
                 let ready = retry_at.map_or(true, |t| now >= t);
                 if ready && shared.connected_count() > 0 {
                     let need_sub = c.live_subscription().is_none() && c.subscribe_due(now);
-                    let incomplete = !read(&c.topology).is_complete();
+                    let incomplete = !lock(&c.topology).is_complete();
                     if w.fetch || w.overview || need_sub || incomplete {
                         break;
                     }
@@ -539,7 +535,7 @@ pub(super) fn topology_loop(shared: Arc<Shared>) {
 
 /// The client's topology (discovery on only).
 pub(super) fn topology(shared: &Shared) -> Option<Topology> {
-    shared.cluster.as_ref().map(|c| read(&c.topology).clone())
+    shared.cluster.as_ref().map(|c| lock(&c.topology).clone())
 }
 
 /// A discovery round now, in the caller's thread.
@@ -551,7 +547,7 @@ pub(super) fn refresh_topology(shared: &Arc<Shared>) -> Result<Topology> {
         return Err(Error::Closed);
     }
     match refresh(shared, c, true, false) {
-        Ok(()) => Ok(read(&c.topology).clone()),
+        Ok(()) => Ok(lock(&c.topology).clone()),
         Err(e) => {
             c.record_error(&format!("topology refresh failed: {e}"));
             Err(e)
@@ -569,7 +565,7 @@ pub(super) fn wait_for_topology(shared: &Shared, timeout: Duration) -> Result<To
         if shared.is_closed() {
             return Some(Err(Error::Closed));
         }
-        let t = read(&c.topology);
+        let t = lock(&c.topology);
         t.is_complete().then(|| Ok(t.clone()))
     });
     r.unwrap_or_else(|| {

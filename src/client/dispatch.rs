@@ -15,7 +15,7 @@ use super::config::{BackpressurePolicy, CallOptions};
 use super::connection::{lock, Connection, Death, Oneshot, Sent, WriteMode};
 use super::discovery::ClusterState;
 use super::routing::{self, Pick, Plan};
-use super::shared::{read, Shared};
+use super::shared::Shared;
 use super::stats::{record_in, Outcome, Placed};
 
 /// A call that was sent and waits for its reply.
@@ -37,28 +37,28 @@ impl InFlight {
 }
 
 /// Chooses a connection for a call (see [`routing::pick`]).
-pub(super) fn pick(shared: &Shared, preferred: Option<&Range<usize>>) -> Pick {
-    let slots = read(&shared.slots);
+fn pick(shared: &Shared, preferred: Option<&Range<usize>>) -> Pick {
+    let slots = lock(&shared.slots);
     let start = shared.rr.fetch_add(1, Ordering::Relaxed);
     routing::pick(&slots, start, preferred, shared.config.max_in_flight)
 }
 
 /// Where a call should go (client affinity; see [`routing::plan`]).
-pub(super) fn plan(
+fn plan(
     shared: &Shared,
     c: &ClusterState,
     procedure: &str,
     params: &[Value],
     opts: &CallOptions,
 ) -> Plan {
-    let route = read(&c.topology).route(procedure, params, opts.invocation.partition_destination);
+    let route = lock(&c.topology).route(procedure, params, opts.invocation.partition_destination);
     routing::plan(route, procedure, |host| {
-        let t = read(&shared.nodes);
+        let t = lock(&shared.nodes);
         t.by_host_id.get(&host).map(|&i| t.nodes[i].slots())
     })
 }
 
-pub(super) fn record_unrouted(shared: &Shared, procedure: &str, outcome: Outcome) {
+fn record_unrouted(shared: &Shared, procedure: &str, outcome: Outcome) {
     record_in(&mut lock(&shared.unrouted), procedure, outcome, None, 0, 0);
 }
 

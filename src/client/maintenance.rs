@@ -16,7 +16,7 @@ use crate::transport::FrameReader;
 
 use super::connection::{lock, micros_since, Connection, Death};
 use super::nodes::Conn;
-use super::shared::{spawn, write, Shared};
+use super::shared::{spawn, Shared};
 use super::{discovery, reader};
 
 /// Connects (eagerly or lazily) and starts the maintenance thread.
@@ -91,7 +91,7 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn open(shared: &Shared, slot: usize) -> Result<(Connection, TcpStream, FrameReader)> {
+fn open(shared: &Shared, slot: usize) -> Result<(Connection, TcpStream, FrameReader)> {
     let s = shared.slot(slot);
     Connection::open(
         slot,
@@ -104,7 +104,7 @@ pub(super) fn open(shared: &Shared, slot: usize) -> Result<(Connection, TcpStrea
 }
 
 /// The delay before reconnect attempt number `failures + 1`.
-pub(super) fn backoff(shared: &Shared, failures: u32) -> Duration {
+fn backoff(shared: &Shared, failures: u32) -> Duration {
     let base = shared
         .config
         .initial_backoff
@@ -123,7 +123,7 @@ pub(super) fn backoff(shared: &Shared, failures: u32) -> Duration {
 
 /// Puts the result of a connect attempt into its slot and starts the
 /// reader thread of a new connection.
-pub(super) fn install(
+fn install(
     shared: &Arc<Shared>,
     slot: usize,
     result: std::result::Result<(Connection, TcpStream, FrameReader), String>,
@@ -208,8 +208,8 @@ pub(super) fn install(
 
 /// Records the host id a node logged in with (a rejoined node gets a
 /// new one; an id another node held before moves to this node).
-pub(super) fn node_logged_in(shared: &Shared, node: usize, host_id: i32) {
-    let mut t = write(&shared.nodes);
+fn node_logged_in(shared: &Shared, node: usize, host_id: i32) {
+    let mut t = lock(&shared.nodes);
     if let Some(old) = t.nodes[node].host_id {
         if old != host_id && t.by_host_id.get(&old) == Some(&node) {
             t.by_host_id.remove(&old);
@@ -225,7 +225,7 @@ pub(super) fn node_logged_in(shared: &Shared, node: usize, host_id: i32) {
 }
 
 /// The state after `failures + 1` failed attempts (or a lost connection).
-pub(super) fn down_state(shared: &Shared, failures: u32) -> Conn {
+fn down_state(shared: &Shared, failures: u32) -> Conn {
     if shared.config.reconnect {
         Conn::Down {
             next: Some(Instant::now() + backoff(shared, failures)),
@@ -261,7 +261,7 @@ pub(super) fn connection_down(shared: &Shared, conn: &Arc<Connection>) {
     shared.wake_maintenance();
 }
 
-pub(super) fn maintenance_loop(shared: Arc<Shared>) {
+fn maintenance_loop(shared: Arc<Shared>) {
     loop {
         if shared.closed.load(Ordering::SeqCst) {
             return;
@@ -286,7 +286,7 @@ pub(super) fn maintenance_loop(shared: Arc<Shared>) {
 /// One maintenance pass: start due reconnect attempts, ping idle
 /// connections, kill connections whose ping went unanswered, reap
 /// finished threads. Returns when the next pass is due.
-pub(super) fn maintain(shared: &Arc<Shared>, now: Instant) -> Instant {
+fn maintain(shared: &Arc<Shared>, now: Instant) -> Instant {
     let mut next = now + Duration::from_secs(1);
     for s in &shared.all_slots() {
         let mut up = None;
@@ -347,7 +347,7 @@ pub(super) fn spawn_connector(shared: &Arc<Shared>, slot: usize, failures: u32) 
 }
 
 /// Keepalive of one live connection; returns when to look again.
-pub(super) fn keepalive(shared: &Shared, c: &Connection, now: Instant) -> Instant {
+fn keepalive(shared: &Shared, c: &Connection, now: Instant) -> Instant {
     let far = now + Duration::from_secs(1);
     let Some(interval) = shared.config.keepalive_interval else {
         return far;

@@ -1,12 +1,13 @@
 //! The state shared by every handle of a [`Client`](super::Client) and its
-//! background threads: nodes and their connection slots, the maintenance
-//! thread (reconnect with backoff, keepalive), reader threads, call dispatch
-//! (with client affinity when discovery is on) and statistics.
+//! background threads, with the few operations on it that several modules
+//! need. What acts on it lives beside it, by concern:
 //!
-//! Threads: one maintenance thread per client; one reader thread per live
-//! connection; a short-lived connector thread per connect attempt, so that a
-//! host that is slow to answer never delays keepalive or other hosts; with
-//! discovery on, one topology thread (see `discovery.rs`).
+//! * `nodes.rs`: the nodes and their connection slots;
+//! * `maintenance.rs`: connecting, reconnecting with backoff, keepalive;
+//! * `reader.rs`: each connection's reader and writer threads;
+//! * `dispatch.rs` (with `routing/`): making a call, start to finish;
+//! * `discovery.rs`: the cluster topology and node membership;
+//! * `stats/`: counters and the statistics snapshot.
 //!
 //! Nodes and slots only grow (a discovered node is appended with its
 //! slots), so a slot index stays valid for the client's life. Lock order:
@@ -15,7 +16,7 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -30,14 +31,7 @@ use super::discovery::ClusterState;
 use super::nodes::{Conn, NodeEntry, NodeTable, Slot};
 use super::stats::ProcMap;
 
-pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|e| e.into_inner())
-}
-
+/// Starts a named thread.
 pub(super) fn spawn(
     name: String,
     f: impl FnOnce() + Send + 'static,
@@ -47,28 +41,47 @@ pub(super) fn spawn(
 
 /// The state shared by every handle of a client and its threads.
 pub(crate) struct Shared {
+    /// The configuration the client was built with.
     pub(crate) config: ClientConfig,
+    /// What each connect needs: credentials, hash scheme, timeouts.
     pub(super) connect: ConnectOptions,
-    pub(super) nodes: RwLock<NodeTable>,
-    pub(super) slots: RwLock<Vec<Arc<Slot>>>,
+    /// Every node, configured or discovered.
+    pub(super) nodes: Mutex<NodeTable>,
+    /// Every connection slot, node by node.
+    pub(super) slots: Mutex<Vec<Arc<Slot>>>,
+    /// The hook for messages no call asked for.
     pub(super) on_unsolicited: Option<UnsolicitedHook>,
+    /// The origin of the connections' microsecond clocks.
     pub(super) epoch: Instant,
+    /// The next client handle (see `next_handle`).
     pub(super) next_handle: AtomicU64,
+    /// Where the next round-robin pick starts.
     pub(super) rr: AtomicUsize,
+    /// Set once by `close`.
     pub(super) closed: AtomicBool,
+    /// Wakes callers waiting for a connection, a free place or a topology.
     pub(super) gate: Gate,
+    /// Set to wake the maintenance thread before its next pass is due.
     pub(super) maint_wake: Mutex<bool>,
+    /// Signals `maint_wake`.
     pub(super) maint_cv: Condvar,
+    /// The maintenance thread, joined by `close`.
     pub(super) maint_thread: Mutex<Option<JoinHandle<()>>>,
+    /// Reader, writer and connector threads, reaped by maintenance.
     pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Calls that failed before reaching a connection, by procedure.
     pub(super) unrouted: Mutex<ProcMap>,
+    /// The state of the backoff jitter's generator.
     pub(super) rng: Mutex<u64>,
+    /// The keepalive `@Ping` invocation, encoded once.
     pub(super) ping_frame: Vec<u8>,
     /// Cluster discovery and routing state (discovery on only).
     pub(super) cluster: Option<ClusterState>,
 }
 
 impl Shared {
+    /// The state of a client that has not connected yet: one node per
+    /// configured host, each with its slots in state `Connecting`.
     pub(crate) fn new(config: ClientConfig, on_unsolicited: Option<UnsolicitedHook>) -> Shared {
         let mut slots = Vec::new();
         let mut table = NodeTable::default();
@@ -121,8 +134,8 @@ impl Shared {
         Shared {
             config,
             connect,
-            nodes: RwLock::new(table),
-            slots: RwLock::new(slots),
+            nodes: Mutex::new(table),
+            slots: Mutex::new(slots),
             on_unsolicited,
             epoch: now,
             next_handle: AtomicU64::new(0),
@@ -142,18 +155,18 @@ impl Shared {
 
     /// Slot `i` (slots are never removed).
     pub(super) fn slot(&self, i: usize) -> Arc<Slot> {
-        read(&self.slots)[i].clone()
+        lock(&self.slots)[i].clone()
     }
 
     /// Every slot, as of now.
     pub(super) fn all_slots(&self) -> Vec<Arc<Slot>> {
-        read(&self.slots).clone()
+        lock(&self.slots).clone()
     }
 
     /// Appends a node with `per_node` slots in state `Connecting`; returns
     /// the new slot indices. The caller starts their connectors.
     pub(super) fn add_node(&self, table: &mut NodeTable, host: &str, port: u16) -> Range<usize> {
-        let mut slots = write(&self.slots);
+        let mut slots = lock(&self.slots);
         let node = table.nodes.len();
         let first = slots.len();
         let n = self.config.per_node();
@@ -179,17 +192,20 @@ impl Shared {
         first..first + n
     }
 
+    /// Makes the maintenance thread run a pass now.
     pub(super) fn wake_maintenance(&self) {
         *lock(&self.maint_wake) = true;
         self.maint_cv.notify_one();
     }
 
+    /// True once `close` was called.
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
 
+    /// The number of connections up now.
     pub(crate) fn connected_count(&self) -> usize {
-        read(&self.slots)
+        lock(&self.slots)
             .iter()
             .filter(|s| s.current().is_some())
             .count()
@@ -197,7 +213,7 @@ impl Shared {
 
     /// A live connection, round-robin (for the client's own calls).
     pub(super) fn any_live(&self) -> Option<Arc<Connection>> {
-        let slots = read(&self.slots);
+        let slots = lock(&self.slots);
         let n = slots.len();
         let start = self.rr.fetch_add(1, Ordering::Relaxed);
         (0..n).find_map(|k| slots[(start + k) % n].current())
@@ -215,6 +231,8 @@ impl Shared {
         r.unwrap_or_else(|| Err(self.no_connection_error()))
     }
 
+    /// The error of a call that found no connection up: which hosts,
+    /// whether the client is still trying, and the last connect error.
     pub(super) fn no_connection_error(&self) -> Error {
         if self.is_closed() {
             return Error::Closed;
@@ -253,6 +271,7 @@ impl Shared {
         ))
     }
 
+    /// The next client handle, in `1..=MAX_CLIENT_HANDLE` (wrapping).
     pub(super) fn next_handle(&self) -> i64 {
         let n = self.next_handle.fetch_add(1, Ordering::Relaxed);
         (n % MAX_CLIENT_HANDLE as u64) as i64 + 1

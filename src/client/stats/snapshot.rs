@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use super::super::connection::lock;
 use super::super::nodes::Conn;
-use super::super::shared::{read, Shared};
+use super::super::shared::Shared;
 use super::{ClientStats, ConnectionStats, NodeStats};
 
 /// A snapshot of the client's statistics.
@@ -16,9 +16,9 @@ pub(crate) fn snapshot(shared: &Shared) -> ClientStats {
     let by_host = shared
         .cluster
         .as_ref()
-        .map(|c| read(&c.topology).partitions_by_host());
+        .map(|c| lock(&c.topology).partitions_by_host());
     {
-        let t = read(&shared.nodes);
+        let t = lock(&shared.nodes);
         for (i, n) in t.nodes.iter().enumerate() {
             out.nodes.push(NodeStats {
                 index: i,
