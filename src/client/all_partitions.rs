@@ -38,7 +38,7 @@ fn invalid(msg: String) -> Error {
     Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))
 }
 
-/// Runs `procedure` once on every partition (PROTOCOL.md §9.6): one key
+/// Runs `procedure` once on every partition: one key
 /// per partition from `@GetPartitionKeys` (of the partition column's
 /// type when the catalog gives STRING or VARBINARY, else INTEGER), then one version-2
 /// invocation per partition with `ALL_PARTITION` +

@@ -85,7 +85,7 @@ pub struct ClientConfig {
     pub jitter: f64,
     /// Largest response frame accepted (default 50 MiB).
     pub frame_cap: usize,
-    /// Cluster discovery and client affinity (PROTOCOL.md §9). Off by
+    /// Cluster discovery and client affinity. Off by
     /// default, so that the plain constructors keep their contract (exactly
     /// the configured hosts, round-robin, no calls but the caller's); on
     /// with [`Client::cluster`](super::Client::cluster) or

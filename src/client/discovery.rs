@@ -1,6 +1,6 @@
-//! Cluster discovery (PROTOCOL.md §9.1, §7.2): the topology subscription,
+//! Cluster discovery: the topology subscription,
 //! the discovery calls, topology pushes, node membership, and the cluster
-//! instance check (§2.2).
+//! instance check.
 //!
 //! One connection is registered with `@Subscribe TOPOLOGY` (first, so that
 //! no change is missed); the topology (`@Statistics TOPO 0`), the catalog
@@ -207,7 +207,7 @@ fn first_table<'a>(r: &'a VoltResponse, what: &'static str) -> Result<&'a crate:
         .ok_or(Error::Protocol(ProtocolError::Malformed(what)))
 }
 
-/// The cluster instance check of a new login (PROTOCOL.md §2.2): the
+/// The cluster instance check of a new login: the
 /// first login fixes the instance; a node of another instance is
 /// refused. When no connection is up and a configured host answers
 /// for a new instance, the cluster was recreated: the client follows

@@ -247,7 +247,7 @@ impl Client {
     }
 
     /// Calls a procedure with per-call options: timeout, declared parameter
-    /// types, server-side query timeout, priority (PROTOCOL.md §3.3).
+    /// types, server-side query timeout, priority.
     ///
     /// ```no_run
     /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
@@ -321,7 +321,7 @@ impl Client {
 
     /// Calls `procedure` once on every partition and returns one result per
     /// partition, ordered by partition id (the Python `VoltClient`'s
-    /// `call_all_partitions`, PROTOCOL.md §9.6).
+    /// `call_all_partitions`).
     ///
     /// The procedure must be partitioned on its first parameter, or
     /// directed; `params` are the parameters *after* that one. The client

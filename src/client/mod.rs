@@ -105,7 +105,7 @@
 //! # Clusters: discovery, client affinity, failover
 //!
 //! [`Client::cluster`] (or [`ClientBuilder::discover`]) makes the client
-//! cluster-aware (PROTOCOL.md §9): from one address it learns every node
+//! cluster-aware: from one address it learns every node
 //! (`@SystemInformation OVERVIEW`), connects to all of them
 //! ([`connections_per_node`](ClientBuilder::connections_per_node) each), and
 //! refuses a node whose cluster instance id differs from the first
@@ -116,7 +116,7 @@
 //! another connection.
 //!
 //! Each single-partition call is hashed exactly as the server hashes it
-//! (MurmurHash3 over the partition value, §9.3–§9.5) and sent to a
+//! (MurmurHash3 over the partition value) and sent to a
 //! connection of its partition leader's node; multi-partition calls go to
 //! the multi-partition initiator's node, anything else round-robin. Routing
 //! never fails or delays a call: without a topology, or when the leader's
@@ -174,13 +174,13 @@
 //! life. If nothing arrives within
 //! [`response_timeout`](ClientConfig::response_timeout) (30 s) of the ping,
 //! the connection is declared dead: its pending calls end with
-//! [`Error::ConnectionLost`] and it is reconnected (PROTOCOL.md §7.5).
+//! [`Error::ConnectionLost`] and it is reconnected.
 //!
 //! # Unsolicited messages
 //!
-//! Replies whose handle is above the client's range (`i64::MAX - 64 ..`,
-//! PROTOCOL.md §7.2), other than keepalive pings, are counted and given to
-//! the [`on_unsolicited`](ClientBuilder::on_unsolicited) hook if one is set.
+//! Replies whose handle is above the client's range (`i64::MAX - 64 ..`),
+//! other than keepalive pings, are counted and given to the
+//! [`on_unsolicited`](ClientBuilder::on_unsolicited) hook if one is set.
 //! Replies to handles with no pending call (late replies after a timeout,
 //! duplicates) are counted and dropped.
 //!
@@ -223,7 +223,7 @@ pub use stats::{
 };
 pub use topology::Topology;
 
-/// An unsolicited message from the server (PROTOCOL.md §7.2), given to the
+/// An unsolicited message from the server, given to the
 /// [`on_unsolicited`](ClientBuilder::on_unsolicited) hook.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

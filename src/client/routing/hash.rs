@@ -28,10 +28,10 @@ fn le64(bytes: &[u8]) -> u64 {
     }
 }
 
-/// The VoltDB hash token of `bytes` (§9.4): MurmurHash3_x64_128 with seed 0,
+/// The VoltDB hash token of `bytes`: MurmurHash3_x64_128 with seed 0,
 /// reduced to the upper 32 bits of the first 64-bit output word.
 ///
-/// `bytes` is the hash input of §9.3 (see [`hash_token`] to get it from a
+/// `bytes` is the hash input (see [`hash_token`] to get it from a
 /// parameter value).
 ///
 /// ```
@@ -85,7 +85,7 @@ pub fn murmur3_token(bytes: &[u8]) -> i32 {
     (h1 >> 32) as u32 as i32
 }
 
-/// A partition parameter value as the caller sends it (§9.3).
+/// A partition parameter value as the caller sends it.
 ///
 /// * `Int` is any integer type (TINYINT … BIGINT), already widened to `i64`.
 /// * `Null` is any SQL NULL: type `NULL`, a NULL string or binary, or the
@@ -112,8 +112,8 @@ pub enum HashKey<'a> {
 }
 
 impl<'a> HashKey<'a> {
-    /// The hash input of a parameter value as the server receives it
-    /// (§9.3), or `None` for a value of a type that cannot select a partition
+    /// The hash input of a parameter value as the server receives it,
+    /// or `None` for a value of a type that cannot select a partition
     /// (FLOAT, DECIMAL, TIMESTAMP, arrays other than TINYINT, ...).
     ///
     /// * Integers of any width: [`HashKey::Int`] (a declared integer type
@@ -180,7 +180,7 @@ fn le_int(b: &[u8], width: usize) -> Option<i64> {
 }
 
 /// The token the server computes for a partition parameter whose partition
-/// column has type `declared` (§9.3), or `None` when the value is NULL
+/// column has type `declared`, or `None` when the value is NULL
 /// (route it to partition 0).
 ///
 /// Coercions, as in the server's `TheHashinator.getHashedPartitionForParameter`:

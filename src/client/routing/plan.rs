@@ -97,3 +97,76 @@ pub(crate) fn pick(
         Pick::NoneUp
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Host 7 is the client's node with slots 2..4; no other host is.
+    fn node_slots(host: i32) -> Option<Range<usize>> {
+        (host == 7).then_some(2..4)
+    }
+
+    fn placed(route: Route, procedure: &str) -> (Option<Range<usize>>, Placed) {
+        let p = plan(route, procedure, node_slots);
+        (p.target, p.placed)
+    }
+
+    #[test]
+    fn plan_per_route() {
+        let part = |leader| Route::Partition {
+            partition: 1,
+            leader,
+        };
+        assert_eq!(placed(part(Some(7)), "Sp"), (Some(2..4), Placed::Hit));
+        assert_eq!(placed(part(Some(8)), "Sp"), (None, Placed::Fallback));
+        assert_eq!(placed(part(None), "Sp"), (None, Placed::Fallback));
+        assert_eq!(
+            placed(Route::MultiPartition { leader: Some(7) }, "Mp"),
+            (Some(2..4), Placed::MultiPartition)
+        );
+        assert_eq!(
+            placed(Route::MultiPartition { leader: None }, "Mp"),
+            (None, Placed::MultiPartition)
+        );
+        assert_eq!(
+            placed(Route::Any(Unrouted::Unhashable), "Sp"),
+            (None, Placed::Fallback)
+        );
+        // No topology yet: a user procedure might have been single-partition.
+        assert_eq!(
+            placed(Route::Any(Unrouted::NoTopology), "Sp"),
+            (None, Placed::Fallback)
+        );
+        assert_eq!(
+            placed(Route::Any(Unrouted::NoTopology), "@Ping"),
+            (None, Placed::RoundRobin)
+        );
+        assert_eq!(
+            placed(Route::Any(Unrouted::Compound), "Comp"),
+            (None, Placed::RoundRobin)
+        );
+    }
+
+    #[test]
+    fn pick_without_slots_finds_none_up() {
+        assert!(matches!(pick(&[], 0, None, 10), Pick::NoneUp));
+        assert!(matches!(pick(&[], 3, Some(&(0..2)), 10), Pick::NoneUp));
+        // Slots still connecting or down have no connection to reserve.
+        use super::super::super::nodes::Conn;
+        let down = |i| {
+            let conn = if i % 2 == 0 {
+                Conn::Connecting
+            } else {
+                Conn::Down {
+                    next: None,
+                    failures: 1,
+                }
+            };
+            Arc::new(Slot::new(i, 0, "h", 1, conn))
+        };
+        let slots: Vec<Arc<Slot>> = (0..3).map(down).collect();
+        assert!(matches!(pick(&slots, 1, Some(&(0..2)), 10), Pick::NoneUp));
+        assert!(matches!(pick(&slots, 5, None, 10), Pick::NoneUp));
+    }
+}

@@ -8,7 +8,7 @@ use crate::wire::value::Value;
 use super::hash::{hash_token, HashKey};
 
 /// The elastic hash ring: `(token, partition id)` entries sorted by token,
-/// the first token being `i32::MIN` (§9.2, §9.5).
+/// the first token being `i32::MIN`.
 ///
 /// ```
 /// use voltdb::client::routing::HashRing;
@@ -112,7 +112,7 @@ impl HashRing {
     }
 
     /// The partition owning `token`: the entry with the greatest token ≤
-    /// `token` (binary search, §9.5). Total: the first token is `i32::MIN`.
+    /// `token` (binary search). Total: the first token is `i32::MIN`.
     ///
     /// ```
     /// use voltdb::client::routing::HashRing;

@@ -51,14 +51,14 @@ pub enum Unrouted {
 }
 
 /// Where a call of `procedure` with `params` should go, given what
-/// `topology` knows (§9.5):
+/// `topology` knows:
 ///
 /// 1. with a partition destination `destination` → that partition's
 ///    leader;
 /// 2. a single-partition procedure whose partition parameter index `i`
 ///    is below `params.len()` → the leader of the partition `params[i]`
-///    hashes to, hashed as the catalog's partition parameter type (§9.3;
-///    declaring parameter types for a call never changes a value the
+///    hashes to, hashed as the catalog's partition parameter type
+///    (declaring parameter types for a call never changes a value the
 ///    encoder accepts, only its width, so they do not matter here);
 /// 3. a multi-partition procedure that is not compound → the host of the
 ///    multi-partition initiator (partition 16383);

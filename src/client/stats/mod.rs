@@ -112,7 +112,7 @@ pub struct TopologyStats {
     pub last_error: Option<String>,
     /// Logins refused because the node belongs to another cluster instance
     /// (cluster start time and leader address differ from the first
-    /// connection's, PROTOCOL.md §2.2).
+    /// connection's).
     pub refused: u64,
     /// The last refusal.
     pub last_refused: Option<String>,

@@ -1,10 +1,10 @@
-//! What a cluster-aware client knows about the cluster (PROTOCOL.md §9):
+//! What a cluster-aware client knows about the cluster:
 //! which host leads each partition, the hash ring, how each procedure is
 //! partitioned, and where every node listens.
 //!
 //! A [`Topology`] is built from the results of `@Statistics TOPO 0`,
 //! `@SystemCatalog PROCEDURES` and `@SystemInformation OVERVIEW`, and kept
-//! current by the `@Subscribe TOPOLOGY` pushes (§7.2), which carry the same
+//! current by the `@Subscribe TOPOLOGY` pushes, which carry the same
 //! tables and go through the same parsers. It is sans-I/O: tables in,
 //! routing decisions out ([`Topology::route`]), so it can be fed recorded
 //! responses.
@@ -208,7 +208,7 @@ impl Topology {
     }
 
     /// The partition a parameter value belongs to when hashed as the
-    /// partition column type `declared` (§9.3–§9.5); `None` before the ring
+    /// partition column type `declared`; `None` before the ring
     /// is known or for a value that cannot select a partition.
     pub fn partition_for(&self, declared: crate::VoltType, value: &crate::Value) -> Option<i32> {
         self.ring.as_ref()?.partition_for_value(declared, value)

@@ -26,12 +26,12 @@ fn column(t: &VoltTable, name: &str, fallback: usize) -> Result<usize, ProtocolE
 }
 
 /// Reads the two tables of `@Statistics TOPO 0` (or of an `ASYNC_TOPO_HANDLE`
-/// push, §9.2): the leader host id of every partition (the multi-partition
+/// push): the leader host id of every partition (the multi-partition
 /// initiator included, under `MP_INIT_PID`) and the hash ring.
 ///
 /// Rows with an empty or malformed `Sites`/`Leader` cell are transient and
 /// skipped; row order does not matter. Errors: fewer than two tables, a
-/// missing column, a `HASHCONFIG` that is not a raw ring (§9.2; ask for
+/// missing column, a `HASHCONFIG` that is not a raw ring (ask for
 /// `TOPO` with second parameter `0`), or a ring that does not decode.
 pub(crate) fn parse_topo(
     tables: &[VoltTable],
@@ -75,7 +75,7 @@ pub(crate) fn parse_topo(
 }
 
 /// Reads a `@SystemCatalog PROCEDURES` table (or an `ASYNC_PROC_HANDLE`
-/// push): each procedure's partitioning from its `REMARKS` JSON (§9.2).
+/// push): each procedure's partitioning from its `REMARKS` JSON.
 /// A row whose `REMARKS` do not parse is left out (the procedure is then
 /// routed round-robin); only a missing column is an error.
 pub(crate) fn parse_procedures(

@@ -29,7 +29,7 @@ pub struct ProcedureInfo {
     /// when absent (multi-partition procedures), `Some(-1)` for a *directed*
     /// procedure (the caller picks the partition with `PARTITION_DESTINATION`).
     pub partition_parameter: Option<i32>,
-    /// `partitionParameterType`: the §4.1 type code of the partitioning
+    /// `partitionParameterType`: the wire type code of the partitioning
     /// parameter, as sent (`-1` for directed procedures; `None` when absent).
     pub partition_parameter_type: Option<i8>,
     /// `compound` (false when absent). Compound procedures are round-robined.
@@ -108,7 +108,7 @@ impl ProcedureInfo {
         self.single_partition && self.partition_parameter == Some(-1)
     }
 
-    /// The partitioning parameter's type, if it is a known §4.1 code.
+    /// The partitioning parameter's type, if it is a known wire type code.
     ///
     /// ```
     /// use voltdb::client::topology::ProcedureInfo;
@@ -121,7 +121,7 @@ impl ProcedureInfo {
             .and_then(|code| VoltType::from_code(code).ok())
     }
 
-    /// For routing (§9.5 rule 2): the index and type of the parameter to
+    /// For routing: the index and type of the parameter to
     /// hash, when the procedure is single-partition (not directed, not
     /// compound) with a known partition parameter and type.
     ///
