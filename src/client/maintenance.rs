@@ -143,11 +143,17 @@ fn install(
         }
         (r, _) => r,
     };
+    // The node's host id is recorded before its slot shows the connection
+    // up: a caller who sees it up (e.g. the eager discovery wait) can then
+    // also route to it.
+    if let Ok((conn, _, _)) = &result {
+        node_logged_in(shared, s.node, conn.login.host_id);
+    }
     let mut st = lock(&s.state);
     let closed = shared.closed.load(Ordering::SeqCst);
     // Failed outside the slot lock (fail() notifies the gate; see Gate).
     let mut to_fail = None;
-    let mut logged_in = None;
+    let mut logged_in = false;
     match result {
         Ok((conn, stream, reader)) => {
             let conn = Arc::new(conn);
@@ -170,7 +176,7 @@ fn install(
                         lock(&shared.threads).push(h);
                     }
                     st.connects += 1;
-                    logged_in = Some(conn.login.host_id);
+                    logged_in = true;
                     st.conn = Conn::Up(conn);
                 }
                 Err(e) => {
@@ -196,8 +202,7 @@ fn install(
     if let Some((conn, why)) = to_fail {
         conn.fail(Death::Lost(why), &shared.gate);
     }
-    if let Some(host_id) = logged_in {
-        node_logged_in(shared, s.node, host_id);
+    if logged_in {
         if let Some(c) = &shared.cluster {
             c.wake_on_connect();
         }
