@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::response::VoltResponse;
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
+use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
 use super::config::{BackpressurePolicy, CallOptions};
@@ -94,15 +95,13 @@ pub(super) fn start_call(
     }
     let handle = shared.next_handle();
     // Encode first, outside any lock: bad parameters fail before anything is sent.
-    let mut frame = Vec::with_capacity(64);
-    encode_invocation(
-        &mut frame,
+    let frame = encode(
+        shared,
         procedure,
         handle,
         &opts.invocation,
         params,
         opts.types.as_deref(),
-        shared.config.frame_cap,
     )?;
     let plan = shared
         .cluster
@@ -247,16 +246,8 @@ pub(super) fn internal_call(
     params: &[Value],
 ) -> Result<VoltResponse> {
     let handle = shared.next_handle();
-    let mut frame = Vec::with_capacity(64);
-    encode_invocation(
-        &mut frame,
-        procedure,
-        handle,
-        &InvocationOptions::default(),
-        params,
-        None,
-        shared.config.frame_cap,
-    )?;
+    let options = InvocationOptions::default();
+    let frame = encode(shared, procedure, handle, &options, params, None)?;
     let timeout = shared.config.connect_timeout.max(Duration::from_secs(10));
     let lost = || Error::ConnectionLost(format!("{procedure}: the connection ended"));
     if !conn.try_reserve(usize::MAX) {
@@ -285,6 +276,21 @@ pub(super) fn internal_call(
             .map_or(Err(Error::Timeout(timeout)), |(r, _)| r),
     };
     reply.and_then(|(r, _)| r.ok())
+}
+
+/// One invocation frame, within the client's frame cap.
+fn encode(
+    shared: &Shared,
+    procedure: &str,
+    handle: i64,
+    options: &InvocationOptions,
+    params: &[Value],
+    types: Option<&[VoltType]>,
+) -> Result<Vec<u8>> {
+    let mut frame = Vec::with_capacity(64);
+    let cap = shared.config.frame_cap;
+    encode_invocation(&mut frame, procedure, handle, options, params, types, cap)?;
+    Ok(frame)
 }
 
 /// `now + timeout`, saturating for huge timeouts.
