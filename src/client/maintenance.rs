@@ -7,8 +7,9 @@
 //! delays keepalive or other hosts.
 
 use std::net::TcpStream;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -78,7 +79,7 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
     }
     let me = shared.clone();
     let h = spawn("voltdb-maintenance".into(), move || maintenance_loop(me))?;
-    *lock(&shared.maint_thread) = Some(h);
+    shared.maintenance.set_thread(h);
     if shared.cluster.is_some() {
         let me = shared.clone();
         let h = spawn("voltdb-topology".into(), move || {
@@ -110,14 +111,7 @@ fn backoff(shared: &Shared, failures: u32) -> Duration {
         .initial_backoff
         .saturating_mul(1u32 << failures.min(20))
         .min(shared.config.max_backoff);
-    let u = {
-        // xorshift64*
-        let mut x = lock(&shared.rng);
-        *x ^= *x >> 12;
-        *x ^= *x << 25;
-        *x ^= *x >> 27;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let u = shared.maintenance.uniform();
     base.mul_f64((1.0 + shared.config.jitter * (2.0 * u - 1.0)).max(0.0))
 }
 
@@ -168,12 +162,12 @@ fn install(
             let name = format!("voltdb-reader-{slot}");
             match spawn(name, move || reader::reader_loop(me, c, stream, reader)) {
                 Ok(h) => {
-                    lock(&shared.threads).push(h);
+                    shared.maintenance.adopt(h);
                     // Without a writer thread, queued writes are direct.
                     let (me, c) = (shared.clone(), conn.clone());
                     let name = format!("voltdb-writer-{slot}");
                     if let Ok(h) = spawn(name, move || reader::writer_loop(me, c)) {
-                        lock(&shared.threads).push(h);
+                        shared.maintenance.adopt(h);
                     }
                     st.connects += 1;
                     logged_in = true;
@@ -272,19 +266,7 @@ fn maintenance_loop(shared: Arc<Shared>) {
             return;
         }
         let next = maintain(&shared, Instant::now());
-        let mut woken = lock(&shared.maint_wake);
-        while !*woken && !shared.closed.load(Ordering::SeqCst) {
-            let now = Instant::now();
-            if now >= next {
-                break;
-            }
-            woken = shared
-                .maint_cv
-                .wait_timeout(woken, next - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        *woken = false;
+        shared.maintenance.sleep_until(next, &shared.closed);
     }
 }
 
@@ -321,16 +303,7 @@ fn maintain(shared: &Arc<Shared>, now: Instant) -> Instant {
             spawn_connector(shared, s.index, failures);
         }
     }
-    // Join threads that have ended (readers of lost connections, connectors).
-    let mut threads = lock(&shared.threads);
-    let mut i = 0;
-    while i < threads.len() {
-        if threads[i].is_finished() {
-            let _ = threads.swap_remove(i).join();
-        } else {
-            i += 1;
-        }
-    }
+    shared.maintenance.reap();
     next.max(now + Duration::from_millis(1))
 }
 
@@ -341,7 +314,7 @@ pub(super) fn spawn_connector(shared: &Arc<Shared>, slot: usize, failures: u32) 
         install(&me, slot, r, failures);
     });
     match r {
-        Ok(h) => lock(&shared.threads).push(h),
+        Ok(h) => shared.maintenance.adopt(h),
         Err(e) => install(
             shared,
             slot,
@@ -396,6 +369,115 @@ fn keepalive(shared: &Shared, c: &Connection, now: Instant) -> Instant {
                 &shared.gate,
             );
             far
+        }
+    }
+}
+
+/// The maintenance thread's wake-up, the backoff jitter's generator, and the
+/// client's background threads, joined by `close`.
+pub(super) struct Maintenance {
+    /// Set to wake the maintenance thread before its next pass is due.
+    wake: Mutex<bool>,
+    /// Signals `wake`.
+    cv: Condvar,
+    /// The maintenance thread.
+    thread: Mutex<Option<JoinHandle<()>>>,
+    /// Reader, writer and connector threads, reaped by each pass.
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The state of the jitter's generator (xorshift64*).
+    rng: Mutex<u64>,
+}
+
+impl Maintenance {
+    /// No threads yet; the jitter seeded with `seed` (made odd).
+    pub(super) fn new(seed: u64) -> Maintenance {
+        Maintenance {
+            wake: Mutex::new(false),
+            cv: Condvar::new(),
+            thread: Mutex::new(None),
+            threads: Mutex::new(Vec::new()),
+            rng: Mutex::new(seed | 1),
+        }
+    }
+
+    /// Makes the maintenance thread run a pass now.
+    pub(super) fn wake(&self) {
+        *lock(&self.wake) = true;
+        self.cv.notify_one();
+    }
+
+    fn set_thread(&self, h: JoinHandle<()>) {
+        *lock(&self.thread) = Some(h);
+    }
+
+    /// Keeps a background thread, to be reaped or joined later.
+    fn adopt(&self, h: JoinHandle<()>) {
+        lock(&self.threads).push(h);
+    }
+
+    /// Waits until `next`, a wake-up, or the client closing.
+    fn sleep_until(&self, next: Instant, closed: &AtomicBool) {
+        let mut woken = lock(&self.wake);
+        while !*woken && !closed.load(Ordering::SeqCst) {
+            let now = Instant::now();
+            if now >= next {
+                break;
+            }
+            woken = self
+                .cv
+                .wait_timeout(woken, next - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *woken = false;
+    }
+
+    /// A pseudo-random number in `[0, 1)`, for the jitter.
+    fn uniform(&self) -> f64 {
+        let mut x = lock(&self.rng);
+        *x ^= *x >> 12;
+        *x ^= *x << 25;
+        *x ^= *x >> 27;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Joins the threads that have ended (readers of lost connections,
+    /// connectors).
+    fn reap(&self) {
+        let mut threads = lock(&self.threads);
+        let mut i = 0;
+        while i < threads.len() {
+            if threads[i].is_finished() {
+                let _ = threads.swap_remove(i).join();
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Joins the maintenance thread, unless it is the caller (`me`).
+    pub(super) fn join_thread(&self, me: ThreadId) {
+        let maint = lock(&self.thread).take();
+        if let Some(h) = maint {
+            if h.thread().id() != me {
+                let _ = h.join();
+            }
+        }
+    }
+
+    /// Joins every other background thread but the caller (`me`),
+    /// including those started while joining.
+    pub(super) fn join_all(&self, me: ThreadId) {
+        loop {
+            let batch: Vec<_> = std::mem::take(&mut *lock(&self.threads));
+            if batch.is_empty() {
+                break;
+            }
+            for h in batch {
+                if h.thread().id() != me {
+                    let _ = h.join();
+                }
+            }
         }
     }
 }

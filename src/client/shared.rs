@@ -16,7 +16,7 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,7 @@ use crate::wire::response::{MAX_CLIENT_HANDLE, PING_HANDLE};
 use super::config::{ClientConfig, UnsolicitedHook};
 use super::connection::{lock, Connection, Death, Gate};
 use super::discovery::ClusterState;
+use super::maintenance::Maintenance;
 use super::nodes::{Conn, NodeEntry, NodeTable, Slot};
 use super::stats::ProcMap;
 
@@ -61,18 +62,10 @@ pub(crate) struct Shared {
     pub(super) closed: AtomicBool,
     /// Wakes callers waiting for a connection, a free place or a topology.
     pub(super) gate: Gate,
-    /// Set to wake the maintenance thread before its next pass is due.
-    pub(super) maint_wake: Mutex<bool>,
-    /// Signals `maint_wake`.
-    pub(super) maint_cv: Condvar,
-    /// The maintenance thread, joined by `close`.
-    pub(super) maint_thread: Mutex<Option<JoinHandle<()>>>,
-    /// Reader, writer and connector threads, reaped by maintenance.
-    pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The maintenance thread's wake-up and the background threads.
+    pub(super) maintenance: Maintenance,
     /// Calls that failed before reaching a connection, by procedure.
     pub(super) unrouted: Mutex<ProcMap>,
-    /// The state of the backoff jitter's generator.
-    pub(super) rng: Mutex<u64>,
     /// The keepalive `@Ping` invocation, encoded once.
     pub(super) ping_frame: Vec<u8>,
     /// Cluster discovery and routing state (discovery on only).
@@ -128,8 +121,7 @@ impl Shared {
         let now = Instant::now();
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
-            | 1;
+            .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64);
         let cluster = config.discover.then(ClusterState::new);
         Shared {
             config,
@@ -142,12 +134,8 @@ impl Shared {
             rr: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             gate: Gate::default(),
-            maint_wake: Mutex::new(false),
-            maint_cv: Condvar::new(),
-            maint_thread: Mutex::new(None),
-            threads: Mutex::new(Vec::new()),
+            maintenance: Maintenance::new(seed),
             unrouted: Mutex::new(ProcMap::new()),
-            rng: Mutex::new(seed),
             ping_frame,
             cluster,
         }
@@ -194,8 +182,7 @@ impl Shared {
 
     /// Makes the maintenance thread run a pass now.
     pub(super) fn wake_maintenance(&self) {
-        *lock(&self.maint_wake) = true;
-        self.maint_cv.notify_one();
+        self.maintenance.wake();
     }
 
     /// True once `close` was called.
@@ -285,12 +272,7 @@ impl Shared {
         }
         let me = std::thread::current().id();
         self.wake_maintenance();
-        let maint = lock(&self.maint_thread).take();
-        if let Some(h) = maint {
-            if h.thread().id() != me {
-                let _ = h.join();
-            }
-        }
+        self.maintenance.join_thread(me);
         for s in &self.all_slots() {
             let old = std::mem::replace(&mut lock(&s.state).conn, Conn::Closed);
             if let Conn::Up(c) = old {
@@ -301,16 +283,6 @@ impl Shared {
         if let Some(c) = &self.cluster {
             c.stop(me);
         }
-        loop {
-            let batch: Vec<_> = std::mem::take(&mut *lock(&self.threads));
-            if batch.is_empty() {
-                break;
-            }
-            for h in batch {
-                if h.thread().id() != me {
-                    let _ = h.join();
-                }
-            }
-        }
+        self.maintenance.join_all(me);
     }
 }
