@@ -31,8 +31,8 @@ use crate::wire::response::ASYNC_TOPO_HANDLE;
 use crate::wire::value::Value;
 
 use super::connection::{lock, Connection};
-use super::nodes::{Conn, Slot};
 use super::shared::Shared;
+use super::slot::{Conn, Slot};
 use super::stats::AffinityCounters;
 use super::stats::TopologyStats;
 use super::topology::{parse_overview, HostAddress, Topology};
@@ -228,13 +228,13 @@ pub(super) fn admit_instance(
         Some(cur) if cur == id => return Ok(()),
         Some(cur) => cur,
     };
-    let configured = lock(&shared.nodes).nodes[s.node].configured;
-    if configured && shared.connected_count() == 0 {
+    let configured = lock(&shared.nodes.table).nodes[s.node].configured;
+    if configured && shared.nodes.connected_count() == 0 {
         *inst = Some(id);
         drop(inst);
         *lock(&c.topology) = Topology::new();
         {
-            let mut t = lock(&shared.nodes);
+            let mut t = lock(&shared.nodes.table);
             t.by_host_id.clear();
             for n in &mut t.nodes {
                 n.host_id = None;
@@ -261,7 +261,7 @@ pub(super) fn admit_instance(
     );
     c.refused.fetch_add(1, Ordering::Relaxed);
     *lock(&c.last_refused) = Some(why.clone());
-    lock(&shared.nodes).nodes[s.node].refused = true;
+    lock(&shared.nodes.table).nodes[s.node].refused = true;
     Err(why)
 }
 
@@ -314,7 +314,7 @@ pub(super) fn refresh(
     let conn = match c.live_subscription() {
         Some(conn) => conn,
         None => {
-            let conn = shared.any_live().ok_or_else(|| {
+            let conn = shared.nodes.any_live().ok_or_else(|| {
                 Error::ConnectionError("topology discovery: no connection is up".into())
             })?;
             if c.subscribe_due(Instant::now()) {
@@ -398,7 +398,7 @@ fn fetch_routing(shared: &Shared, c: &ClusterState, conn: &Arc<Connection>) -> R
 /// advertised address). Unknown hosts become new nodes, connected at
 /// once; known nodes that are down are retried now (they are up again).
 fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bool) {
-    let unresolved: Vec<(usize, String, u16)> = lock(&shared.nodes)
+    let unresolved: Vec<(usize, String, u16)> = lock(&shared.nodes.table)
         .nodes
         .iter()
         .enumerate()
@@ -412,7 +412,7 @@ fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bo
     let mut new_slots = Vec::new();
     let mut retry = Vec::new();
     {
-        let mut t = lock(&shared.nodes);
+        let mut t = lock(&shared.nodes.table);
         for (i, r) in resolved {
             t.nodes[i].resolved = Some(r);
         }
@@ -428,16 +428,22 @@ fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bo
                             .is_some_and(|ip| n.resolved.as_ref().is_some_and(|r| r.contains(&ip))))
             };
             match t.nodes.iter().position(same) {
-                Some(i) if !t.nodes[i].refused => retry.push(t.nodes[i].slots()),
+                Some(i) if !t.nodes[i].refused => retry.push(t.nodes[i].slots.clone()),
                 Some(_) => {}
-                None => new_slots.push(shared.add_node(&mut t, &addr.address, addr.port)),
+                None => new_slots.push(shared.nodes.add_node(
+                    &mut t,
+                    &addr.address,
+                    addr.port,
+                    shared.config.per_node(),
+                    false,
+                )),
             }
         }
     }
     let now = Instant::now();
     for r in retry {
         for i in r {
-            let s = shared.slot(i);
+            let s = shared.nodes.slot(i);
             let mut st = lock(&s.state);
             if let Conn::Down {
                 next: Some(next),
@@ -460,7 +466,7 @@ fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bo
         let slots: Vec<Arc<Slot>> = new_slots
             .iter()
             .flat_map(|r| r.clone())
-            .map(|i| shared.slot(i))
+            .map(|i| shared.nodes.slot(i))
             .collect();
         shared.gate.wait_until(deadline, || {
             slots
@@ -489,7 +495,7 @@ pub(super) fn topology_loop(shared: Arc<Shared>) {
                 }
                 let now = Instant::now();
                 let ready = retry_at.map_or(true, |t| now >= t);
-                if ready && shared.connected_count() > 0 {
+                if ready && shared.nodes.connected_count() > 0 {
                     let need_sub = c.live_subscription().is_none() && c.subscribe_due(now);
                     let incomplete = !lock(&c.topology).is_complete();
                     if w.fetch || w.overview || need_sub || incomplete {

@@ -1,8 +1,6 @@
 //! Making a call: encode, plan and pick a connection, register, send
 //! (start); wait for and count the reply (finish); or give it up (abandon).
 
-use std::ops::Range;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,13 +35,6 @@ impl InFlight {
     }
 }
 
-/// Chooses a connection for a call (see [`routing::pick`]).
-fn pick(shared: &Shared, preferred: Option<&Range<usize>>) -> Pick {
-    let slots = lock(&shared.slots);
-    let start = shared.rr.fetch_add(1, Ordering::Relaxed);
-    routing::pick(&slots, start, preferred, shared.config.max_in_flight)
-}
-
 /// Where a call should go (client affinity; see [`routing::plan`]).
 fn plan(
     shared: &Shared,
@@ -54,8 +45,8 @@ fn plan(
 ) -> Plan {
     let route = lock(&c.topology).route(procedure, params, opts.invocation.partition_destination);
     routing::plan(route, procedure, |host| {
-        let t = lock(&shared.nodes);
-        t.by_host_id.get(&host).map(|&i| t.nodes[i].slots())
+        let t = lock(&shared.nodes.table);
+        t.by_host_id.get(&host).map(|&i| t.nodes[i].slots.clone())
     })
 }
 
@@ -109,7 +100,7 @@ pub(super) fn start_call(
         .map(|c| (c, plan(shared, c, procedure, params, opts)));
     let preferred = plan.as_ref().and_then(|(_, p)| p.target.as_ref());
     loop {
-        let conn = match pick(shared, preferred) {
+        let conn = match shared.nodes.pick(preferred, shared.config.max_in_flight) {
             Pick::Got(c) => c,
             Pick::NoneUp => {
                 record_unrouted(shared, procedure, Outcome::Error);
@@ -121,13 +112,13 @@ pub(super) fn start_call(
                     record_unrouted(shared, procedure, Outcome::Error);
                     return Err(full);
                 }
-                let got = shared
-                    .gate
-                    .wait_until(deadline, || match pick(shared, preferred) {
+                let got = shared.gate.wait_until(deadline, || {
+                    match shared.nodes.pick(preferred, shared.config.max_in_flight) {
                         Pick::Got(c) => Some(Some(c)),
                         Pick::NoneUp => Some(None),
                         Pick::Full => shared.is_closed().then_some(None),
-                    });
+                    }
+                });
                 match got {
                     Some(Some(c)) => c,
                     Some(None) => {
@@ -216,7 +207,7 @@ pub(super) fn finish_call(shared: &Shared, procedure: &str, f: InFlight) -> Resu
         Err(_) => (Outcome::Error, 0, None),
     };
     record_in(
-        &mut lock(&shared.slot(conn.slot).calls),
+        &mut lock(&shared.nodes.slot(conn.slot).calls),
         procedure,
         outcome,
         lat,

@@ -58,7 +58,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("hosts", &s.config.hosts)
             .field("pool_size", &s.config.pool_size)
-            .field("connected", &s.connected_count())
+            .field("connected", &s.nodes.connected_count())
             .field("closed", &s.is_closed())
             .finish()
     }
@@ -425,7 +425,7 @@ impl Client {
 
     /// Number of connections up right now.
     pub fn connected_count(&self) -> usize {
-        self.owner.shared.connected_count()
+        self.owner.shared.nodes.connected_count()
     }
 
     /// True while at least one connection is up.

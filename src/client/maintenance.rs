@@ -16,13 +16,13 @@ use crate::error::{Error, Result};
 use crate::transport::FrameReader;
 
 use super::connection::{lock, micros_since, Connection, Death};
-use super::nodes::Conn;
 use super::shared::{spawn, Shared};
+use super::slot::Conn;
 use super::{discovery, reader};
 
 /// Connects (eagerly or lazily) and starts the maintenance thread.
 pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
-    let slots = shared.all_slots();
+    let slots = shared.nodes.all_slots();
     if shared.config.lazy {
         let now = Instant::now();
         for s in &slots {
@@ -93,7 +93,7 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
 }
 
 fn open(shared: &Shared, slot: usize) -> Result<(Connection, TcpStream, FrameReader)> {
-    let s = shared.slot(slot);
+    let s = shared.nodes.slot(slot);
     Connection::open(
         slot,
         &s.host,
@@ -123,7 +123,7 @@ fn install(
     result: std::result::Result<(Connection, TcpStream, FrameReader), String>,
     failures: u32,
 ) {
-    let s = shared.slot(slot);
+    let s = shared.nodes.slot(slot);
     // A node of another cluster instance is refused (discovery on only).
     let result = match (result, &shared.cluster) {
         (Ok((conn, stream, reader)), Some(c)) => {
@@ -208,7 +208,7 @@ fn install(
 /// Records the host id a node logged in with (a rejoined node gets a
 /// new one; an id another node held before moves to this node).
 fn node_logged_in(shared: &Shared, node: usize, host_id: i32) {
-    let mut t = lock(&shared.nodes);
+    let mut t = lock(&shared.nodes.table);
     if let Some(old) = t.nodes[node].host_id {
         if old != host_id && t.by_host_id.get(&old) == Some(&node) {
             t.by_host_id.remove(&old);
@@ -240,7 +240,7 @@ fn down_state(shared: &Shared, failures: u32) -> Conn {
 
 /// Called by a reader thread when its connection has ended.
 pub(super) fn connection_down(shared: &Shared, conn: &Arc<Connection>) {
-    let s = shared.slot(conn.slot);
+    let s = shared.nodes.slot(conn.slot);
     if let Some(c) = &shared.cluster {
         c.connection_lost(conn);
     }
@@ -275,7 +275,7 @@ fn maintenance_loop(shared: Arc<Shared>) {
 /// finished threads. Returns when the next pass is due.
 fn maintain(shared: &Arc<Shared>, now: Instant) -> Instant {
     let mut next = now + Duration::from_secs(1);
-    for s in &shared.all_slots() {
+    for s in &shared.nodes.all_slots() {
         let mut up = None;
         let mut connect = None;
         {
@@ -355,7 +355,7 @@ fn keepalive(shared: &Shared, c: &Connection, now: Instant) -> Instant {
     if now_us < due {
         return at(due);
     }
-    let slot = shared.slot(c.slot);
+    let slot = shared.nodes.slot(c.slot);
     match c.try_ping(&shared.ping_frame, now) {
         Ok(true) => {
             slot.pings.fetch_add(1, Ordering::Relaxed);

@@ -205,6 +205,7 @@ mod pending;
 mod reader;
 pub mod routing;
 mod shared;
+mod slot;
 mod stats;
 pub mod topology;
 

@@ -6,93 +6,19 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::ops::Range;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use super::connection::{lock, Connection};
-use super::stats::ProcMap;
-
-/// The connection state of one slot.
-pub(super) enum Conn {
-    /// Logged in and serving calls.
-    Up(Arc<Connection>),
-    /// A connect attempt is running.
-    Connecting,
-    /// Not connected; the next attempt is due at `next` (`None`: never,
-    /// because reconnect is off).
-    Down {
-        next: Option<Instant>,
-        failures: u32,
-    },
-    /// The client is closed.
-    Closed,
-}
-
-pub(super) struct SlotState {
-    pub(super) conn: Conn,
-    pub(super) connects: u64,
-    pub(super) connect_failures: u64,
-    pub(super) disconnects: u64,
-    pub(super) last_error: Option<String>,
-    pub(super) host_id: Option<i32>,
-    pub(super) connection_id: Option<i64>,
-}
-
-/// One of the connections to one node.
-pub(crate) struct Slot {
-    pub(super) index: usize,
-    pub(super) node: usize,
-    pub(super) host: String,
-    pub(super) port: u16,
-    pub(super) state: Mutex<SlotState>,
-    pub(super) calls: Mutex<ProcMap>,
-    pub(super) pings: AtomicU64,
-    pub(super) late: AtomicU64,
-    pub(super) unsolicited: AtomicU64,
-    pub(super) bytes_received: AtomicU64,
-}
-
-impl Slot {
-    pub(super) fn new(index: usize, node: usize, host: &str, port: u16, conn: Conn) -> Slot {
-        Slot {
-            index,
-            node,
-            host: host.to_string(),
-            port,
-            state: Mutex::new(SlotState {
-                conn,
-                connects: 0,
-                connect_failures: 0,
-                disconnects: 0,
-                last_error: None,
-                host_id: None,
-                connection_id: None,
-            }),
-            calls: Mutex::new(ProcMap::new()),
-            pings: AtomicU64::new(0),
-            late: AtomicU64::new(0),
-            unsolicited: AtomicU64::new(0),
-            bytes_received: AtomicU64::new(0),
-        }
-    }
-
-    /// The live connection, if any.
-    pub(super) fn current(&self) -> Option<Arc<Connection>> {
-        match &lock(&self.state).conn {
-            Conn::Up(c) if !c.is_dead() => Some(c.clone()),
-            _ => None,
-        }
-    }
-}
+use super::routing::{self, Pick};
+use super::slot::{Conn, Slot};
 
 /// A server the client connects to: a configured host or a discovered node.
 pub(super) struct NodeEntry {
     pub(super) host: String,
     pub(super) port: u16,
-    /// Its slots: `first_slot .. first_slot + slot_count`.
-    pub(super) first_slot: usize,
-    pub(super) slot_count: usize,
+    /// Its slots (indices into the client's slots).
+    pub(super) slots: Range<usize>,
     /// Host id from its last login.
     pub(super) host_id: Option<i32>,
     pub(super) configured: bool,
@@ -103,15 +29,106 @@ pub(super) struct NodeEntry {
     pub(super) resolved: Option<Vec<IpAddr>>,
 }
 
-impl NodeEntry {
-    pub(super) fn slots(&self) -> Range<usize> {
-        self.first_slot..self.first_slot + self.slot_count
-    }
-}
-
 /// Every node, and which node each logged-in host id belongs to.
 #[derive(Default)]
 pub(super) struct NodeTable {
     pub(super) nodes: Vec<NodeEntry>,
     pub(super) by_host_id: HashMap<i32, usize>,
+}
+
+/// The nodes and their slots. Lock order: `table` before `slots`.
+pub(super) struct Nodes {
+    /// Every node, configured or discovered.
+    pub(super) table: Mutex<NodeTable>,
+    /// Every connection slot, node by node.
+    slots: Mutex<Vec<Arc<Slot>>>,
+    /// Where the next round-robin pick starts.
+    rr: AtomicUsize,
+}
+
+impl Nodes {
+    /// One configured node per host, each with `per_node` slots in state
+    /// `Connecting`.
+    pub(super) fn new(hosts: &[(String, u16)], per_node: usize) -> Nodes {
+        let nodes = Nodes {
+            table: Mutex::new(NodeTable::default()),
+            slots: Mutex::new(Vec::new()),
+            rr: AtomicUsize::new(0),
+        };
+        {
+            let mut table = lock(&nodes.table);
+            for (host, port) in hosts {
+                nodes.add_node(&mut table, host, *port, per_node, true);
+            }
+        }
+        nodes
+    }
+
+    /// Slot `i` (slots are never removed).
+    pub(super) fn slot(&self, i: usize) -> Arc<Slot> {
+        lock(&self.slots)[i].clone()
+    }
+
+    /// Every slot, as of now.
+    pub(super) fn all_slots(&self) -> Vec<Arc<Slot>> {
+        lock(&self.slots).clone()
+    }
+
+    /// Appends a node with `per_node` slots in state `Connecting`; returns
+    /// the new slot indices. The caller starts their connectors.
+    pub(super) fn add_node(
+        &self,
+        table: &mut NodeTable,
+        host: &str,
+        port: u16,
+        per_node: usize,
+        configured: bool,
+    ) -> Range<usize> {
+        let mut slots = lock(&self.slots);
+        let node = table.nodes.len();
+        let first = slots.len();
+        for k in 0..per_node {
+            slots.push(Arc::new(Slot::new(
+                first + k,
+                node,
+                host,
+                port,
+                Conn::Connecting,
+            )));
+        }
+        table.nodes.push(NodeEntry {
+            host: host.to_string(),
+            port,
+            slots: first..first + per_node,
+            host_id: None,
+            configured,
+            refused: false,
+            resolved: None,
+        });
+        first..first + per_node
+    }
+
+    /// The number of connections up now.
+    pub(super) fn connected_count(&self) -> usize {
+        lock(&self.slots)
+            .iter()
+            .filter(|s| s.current().is_some())
+            .count()
+    }
+
+    /// A live connection, round-robin (for the client's own calls).
+    pub(super) fn any_live(&self) -> Option<Arc<Connection>> {
+        let slots = lock(&self.slots);
+        let n = slots.len();
+        let start = self.rr.fetch_add(1, Ordering::Relaxed);
+        (0..n).find_map(|k| slots[(start + k) % n].current())
+    }
+
+    /// Chooses a connection for a call, round-robin, the `preferred` slots
+    /// first (see [`routing::pick`]).
+    pub(super) fn pick(&self, preferred: Option<&Range<usize>>, max_in_flight: usize) -> Pick {
+        let slots = lock(&self.slots);
+        let start = self.rr.fetch_add(1, Ordering::Relaxed);
+        routing::pick(&slots, start, preferred, max_in_flight)
+    }
 }

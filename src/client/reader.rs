@@ -57,7 +57,7 @@ pub(super) fn reader_loop(
     stream: TcpStream,
     mut reader: FrameReader,
 ) {
-    let slot = shared.slot(conn.slot);
+    let slot = shared.nodes.slot(conn.slot);
     let mut stream = match stream.set_read_timeout(None) {
         Ok(()) => BlockingRead(stream),
         Err(e) => {

@@ -2,7 +2,7 @@
 //! background threads, with the few operations on it that several modules
 //! need. What acts on it lives beside it, by concern:
 //!
-//! * `nodes.rs`: the nodes and their connection slots;
+//! * `nodes.rs`, `slot.rs`: the nodes and their connection slots;
 //! * `maintenance.rs`: connecting, reconnecting with backoff, keepalive;
 //! * `reader.rs`: each connection's reader and writer threads;
 //! * `dispatch.rs` (with `routing/`): making a call, start to finish;
@@ -14,9 +14,8 @@
 //! `nodes` → `slots` → a slot's `state`; the gate is never notified while
 //! any of them is held.
 
-use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -26,10 +25,11 @@ use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::response::{MAX_CLIENT_HANDLE, PING_HANDLE};
 
 use super::config::{ClientConfig, UnsolicitedHook};
-use super::connection::{lock, Connection, Death, Gate};
+use super::connection::{lock, Death, Gate};
 use super::discovery::ClusterState;
 use super::maintenance::Maintenance;
-use super::nodes::{Conn, NodeEntry, NodeTable, Slot};
+use super::nodes::Nodes;
+use super::slot::Conn;
 use super::stats::ProcMap;
 
 /// Starts a named thread.
@@ -46,18 +46,14 @@ pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
     /// What each connect needs: credentials, hash scheme, timeouts.
     pub(super) connect: ConnectOptions,
-    /// Every node, configured or discovered.
-    pub(super) nodes: Mutex<NodeTable>,
-    /// Every connection slot, node by node.
-    pub(super) slots: Mutex<Vec<Arc<Slot>>>,
+    /// The nodes and their connection slots.
+    pub(super) nodes: Nodes,
     /// The hook for messages no call asked for.
     pub(super) on_unsolicited: Option<UnsolicitedHook>,
     /// The origin of the connections' microsecond clocks.
     pub(super) epoch: Instant,
     /// The next client handle (see `next_handle`).
     pub(super) next_handle: AtomicU64,
-    /// Where the next round-robin pick starts.
-    pub(super) rr: AtomicUsize,
     /// Set once by `close`.
     pub(super) closed: AtomicBool,
     /// Wakes callers waiting for a connection, a free place or a topology.
@@ -76,30 +72,7 @@ impl Shared {
     /// The state of a client that has not connected yet: one node per
     /// configured host, each with its slots in state `Connecting`.
     pub(crate) fn new(config: ClientConfig, on_unsolicited: Option<UnsolicitedHook>) -> Shared {
-        let mut slots = Vec::new();
-        let mut table = NodeTable::default();
-        let per_node = config.per_node();
-        for (node, (host, port)) in config.hosts.iter().enumerate() {
-            table.nodes.push(NodeEntry {
-                host: host.clone(),
-                port: *port,
-                first_slot: slots.len(),
-                slot_count: per_node,
-                host_id: None,
-                configured: true,
-                refused: false,
-                resolved: None,
-            });
-            for _ in 0..per_node {
-                slots.push(Arc::new(Slot::new(
-                    slots.len(),
-                    node,
-                    host,
-                    *port,
-                    Conn::Connecting,
-                )));
-            }
-        }
+        let nodes = Nodes::new(&config.hosts, config.per_node());
         let connect = ConnectOptions {
             username: config.username.clone(),
             password: config.password.clone(),
@@ -126,12 +99,10 @@ impl Shared {
         Shared {
             config,
             connect,
-            nodes: Mutex::new(table),
-            slots: Mutex::new(slots),
+            nodes,
             on_unsolicited,
             epoch: now,
             next_handle: AtomicU64::new(0),
-            rr: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             gate: Gate::default(),
             maintenance: Maintenance::new(seed),
@@ -139,45 +110,6 @@ impl Shared {
             ping_frame,
             cluster,
         }
-    }
-
-    /// Slot `i` (slots are never removed).
-    pub(super) fn slot(&self, i: usize) -> Arc<Slot> {
-        lock(&self.slots)[i].clone()
-    }
-
-    /// Every slot, as of now.
-    pub(super) fn all_slots(&self) -> Vec<Arc<Slot>> {
-        lock(&self.slots).clone()
-    }
-
-    /// Appends a node with `per_node` slots in state `Connecting`; returns
-    /// the new slot indices. The caller starts their connectors.
-    pub(super) fn add_node(&self, table: &mut NodeTable, host: &str, port: u16) -> Range<usize> {
-        let mut slots = lock(&self.slots);
-        let node = table.nodes.len();
-        let first = slots.len();
-        let n = self.config.per_node();
-        for k in 0..n {
-            slots.push(Arc::new(Slot::new(
-                first + k,
-                node,
-                host,
-                port,
-                Conn::Connecting,
-            )));
-        }
-        table.nodes.push(NodeEntry {
-            host: host.to_string(),
-            port,
-            first_slot: first,
-            slot_count: n,
-            host_id: None,
-            configured: false,
-            refused: false,
-            resolved: None,
-        });
-        first..first + n
     }
 
     /// Makes the maintenance thread run a pass now.
@@ -190,22 +122,6 @@ impl Shared {
         self.closed.load(Ordering::SeqCst)
     }
 
-    /// The number of connections up now.
-    pub(crate) fn connected_count(&self) -> usize {
-        lock(&self.slots)
-            .iter()
-            .filter(|s| s.current().is_some())
-            .count()
-    }
-
-    /// A live connection, round-robin (for the client's own calls).
-    pub(super) fn any_live(&self) -> Option<Arc<Connection>> {
-        let slots = lock(&self.slots);
-        let n = slots.len();
-        let start = self.rr.fetch_add(1, Ordering::Relaxed);
-        (0..n).find_map(|k| slots[(start + k) % n].current())
-    }
-
     /// Waits until at least one connection is up.
     pub(crate) fn wait_connected(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
@@ -213,7 +129,7 @@ impl Shared {
             if self.is_closed() {
                 return Some(Err(Error::Closed));
             }
-            (self.connected_count() > 0).then_some(Ok(()))
+            (self.nodes.connected_count() > 0).then_some(Ok(()))
         });
         r.unwrap_or_else(|| Err(self.no_connection_error()))
     }
@@ -233,7 +149,7 @@ impl Shared {
         let mut last = None;
         let mut connecting = false;
         let mut retry = false;
-        for s in &self.all_slots() {
+        for s in &self.nodes.all_slots() {
             let st = lock(&s.state);
             match st.conn {
                 Conn::Connecting => connecting = true,
@@ -273,7 +189,7 @@ impl Shared {
         let me = std::thread::current().id();
         self.wake_maintenance();
         self.maintenance.join_thread(me);
-        for s in &self.all_slots() {
+        for s in &self.nodes.all_slots() {
             let old = std::mem::replace(&mut lock(&s.state).conn, Conn::Closed);
             if let Conn::Up(c) = old {
                 c.fail(Death::Closed, &self.gate);

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::super::connection::Connection;
-use super::super::nodes::Slot;
+use super::super::slot::Slot;
 use super::super::stats::Placed;
 use super::{Route, Unrouted};
 
@@ -153,7 +153,7 @@ mod tests {
         assert!(matches!(pick(&[], 0, None, 10), Pick::NoneUp));
         assert!(matches!(pick(&[], 3, Some(&(0..2)), 10), Pick::NoneUp));
         // Slots still connecting or down have no connection to reserve.
-        use super::super::super::nodes::Conn;
+        use super::super::super::slot::Conn;
         let down = |i| {
             let conn = if i % 2 == 0 {
                 Conn::Connecting

@@ -3,8 +3,8 @@
 use std::sync::atomic::Ordering;
 
 use super::super::connection::lock;
-use super::super::nodes::Conn;
 use super::super::shared::Shared;
+use super::super::slot::Conn;
 use super::{ClientStats, ConnectionStats, NodeStats};
 
 /// A snapshot of the client's statistics.
@@ -18,7 +18,7 @@ pub(crate) fn snapshot(shared: &Shared) -> ClientStats {
         .as_ref()
         .map(|c| lock(&c.topology).partitions_by_host());
     {
-        let t = lock(&shared.nodes);
+        let t = lock(&shared.nodes.table);
         for (i, n) in t.nodes.iter().enumerate() {
             out.nodes.push(NodeStats {
                 index: i,
@@ -26,7 +26,7 @@ pub(crate) fn snapshot(shared: &Shared) -> ClientStats {
                 port: n.port,
                 host_id: n.host_id,
                 configured: n.configured,
-                connections: n.slot_count,
+                connections: n.slots.len(),
                 leader_of: n
                     .host_id
                     .and_then(|h| by_host.as_ref().and_then(|m| m.get(&h)).cloned())
@@ -35,7 +35,7 @@ pub(crate) fn snapshot(shared: &Shared) -> ClientStats {
             });
         }
     }
-    for s in &shared.all_slots() {
+    for s in &shared.nodes.all_slots() {
         let calls = lock(&s.calls).clone();
         let mut c = ConnectionStats {
             index: s.index,
