@@ -7,7 +7,7 @@ use crate::wire::invocation::encode_invocation;
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
-use super::config::CallOptions;
+use super::call_options::CallOptions;
 use super::connection::lock;
 use super::dispatch::{self, deadline_after};
 use super::shared::Shared;

@@ -10,7 +10,8 @@ use crate::wire::invocation::{encode_invocation, InvocationOptions};
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
-use super::config::{BackpressurePolicy, CallOptions};
+use super::call_options::CallOptions;
+use super::config::BackpressurePolicy;
 use super::connection::{lock, Connection, Death, Oneshot, Sent, WriteMode};
 use super::discovery::ClusterState;
 use super::routing::{self, Pick, Plan};

@@ -10,11 +10,10 @@ use crate::error::Result;
 use crate::response::VoltResponse;
 use crate::wire::value::Value;
 
-use super::config::{
-    parse_host, CallOptions, ClientBuilder, ClientConfig, UnsolicitedHook, DEFAULT_PORT,
-};
+use super::config::{parse_host, ClientConfig, UnsolicitedHook, DEFAULT_PORT};
 use super::shared::Shared;
 use super::{all_partitions, discovery, dispatch, maintenance, stats};
+use super::{CallOptions, ClientBuilder};
 use super::{ClientStats, PartitionCallResult, PendingCall, Topology};
 
 /// Closes the client when the last [`Client`] handle is dropped.

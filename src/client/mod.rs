@@ -192,6 +192,8 @@
 //! calls with [`Error::Closed`] and joins them all.
 
 mod all_partitions;
+mod builder;
+mod call_options;
 mod config;
 mod connection;
 mod discovery;
@@ -214,9 +216,9 @@ use crate::error::Error;
 use crate::response::VoltResponse;
 
 pub use all_partitions::PartitionCallResult;
-pub use config::{
-    parse_host, BackpressurePolicy, CallOptions, ClientBuilder, ClientConfig, DEFAULT_PORT,
-};
+pub use builder::ClientBuilder;
+pub use call_options::CallOptions;
+pub use config::{parse_host, BackpressurePolicy, ClientConfig, DEFAULT_PORT};
 pub use handle::Client;
 pub use pending::PendingCall;
 pub use stats::{
