@@ -7,12 +7,13 @@ use std::fmt;
 use std::time::Duration;
 
 mod affinity;
+mod affinity_counters;
 mod calls;
 mod histogram;
 mod snapshot;
 
 pub use affinity::AffinityStats;
-pub(crate) use affinity::{AffinityCounters, Placed};
+pub(crate) use affinity_counters::{AffinityCounters, Placed};
 pub use calls::CallStats;
 pub(crate) use calls::{record_in, Outcome, ProcMap};
 pub use histogram::Histogram;
