@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use voltdb::client::{CallOptions, Client, ClientStats};
-use voltdb::hashinator::MP_INIT_PID;
+use voltdb::client::routing::MP_INIT_PID;
 use voltdb::{Error, Value};
 
 struct Args {

@@ -54,7 +54,6 @@
 
 pub mod client;
 pub mod error;
-pub mod hashinator;
 pub mod procedure;
 mod pyrepr;
 pub mod response;

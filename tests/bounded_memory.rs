@@ -19,7 +19,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use voltdb::hashinator::{HashRing, ProcedureInfo};
+use voltdb::client::routing::HashRing;
+use voltdb::client::topology::ProcedureInfo;
 use voltdb::testing::{Invocation, InvocationError};
 use voltdb::wire::login::{LoginRequest, LoginResponse};
 use voltdb::wire::response::parse_response;

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use voltdb::client::routing::MP_INIT_PID;
 use voltdb::client::{CallOptions, Client, ClientBuilder, Topology};
-use voltdb::hashinator::MP_INIT_PID;
 use voltdb::testing::{table, ProcError, ProcReply, Procedure, TestCluster, TestServer};
 use voltdb::{Error, Status, Value, VoltType};
 

@@ -1,4 +1,4 @@
-//! The hashinator against the golden vectors (`tests/data/vectors.json`,
+//! The partition hashing and topology parsing against the golden vectors (`tests/data/vectors.json`,
 //! kinds `hash` and `hash_ring`) and the real VoltDB 11.4 captures
 //! (`../shared/captures/*.json`: TOPO rings and leaders, `@GetPartitionKeys`,
 //! `@SystemCatalog PROCEDURES` remarks; those tests are ignored unless run
@@ -11,10 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use voltdb::hashinator::{
-    hash_token, leader_host, murmur3_token, parse_host_site, HashKey, HashRing, ProcedureInfo,
-    MP_INIT_PID,
-};
+use voltdb::client::routing::{hash_token, murmur3_token, HashKey, HashRing, MP_INIT_PID};
+use voltdb::client::topology::{leader_host, parse_host_site, ProcedureInfo};
 use voltdb::VoltType;
 
 mod common;

@@ -6,7 +6,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use voltdb::hashinator::{leader_host, HashKey, HashRing, ProcedureInfo, MP_INIT_PID};
+use voltdb::client::routing::{HashKey, HashRing, MP_INIT_PID};
+use voltdb::client::topology::{leader_host, ProcedureInfo};
 use voltdb::testing::{
     read_frame, table, Fault, Partitioning, ProcError, ProcReply, Procedure, TestServer,
     DEFAULT_BUILD_STRING,

@@ -1,6 +1,6 @@
-//! Cluster discovery (PROTOCOL.md §9.1, §7.2): the topology subscription,
+//! Cluster discovery: the topology subscription,
 //! the discovery calls, topology pushes, node membership, and the cluster
-//! instance check (§2.2).
+//! instance check.
 //!
 //! One connection is registered with `@Subscribe TOPOLOGY` (first, so that
 //! no change is missed); the topology (`@Statistics TOPO 0`), the catalog
@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -31,10 +31,12 @@ use crate::wire::response::ASYNC_TOPO_HANDLE;
 use crate::wire::value::Value;
 
 use super::connection::{lock, Connection};
-use super::pool::{read, write, Conn, Shared, Slot};
-use super::routing::AffinityCounters;
+use super::shared::Shared;
+use super::slot::{Conn, Slot};
+use super::stats::AffinityCounters;
 use super::stats::TopologyStats;
 use super::topology::{parse_overview, HostAddress, Topology};
+use super::{dispatch, maintenance};
 
 /// How long to wait before subscribing again after the server declined
 /// `@Subscribe` (as the Java and Python clients do).
@@ -52,7 +54,7 @@ struct Wake {
 
 /// Discovery and routing state of a client with `discover` on.
 pub(crate) struct ClusterState {
-    pub(super) topology: RwLock<Topology>,
+    pub(super) topology: Mutex<Topology>,
     pub(super) affinity: AffinityCounters,
     /// The cluster instance id `(start ms, leader ipv4)` of the first login.
     instance: Mutex<Option<(i64, i32)>>,
@@ -77,7 +79,7 @@ pub(crate) struct ClusterState {
 impl ClusterState {
     pub(crate) fn new() -> ClusterState {
         ClusterState {
-            topology: RwLock::new(Topology::new()),
+            topology: Mutex::new(Topology::new()),
             affinity: AffinityCounters::default(),
             instance: Mutex::new(None),
             subscribed: Mutex::new(None),
@@ -165,11 +167,11 @@ impl ClusterState {
 
     pub(super) fn stats(&self) -> TopologyStats {
         let (partitions, procedures) = {
-            let t = read(&self.topology);
+            let t = lock(&self.topology);
             (
                 t.leaders()
                     .keys()
-                    .filter(|&&p| p != crate::hashinator::MP_INIT_PID)
+                    .filter(|&&p| p != super::routing::MP_INIT_PID)
                     .count(),
                 t.procedures().map_or(0, |p| p.len()),
             )
@@ -205,368 +207,381 @@ fn first_table<'a>(r: &'a VoltResponse, what: &'static str) -> Result<&'a crate:
         .ok_or(Error::Protocol(ProtocolError::Malformed(what)))
 }
 
-impl Shared {
-    /// The cluster instance check of a new login (PROTOCOL.md §2.2): the
-    /// first login fixes the instance; a node of another instance is
-    /// refused. When no connection is up and a configured host answers
-    /// for a new instance, the cluster was recreated: the client follows
-    /// it and forgets the old topology.
-    pub(super) fn admit_instance(
-        &self,
-        c: &ClusterState,
-        s: &Slot,
-        login: &LoginResponse,
-    ) -> std::result::Result<(), String> {
-        let id = login.cluster_instance_id();
-        let mut inst = lock(&c.instance);
-        let cur = match *inst {
-            None => {
-                *inst = Some(id);
-                return Ok(());
-            }
-            Some(cur) if cur == id => return Ok(()),
-            Some(cur) => cur,
-        };
-        let configured = read(&self.nodes).nodes[s.node].configured;
-        if configured && self.connected_count() == 0 {
+/// The cluster instance check of a new login: the
+/// first login fixes the instance; a node of another instance is
+/// refused. When no connection is up and a configured host answers
+/// for a new instance, the cluster was recreated: the client follows
+/// it and forgets the old topology.
+pub(super) fn admit_instance(
+    shared: &Shared,
+    c: &ClusterState,
+    s: &Slot,
+    login: &LoginResponse,
+) -> std::result::Result<(), String> {
+    let id = login.cluster_instance_id();
+    let mut inst = lock(&c.instance);
+    let cur = match *inst {
+        None => {
             *inst = Some(id);
-            drop(inst);
-            *write(&c.topology) = Topology::new();
-            {
-                let mut t = write(&self.nodes);
-                t.by_host_id.clear();
-                for n in &mut t.nodes {
-                    n.host_id = None;
-                    n.refused = false;
-                }
-            }
-            c.request(true, true);
             return Ok(());
         }
+        Some(cur) if cur == id => return Ok(()),
+        Some(cur) => cur,
+    };
+    let configured = lock(&shared.nodes.table).nodes[s.node].configured;
+    if configured && shared.nodes.connected_count() == 0 {
+        *inst = Some(id);
         drop(inst);
-        let show = |(ms, ip): (i64, i32)| {
-            format!(
-                "started {ms} ms, leader {}",
-                std::net::Ipv4Addr::from(ip as u32)
-            )
-        };
-        let why = format!(
-            "cluster instance id mismatch: {}:{} (host id {}) belongs to the cluster {}, not to the cluster {} of the first connection; node refused",
-            s.host,
-            s.port,
-            login.host_id,
-            show(id),
-            show(cur)
-        );
-        c.refused.fetch_add(1, Ordering::Relaxed);
-        *lock(&c.last_refused) = Some(why.clone());
-        write(&self.nodes).nodes[s.node].refused = true;
-        Err(why)
-    }
-
-    /// Applies an `@Subscribe` push (TOPO or PROCEDURES), on the reader
-    /// thread: parse and swap only.
-    pub(super) fn apply_push(&self, c: &ClusterState, resp: &VoltResponse) {
-        if !resp.is_success() {
-            return;
+        *lock(&c.topology) = Topology::new();
+        {
+            let mut t = lock(&shared.nodes.table);
+            t.by_host_id.clear();
+            for n in &mut t.nodes {
+                n.host_id = None;
+                n.refused = false;
+            }
         }
-        let topo = resp.client_handle == ASYNC_TOPO_HANDLE;
-        let r = {
-            let mut t = write(&c.topology);
-            if topo {
-                t.apply_topo(&resp.tables)
-                    .map(|()| c.topo_epoch.fetch_add(1, Ordering::SeqCst))
-            } else {
-                match resp.tables.first() {
-                    Some(table) => t
-                        .apply_procedures(table)
-                        .map(|()| c.proc_epoch.fetch_add(1, Ordering::SeqCst)),
-                    None => Err(ProtocolError::Malformed("procedure push without a table")),
-                }
-            }
-        };
-        match r {
-            Ok(_) => {
-                c.pushes.fetch_add(1, Ordering::Relaxed);
-                if topo {
-                    // Pushes carry no addresses: look for joined nodes.
-                    c.request(false, true);
-                }
-                self.gate.notify_all();
-            }
-            Err(e) => c.record_error(&format!("unusable topology push: {e}")),
-        }
+        c.request(true, true);
+        return Ok(());
     }
+    drop(inst);
+    let show = |(ms, ip): (i64, i32)| {
+        format!(
+            "started {ms} ms, leader {}",
+            std::net::Ipv4Addr::from(ip as u32)
+        )
+    };
+    let why = format!(
+        "cluster instance id mismatch: {}:{} (host id {}) belongs to the cluster {}, not to the cluster {} of the first connection; node refused",
+        s.host,
+        s.port,
+        login.host_id,
+        show(id),
+        show(cur)
+    );
+    c.refused.fetch_add(1, Ordering::Relaxed);
+    *lock(&c.last_refused) = Some(why.clone());
+    lock(&shared.nodes.table).nodes[s.node].refused = true;
+    Err(why)
+}
 
-    /// One discovery round: make sure a connection is subscribed (first),
-    /// fetch TOPO and PROCEDURES when `fetch` (or when the topology is
-    /// incomplete, or after a new subscription), then OVERVIEW, and connect
-    /// to new nodes. With `eager`, waits for those connects.
-    pub(super) fn refresh(
-        self: &Arc<Self>,
-        c: &ClusterState,
-        fetch: bool,
-        eager: bool,
-    ) -> Result<()> {
-        let _g = lock(&c.refresh_lock);
-        let mut fetch = fetch || !read(&c.topology).is_complete();
-        let conn = match c.live_subscription() {
-            Some(conn) => conn,
-            None => {
-                let conn = self.any_live().ok_or_else(|| {
-                    Error::ConnectionError("topology discovery: no connection is up".into())
-                })?;
-                if c.subscribe_due(Instant::now()) {
-                    match self.internal_call(&conn, "@Subscribe", &[Value::from("TOPOLOGY")]) {
-                        Ok(_) => {
-                            *lock(&c.subscribed) = Some(conn.clone());
-                            *lock(&c.subscribe_after) = None;
-                            fetch = true;
-                        }
-                        Err(Error::Server { status, message }) => {
-                            // Declined: work without pushes for a while.
-                            *lock(&c.subscribe_after) = Some(Instant::now() + SUBSCRIBE_RETRY);
-                            c.record_error(&format!(
-                                "@Subscribe TOPOLOGY declined ({status}: {message}); retrying in {SUBSCRIBE_RETRY:?}"
-                            ));
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                conn
-            }
-        };
-        // Routing data first; membership is fetched even when that fails
-        // (connections to every node are worth having without affinity).
-        let fetched = if fetch {
-            self.fetch_routing(c, &conn)
+/// Applies an `@Subscribe` push (TOPO or PROCEDURES), on the reader
+/// thread: parse and swap only.
+pub(super) fn apply_push(shared: &Shared, c: &ClusterState, resp: &VoltResponse) {
+    if !resp.is_success() {
+        return;
+    }
+    let topo = resp.client_handle == ASYNC_TOPO_HANDLE;
+    let r = {
+        let mut t = lock(&c.topology);
+        if topo {
+            t.apply_topo(&resp.tables)
+                .map(|()| c.topo_epoch.fetch_add(1, Ordering::SeqCst))
         } else {
-            Ok(())
-        };
-        self.gate.notify_all();
-        let r = self.internal_call(&conn, "@SystemInformation", &[Value::from("OVERVIEW")])?;
-        let table = first_table(&r, "@SystemInformation OVERVIEW: no table")?;
-        let hosts = parse_overview(table)?;
-        write(&c.topology).apply_overview(table)?;
-        self.reconcile(&hosts, eager);
-        fetched?;
-        c.refreshes.fetch_add(1, Ordering::Relaxed);
-        self.gate.notify_all();
-        Ok(())
-    }
-
-    /// Fetches and applies `@Statistics TOPO 0` and `@SystemCatalog
-    /// PROCEDURES` on `conn` (each unless a push of its kind overtook it).
-    fn fetch_routing(&self, c: &ClusterState, conn: &Arc<Connection>) -> Result<()> {
-        let epoch = c.topo_epoch.load(Ordering::SeqCst);
-        let r = self.internal_call(
-            conn,
-            "@Statistics",
-            &[Value::from("TOPO"), Value::Integer(0)],
-        )?;
-        {
-            let mut t = write(&c.topology);
-            if c.topo_epoch.load(Ordering::SeqCst) == epoch {
-                t.apply_topo(&r.tables)?;
+            match resp.tables.first() {
+                Some(table) => t
+                    .apply_procedures(table)
+                    .map(|()| c.proc_epoch.fetch_add(1, Ordering::SeqCst)),
+                None => Err(ProtocolError::Malformed("procedure push without a table")),
             }
         }
-        let epoch = c.proc_epoch.load(Ordering::SeqCst);
-        let r = self.internal_call(conn, "@SystemCatalog", &[Value::from("PROCEDURES")])?;
-        let table = first_table(&r, "@SystemCatalog PROCEDURES: no table")?;
-        let mut t = write(&c.topology);
-        if c.proc_epoch.load(Ordering::SeqCst) == epoch {
-            t.apply_procedures(table)?;
-        }
-        Ok(())
-    }
-
-    /// Matches the hosts of OVERVIEW with the client's nodes: by host id
-    /// (from their logins), else by address and port (a rejoined node has a
-    /// new host id at its old address; a configured name may resolve to the
-    /// advertised address). Unknown hosts become new nodes, connected at
-    /// once; known nodes that are down are retried now (they are up again).
-    fn reconcile(self: &Arc<Self>, hosts: &BTreeMap<i32, HostAddress>, eager: bool) {
-        let unresolved: Vec<(usize, String, u16)> = read(&self.nodes)
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.resolved.is_none())
-            .map(|(i, n)| (i, n.host.clone(), n.port))
-            .collect();
-        let resolved: Vec<(usize, Vec<IpAddr>)> = unresolved
-            .into_iter()
-            .map(|(i, h, p)| (i, resolve(&h, p)))
-            .collect();
-        let mut new_slots = Vec::new();
-        let mut retry = Vec::new();
-        {
-            let mut t = write(&self.nodes);
-            for (i, r) in resolved {
-                t.nodes[i].resolved = Some(r);
+    };
+    match r {
+        Ok(_) => {
+            c.pushes.fetch_add(1, Ordering::Relaxed);
+            if topo {
+                // Pushes carry no addresses: look for joined nodes.
+                c.request(false, true);
             }
-            for (host_id, addr) in hosts {
-                if t.by_host_id.contains_key(host_id) {
-                    continue;
-                }
-                let ip = addr.address.parse::<IpAddr>().ok();
-                let same = |n: &super::pool::NodeEntry| {
-                    n.port == addr.port
-                        && (n.host.eq_ignore_ascii_case(&addr.address)
-                            || ip.is_some_and(|ip| {
-                                n.resolved.as_ref().is_some_and(|r| r.contains(&ip))
-                            }))
-                };
-                match t.nodes.iter().position(same) {
-                    Some(i) if !t.nodes[i].refused => retry.push(t.nodes[i].slots()),
-                    Some(_) => {}
-                    None => new_slots.push(self.add_node(&mut t, &addr.address, addr.port)),
-                }
-            }
+            shared.gate.notify_all();
         }
-        let now = Instant::now();
-        for r in retry {
-            for i in r {
-                let s = self.slot(i);
-                let mut st = lock(&s.state);
-                if let Conn::Down {
-                    next: Some(next),
-                    failures,
-                } = &mut st.conn
-                {
-                    *next = now;
-                    *failures = 0;
-                }
-            }
-        }
-        self.wake_maintenance();
-        for r in &new_slots {
-            for i in r.clone() {
-                self.spawn_connector(i, 0);
-            }
-        }
-        if eager && !new_slots.is_empty() {
-            let deadline = Instant::now() + self.config.connect_timeout + Duration::from_secs(1);
-            let slots: Vec<Arc<Slot>> = new_slots
-                .iter()
-                .flat_map(|r| r.clone())
-                .map(|i| self.slot(i))
-                .collect();
-            self.gate.wait_until(deadline, || {
-                slots
-                    .iter()
-                    .all(|s| !matches!(lock(&s.state).conn, Conn::Connecting))
-                    .then_some(())
-            });
-        }
-    }
-
-    /// The topology thread: subscribes (again) when needed, runs the
-    /// discovery rounds asked for by pushes and lost subscriptions, and
-    /// retries failed rounds with a capped backoff.
-    pub(super) fn topology_loop(self: Arc<Self>) {
-        let Some(c) = &self.cluster else {
-            return;
-        };
-        let mut failures = 0u32;
-        let mut retry_at: Option<Instant> = None;
-        loop {
-            let (fetch, overview) = {
-                let mut w = lock(&c.wake);
-                loop {
-                    if self.is_closed() {
-                        return;
-                    }
-                    let now = Instant::now();
-                    let ready = retry_at.map_or(true, |t| now >= t);
-                    if ready && self.connected_count() > 0 {
-                        let need_sub = c.live_subscription().is_none() && c.subscribe_due(now);
-                        let incomplete = !read(&c.topology).is_complete();
-                        if w.fetch || w.overview || need_sub || incomplete {
-                            break;
-                        }
-                    }
-                    let wait = retry_at
-                        .filter(|t| *t > now)
-                        .map_or(Duration::from_secs(1), |t| {
-                            (t - now).min(Duration::from_secs(1))
-                        });
-                    w =
-                        c.cv.wait_timeout(w, wait)
-                            .unwrap_or_else(|e| e.into_inner())
-                            .0;
-                }
-                let f = (w.fetch, w.overview);
-                *w = Wake::default();
-                f
-            };
-            match self.refresh(c, fetch, false) {
-                Ok(()) => {
-                    failures = 0;
-                    retry_at = None;
-                }
-                Err(e) => {
-                    if self.is_closed() {
-                        return;
-                    }
-                    c.record_error(&format!("topology discovery failed: {e}"));
-                    failures = failures.saturating_add(1);
-                    let pause = Duration::from_millis(250)
-                        .saturating_mul(1 << failures.min(8))
-                        .min(MAX_RETRY);
-                    retry_at = Some(Instant::now() + pause);
-                    let mut w = lock(&c.wake);
-                    w.fetch |= fetch;
-                    w.overview |= overview;
-                }
-            }
-        }
-    }
-
-    /// The client's topology (discovery on only).
-    pub(crate) fn topology(&self) -> Option<Topology> {
-        self.cluster.as_ref().map(|c| read(&c.topology).clone())
-    }
-
-    /// A discovery round now, in the caller's thread.
-    pub(crate) fn refresh_topology(self: &Arc<Self>) -> Result<Topology> {
-        let Some(c) = &self.cluster else {
-            return Err(not_discovering());
-        };
-        if self.is_closed() {
-            return Err(Error::Closed);
-        }
-        match self.refresh(c, true, false) {
-            Ok(()) => Ok(read(&c.topology).clone()),
-            Err(e) => {
-                c.record_error(&format!("topology refresh failed: {e}"));
-                Err(e)
-            }
-        }
-    }
-
-    /// Waits until the topology is complete (ring and catalog known).
-    pub(crate) fn wait_for_topology(&self, timeout: Duration) -> Result<Topology> {
-        let Some(c) = &self.cluster else {
-            return Err(not_discovering());
-        };
-        let deadline = super::pool::deadline_after(timeout);
-        let r = self.gate.wait_until(deadline, || {
-            if self.is_closed() {
-                return Some(Err(Error::Closed));
-            }
-            let t = read(&c.topology);
-            t.is_complete().then(|| Ok(t.clone()))
-        });
-        r.unwrap_or_else(|| {
-            let last = lock(&c.last_error).clone();
-            Err(Error::ConnectionError(format!(
-                "the cluster topology is not known after {timeout:?} (last error: {})",
-                last.as_deref().unwrap_or("none")
-            )))
-        })
+        Err(e) => c.record_error(&format!("unusable topology push: {e}")),
     }
 }
 
+/// One discovery round: make sure a connection is subscribed (first),
+/// fetch TOPO and PROCEDURES when `fetch` (or when the topology is
+/// incomplete, or after a new subscription), then OVERVIEW, and connect
+/// to new nodes. With `eager`, waits for those connects.
+pub(super) fn refresh(
+    shared: &Arc<Shared>,
+    c: &ClusterState,
+    fetch: bool,
+    eager: bool,
+) -> Result<()> {
+    let _g = lock(&c.refresh_lock);
+    let mut fetch = fetch || !lock(&c.topology).is_complete();
+    let conn = match c.live_subscription() {
+        Some(conn) => conn,
+        None => {
+            let conn = shared.nodes.any_live().ok_or_else(|| {
+                Error::ConnectionError("topology discovery: no connection is up".into())
+            })?;
+            if c.subscribe_due(Instant::now()) {
+                match dispatch::internal_call(
+                    shared,
+                    &conn,
+                    "@Subscribe",
+                    &[Value::from("TOPOLOGY")],
+                ) {
+                    Ok(_) => {
+                        *lock(&c.subscribed) = Some(conn.clone());
+                        *lock(&c.subscribe_after) = None;
+                        fetch = true;
+                    }
+                    Err(Error::Server { status, message }) => {
+                        // Declined: work without pushes for a while.
+                        *lock(&c.subscribe_after) = Some(Instant::now() + SUBSCRIBE_RETRY);
+                        c.record_error(&format!(
+                            "@Subscribe TOPOLOGY declined ({status}: {message}); retrying in {SUBSCRIBE_RETRY:?}"
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            conn
+        }
+    };
+    // Routing data first; membership is fetched even when that fails
+    // (connections to every node are worth having without affinity).
+    let fetched = if fetch {
+        fetch_routing(shared, c, &conn)
+    } else {
+        Ok(())
+    };
+    shared.gate.notify_all();
+    let r = dispatch::internal_call(
+        shared,
+        &conn,
+        "@SystemInformation",
+        &[Value::from("OVERVIEW")],
+    )?;
+    let table = first_table(&r, "@SystemInformation OVERVIEW: no table")?;
+    let hosts = parse_overview(table)?;
+    lock(&c.topology).apply_overview(table)?;
+    reconcile(shared, &hosts, eager);
+    fetched?;
+    c.refreshes.fetch_add(1, Ordering::Relaxed);
+    shared.gate.notify_all();
+    Ok(())
+}
+
+/// Fetches and applies `@Statistics TOPO 0` and `@SystemCatalog
+/// PROCEDURES` on `conn` (each unless a push of its kind overtook it).
+fn fetch_routing(shared: &Shared, c: &ClusterState, conn: &Arc<Connection>) -> Result<()> {
+    let epoch = c.topo_epoch.load(Ordering::SeqCst);
+    let r = dispatch::internal_call(
+        shared,
+        conn,
+        "@Statistics",
+        &[Value::from("TOPO"), Value::Integer(0)],
+    )?;
+    {
+        let mut t = lock(&c.topology);
+        if c.topo_epoch.load(Ordering::SeqCst) == epoch {
+            t.apply_topo(&r.tables)?;
+        }
+    }
+    let epoch = c.proc_epoch.load(Ordering::SeqCst);
+    let r = dispatch::internal_call(shared, conn, "@SystemCatalog", &[Value::from("PROCEDURES")])?;
+    let table = first_table(&r, "@SystemCatalog PROCEDURES: no table")?;
+    let mut t = lock(&c.topology);
+    if c.proc_epoch.load(Ordering::SeqCst) == epoch {
+        t.apply_procedures(table)?;
+    }
+    Ok(())
+}
+
+/// Matches the hosts of OVERVIEW with the client's nodes: by host id
+/// (from their logins), else by address and port (a rejoined node has a
+/// new host id at its old address; a configured name may resolve to the
+/// advertised address). Unknown hosts become new nodes, connected at
+/// once; known nodes that are down are retried now (they are up again).
+fn reconcile(shared: &Arc<Shared>, hosts: &BTreeMap<i32, HostAddress>, eager: bool) {
+    let unresolved: Vec<(usize, String, u16)> = lock(&shared.nodes.table)
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.resolved.is_none())
+        .map(|(i, n)| (i, n.host.clone(), n.port))
+        .collect();
+    let resolved: Vec<(usize, Vec<IpAddr>)> = unresolved
+        .into_iter()
+        .map(|(i, h, p)| (i, resolve(&h, p)))
+        .collect();
+    let mut new_slots = Vec::new();
+    let mut retry = Vec::new();
+    {
+        let mut t = lock(&shared.nodes.table);
+        for (i, r) in resolved {
+            t.nodes[i].resolved = Some(r);
+        }
+        for (host_id, addr) in hosts {
+            if t.by_host_id.contains_key(host_id) {
+                continue;
+            }
+            let ip = addr.address.parse::<IpAddr>().ok();
+            let same = |n: &super::nodes::NodeEntry| {
+                n.port == addr.port
+                    && (n.host.eq_ignore_ascii_case(&addr.address)
+                        || ip
+                            .is_some_and(|ip| n.resolved.as_ref().is_some_and(|r| r.contains(&ip))))
+            };
+            match t.nodes.iter().position(same) {
+                Some(i) if !t.nodes[i].refused => retry.push(t.nodes[i].slots.clone()),
+                Some(_) => {}
+                None => new_slots.push(shared.nodes.add_node(
+                    &mut t,
+                    &addr.address,
+                    addr.port,
+                    shared.config.per_node(),
+                    false,
+                )),
+            }
+        }
+    }
+    let now = Instant::now();
+    for r in retry {
+        for i in r {
+            let s = shared.nodes.slot(i);
+            let mut st = lock(&s.state);
+            if let Conn::Down {
+                next: Some(next),
+                failures,
+            } = &mut st.conn
+            {
+                *next = now;
+                *failures = 0;
+            }
+        }
+    }
+    shared.wake_maintenance();
+    for r in &new_slots {
+        for i in r.clone() {
+            maintenance::spawn_connector(shared, i, 0);
+        }
+    }
+    if eager && !new_slots.is_empty() {
+        let deadline = Instant::now() + shared.config.connect_timeout + Duration::from_secs(1);
+        let slots: Vec<Arc<Slot>> = new_slots
+            .iter()
+            .flat_map(|r| r.clone())
+            .map(|i| shared.nodes.slot(i))
+            .collect();
+        shared.gate.wait_until(deadline, || {
+            slots
+                .iter()
+                .all(|s| !matches!(lock(&s.state).conn, Conn::Connecting))
+                .then_some(())
+        });
+    }
+}
+
+/// The topology thread: subscribes (again) when needed, runs the
+/// discovery rounds asked for by pushes and lost subscriptions, and
+/// retries failed rounds with a capped backoff.
+pub(super) fn topology_loop(shared: Arc<Shared>) {
+    let Some(c) = &shared.cluster else {
+        return;
+    };
+    let mut failures = 0u32;
+    let mut retry_at: Option<Instant> = None;
+    loop {
+        let (fetch, overview) = {
+            let mut w = lock(&c.wake);
+            loop {
+                if shared.is_closed() {
+                    return;
+                }
+                let now = Instant::now();
+                let ready = retry_at.map_or(true, |t| now >= t);
+                if ready && shared.nodes.connected_count() > 0 {
+                    let need_sub = c.live_subscription().is_none() && c.subscribe_due(now);
+                    let incomplete = !lock(&c.topology).is_complete();
+                    if w.fetch || w.overview || need_sub || incomplete {
+                        break;
+                    }
+                }
+                let wait = retry_at
+                    .filter(|t| *t > now)
+                    .map_or(Duration::from_secs(1), |t| {
+                        (t - now).min(Duration::from_secs(1))
+                    });
+                w =
+                    c.cv.wait_timeout(w, wait)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+            }
+            let f = (w.fetch, w.overview);
+            *w = Wake::default();
+            f
+        };
+        match refresh(&shared, c, fetch, false) {
+            Ok(()) => {
+                failures = 0;
+                retry_at = None;
+            }
+            Err(e) => {
+                if shared.is_closed() {
+                    return;
+                }
+                c.record_error(&format!("topology discovery failed: {e}"));
+                failures = failures.saturating_add(1);
+                let pause = Duration::from_millis(250)
+                    .saturating_mul(1 << failures.min(8))
+                    .min(MAX_RETRY);
+                retry_at = Some(Instant::now() + pause);
+                let mut w = lock(&c.wake);
+                w.fetch |= fetch;
+                w.overview |= overview;
+            }
+        }
+    }
+}
+
+/// The client's topology (discovery on only).
+pub(super) fn topology(shared: &Shared) -> Option<Topology> {
+    shared.cluster.as_ref().map(|c| lock(&c.topology).clone())
+}
+
+/// A discovery round now, in the caller's thread.
+pub(super) fn refresh_topology(shared: &Arc<Shared>) -> Result<Topology> {
+    let Some(c) = &shared.cluster else {
+        return Err(not_discovering());
+    };
+    if shared.is_closed() {
+        return Err(Error::Closed);
+    }
+    match refresh(shared, c, true, false) {
+        Ok(()) => Ok(lock(&c.topology).clone()),
+        Err(e) => {
+            c.record_error(&format!("topology refresh failed: {e}"));
+            Err(e)
+        }
+    }
+}
+
+/// Waits until the topology is complete (ring and catalog known).
+pub(super) fn wait_for_topology(shared: &Shared, timeout: Duration) -> Result<Topology> {
+    let Some(c) = &shared.cluster else {
+        return Err(not_discovering());
+    };
+    let deadline = dispatch::deadline_after(timeout);
+    let r = shared.gate.wait_until(deadline, || {
+        if shared.is_closed() {
+            return Some(Err(Error::Closed));
+        }
+        let t = lock(&c.topology);
+        t.is_complete().then(|| Ok(t.clone()))
+    });
+    r.unwrap_or_else(|| {
+        let last = lock(&c.last_error).clone();
+        Err(Error::ConnectionError(format!(
+            "the cluster topology is not known after {timeout:?} (last error: {})",
+            last.as_deref().unwrap_or("none")
+        )))
+    })
+}
 fn not_discovering() -> Error {
     Error::Io(std::io::Error::new(
         std::io::ErrorKind::InvalidInput,

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use super::pool::{InFlight, Shared};
+use super::dispatch::{self, InFlight};
+use super::shared::Shared;
 use crate::error::Result;
 use crate::response::VoltResponse;
 
@@ -87,7 +88,7 @@ impl PendingCall {
     /// client's statistics with its latency until the reply arrived.
     pub fn wait(mut self) -> Result<VoltResponse> {
         match self.call.take() {
-            Some(f) => self.shared.finish_call(&self.procedure, f),
+            Some(f) => dispatch::finish_call(&self.shared, &self.procedure, f),
             None => Err(crate::error::Error::Closed),
         }
     }
@@ -96,7 +97,7 @@ impl PendingCall {
 impl Drop for PendingCall {
     fn drop(&mut self) {
         if let Some(f) = self.call.take() {
-            self.shared.abandon(&f);
+            dispatch::abandon(&self.shared, &f);
         }
     }
 }

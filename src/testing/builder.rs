@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::hashinator::HashRing;
+use crate::client::routing::HashRing;
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use crate::hashinator::{HashRing, MP_INIT_PID};
+use crate::client::routing::{HashRing, MP_INIT_PID};
 use crate::response::VoltResponse;
 use crate::wire::value::Value;
 

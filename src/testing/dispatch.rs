@@ -4,8 +4,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::client::routing::HashKey;
 use crate::error::ProtocolError;
-use crate::hashinator::HashKey;
 use crate::response::VoltResponse;
 use crate::table::VoltTable;
 use crate::wire::invocation::parse::{Invocation, InvocationError};

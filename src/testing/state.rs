@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::hashinator::HashRing;
+use crate::client::routing::HashRing;
 use crate::response::VoltResponse;
 use crate::wire::response::{encode_response, Status, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 

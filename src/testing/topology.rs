@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::hashinator::{HashKey, MP_INIT_PID};
+use crate::client::routing::{HashKey, MP_INIT_PID};
 use crate::response::VoltResponse;
 use crate::table::VoltTable;
 use crate::wire::types::VoltType;

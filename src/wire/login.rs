@@ -1,5 +1,6 @@
 //! The login handshake (PROTOCOL.md §2): request and response, both ways.
 
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, LoginError, ProtocolError};
@@ -51,7 +52,7 @@ impl HashScheme {
     /// ```
     pub fn digest(self, password: &str) -> Vec<u8> {
         match self {
-            HashScheme::Sha1 => crate::wire::sha1::sha1(password.as_bytes()).to_vec(),
+            HashScheme::Sha1 => Sha1::digest(password.as_bytes()).to_vec(),
             HashScheme::Sha256 => Sha256::digest(password.as_bytes()).to_vec(),
         }
     }
@@ -224,3 +225,29 @@ pub fn encode_login_failure(code: i8, out: &mut Vec<u8>) {
 
 /// The single unframed byte a server at its connection limit sends before closing.
 pub const CONNECTION_LIMIT_BYTE: u8 = 0x01;
+
+#[cfg(test)]
+mod sha1_tests {
+    use super::HashScheme;
+
+    /// Known answers for the legacy scheme's SHA-1 (moved with the swap to
+    /// the `sha1` crate from the hand-written digest and its doctest).
+    #[test]
+    fn sha1_known_answers() {
+        let hex = |d: Vec<u8>| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let digest = |data: &[u8]| <sha1::Sha1 as sha2::Digest>::digest(data).to_vec();
+        assert_eq!(digest(b"abc")[..4], [0xa9, 0x99, 0x3e, 0x36]);
+        assert_eq!(
+            hex(HashScheme::Sha1.digest("")),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
+        assert_eq!(
+            hex(HashScheme::Sha1.digest("adminpw")),
+            "289bed0325c26d04da9ba999fb6c4defd8ab76f6"
+        );
+        assert_eq!(
+            hex(digest(&[b'a'; 1000])),
+            "291e9a6c66994949b57ba5e650361e98fc36b1ba"
+        );
+    }
+}

@@ -12,7 +12,6 @@ pub mod invocation;
 pub mod login;
 pub mod reader;
 pub mod response;
-pub mod sha1;
 pub mod timestamp;
 pub mod types;
 pub mod value;

@@ -16,7 +16,8 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use voltdb::hashinator::{HashRing, ProcedureInfo};
+use voltdb::client::routing::HashRing;
+use voltdb::client::topology::ProcedureInfo;
 use voltdb::testing::Invocation;
 use voltdb::wire::login::{LoginRequest, LoginResponse};
 use voltdb::wire::response::{encode_response, parse_response};

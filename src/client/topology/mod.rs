@@ -1,10 +1,10 @@
-//! What a cluster-aware client knows about the cluster (PROTOCOL.md §9):
+//! What a cluster-aware client knows about the cluster:
 //! which host leads each partition, the hash ring, how each procedure is
 //! partitioned, and where every node listens.
 //!
 //! A [`Topology`] is built from the results of `@Statistics TOPO 0`,
 //! `@SystemCatalog PROCEDURES` and `@SystemInformation OVERVIEW`, and kept
-//! current by the `@Subscribe TOPOLOGY` pushes (§7.2), which carry the same
+//! current by the `@Subscribe TOPOLOGY` pushes, which carry the same
 //! tables and go through the same parsers. It is sans-I/O: tables in,
 //! routing decisions out ([`Topology::route`]), so it can be fed recorded
 //! responses.
@@ -12,7 +12,7 @@
 //! ```
 //! use voltdb::client::routing::Route;
 //! use voltdb::client::topology::Topology;
-//! use voltdb::hashinator::{HashRing, MP_INIT_PID};
+//! use voltdb::client::routing::{HashRing, MP_INIT_PID};
 //! use voltdb::{TableBuilder, Value, VoltColumn, VoltTable, VoltType};
 //!
 //! fn table(cols: &[(&str, VoltType)], rows: &[Vec<Value>]) -> voltdb::Result<VoltTable> {
@@ -53,8 +53,18 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::ProtocolError;
-use crate::hashinator::{leader_host, HashRing, ProcedureInfo, MP_INIT_PID};
 use crate::table::VoltTable;
+use crate::wire::value::Value;
+
+use super::routing::{route, HashRing, Route, MP_INIT_PID};
+
+mod parse;
+mod procedure;
+
+pub(crate) use parse::parse_overview;
+pub use parse::{leader_host, parse_host_site};
+use parse::{parse_procedures, parse_topo};
+pub use procedure::ProcedureInfo;
 
 /// Where a node takes client connections, from `@SystemInformation
 /// OVERVIEW` (`IPADDRESS`, `CLIENTPORT`).
@@ -74,172 +84,6 @@ impl fmt::Display for HostAddress {
             write!(f, "{}:{}", self.address, self.port)
         }
     }
-}
-
-/// Finds a column by name (case-insensitive), else takes position `fallback`.
-fn column(t: &VoltTable, name: &str, fallback: usize) -> Result<usize, ProtocolError> {
-    if let Some(i) = t
-        .columns()
-        .iter()
-        .position(|c| c.name.eq_ignore_ascii_case(name))
-    {
-        return Ok(i);
-    }
-    if fallback < t.column_count() {
-        Ok(fallback)
-    } else {
-        Err(ProtocolError::Malformed("topology table: missing column"))
-    }
-}
-
-/// Reads the two tables of `@Statistics TOPO 0` (or of an `ASYNC_TOPO_HANDLE`
-/// push, §9.2): the leader host id of every partition (the multi-partition
-/// initiator included, under [`MP_INIT_PID`]) and the hash ring.
-///
-/// Rows with an empty or malformed `Sites`/`Leader` cell are transient and
-/// skipped; row order does not matter. Errors: fewer than two tables, a
-/// missing column, a `HASHCONFIG` that is not a raw ring (§9.2; ask for
-/// `TOPO` with second parameter `0`), or a ring that does not decode.
-///
-/// ```
-/// use voltdb::client::topology::parse_topo;
-/// assert!(parse_topo(&[]).is_err());
-/// ```
-pub fn parse_topo(tables: &[VoltTable]) -> Result<(BTreeMap<i32, i32>, HashRing), ProtocolError> {
-    let (Some(t0), Some(t1)) = (tables.first(), tables.get(1)) else {
-        return Err(ProtocolError::Malformed(
-            "@Statistics TOPO: expected two tables",
-        ));
-    };
-    let (pc, sc, lc) = (
-        column(t0, "Partition", 0)?,
-        column(t0, "Sites", 1)?,
-        column(t0, "Leader", 2)?,
-    );
-    let mut leaders = BTreeMap::new();
-    for row in t0.rows() {
-        let Ok(Some(partition)) = row.get::<Option<i32>>(pc) else {
-            continue;
-        };
-        let sites = row.get::<Option<&str>>(sc).ok().flatten().unwrap_or("");
-        let leader = row.get::<Option<&str>>(lc).ok().flatten().unwrap_or("");
-        if sites.trim().is_empty() {
-            continue; // transient
-        }
-        if let Some(host) = leader_host(leader) {
-            leaders.insert(partition, host);
-        }
-    }
-    let cc = column(t1, "HASHCONFIG", 1)?;
-    let row = t1.rows().next().ok_or(ProtocolError::Malformed(
-        "@Statistics TOPO: no hash ring row",
-    ))?;
-    let raw = row
-        .get::<Option<&[u8]>>(cc)
-        .map_err(|_| ProtocolError::Malformed("@Statistics TOPO: HASHCONFIG is not VARBINARY"))?
-        .ok_or(ProtocolError::Malformed(
-            "@Statistics TOPO: HASHCONFIG is NULL",
-        ))?;
-    let ring = HashRing::from_raw_config(raw)?;
-    Ok((leaders, ring))
-}
-
-/// Reads a `@SystemCatalog PROCEDURES` table (or an `ASYNC_PROC_HANDLE`
-/// push): each procedure's partitioning from its `REMARKS` JSON (§9.2).
-/// A row whose `REMARKS` do not parse is left out (the procedure is then
-/// routed round-robin); only a missing column is an error.
-///
-/// ```
-/// use voltdb::client::topology::parse_procedures;
-/// use voltdb::{TableBuilder, Value, VoltColumn, VoltType};
-/// let mut b = TableBuilder::new(vec![VoltColumn::new("PROCEDURE_NAME", VoltType::String),
-///                                    VoltColumn::new("REMARKS", VoltType::String)]);
-/// b.add_row(&[Value::from("P"), Value::from(r#"{"singlePartition":false}"#)])?;
-/// b.add_row(&[Value::from("Bad"), Value::from("not json")])?;
-/// let t = b.build();
-/// let procs = parse_procedures(&t)?;
-/// assert_eq!(procs.len(), 1);
-/// assert!(!procs["P"].single_partition);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn parse_procedures(
-    table: &VoltTable,
-) -> Result<HashMap<String, ProcedureInfo>, ProtocolError> {
-    let nc = column(table, "PROCEDURE_NAME", 2)?;
-    let rc = column(table, "REMARKS", 6)?;
-    let mut out = HashMap::new();
-    for row in table.rows() {
-        let (Ok(Some(name)), Ok(Some(remarks))) =
-            (row.get::<Option<&str>>(nc), row.get::<Option<&str>>(rc))
-        else {
-            continue;
-        };
-        if let Ok(info) = ProcedureInfo::from_remarks(remarks) {
-            out.insert(name.to_string(), info);
-        }
-    }
-    Ok(out)
-}
-
-/// Reads a `@SystemInformation OVERVIEW` table (`HOST_ID, KEY, VALUE`, rows
-/// in any order): the client address (`IPADDRESS`) and port (`CLIENTPORT`)
-/// of every host. Hosts without both are left out.
-///
-/// ```
-/// use voltdb::client::topology::parse_overview;
-/// use voltdb::{TableBuilder, Value, VoltColumn, VoltType};
-/// let mut b = TableBuilder::new(vec![VoltColumn::new("HOST_ID", VoltType::Integer),
-///                                    VoltColumn::new("KEY", VoltType::String),
-///                                    VoltColumn::new("VALUE", VoltType::String)]);
-/// b.add_row(&[Value::from(1), Value::from("CLIENTPORT"), Value::from("21212")])?;
-/// b.add_row(&[Value::from(1), Value::from("IPADDRESS"), Value::from("10.0.0.2")])?;
-/// let t = b.build();
-/// let hosts = parse_overview(&t)?;
-/// assert_eq!(hosts[&1].to_string(), "10.0.0.2:21212");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn parse_overview(table: &VoltTable) -> Result<BTreeMap<i32, HostAddress>, ProtocolError> {
-    let hc = column(table, "HOST_ID", 0)?;
-    let kc = column(table, "KEY", 1)?;
-    let vc = column(table, "VALUE", 2)?;
-    let mut addr: BTreeMap<i32, String> = BTreeMap::new();
-    let mut port: BTreeMap<i32, u16> = BTreeMap::new();
-    for row in table.rows() {
-        let (Ok(Some(host)), Ok(Some(key)), Ok(Some(value))) = (
-            row.get::<Option<i32>>(hc),
-            row.get::<Option<&str>>(kc),
-            row.get::<Option<&str>>(vc),
-        ) else {
-            continue;
-        };
-        match key {
-            "IPADDRESS" if !value.trim().is_empty() => {
-                addr.insert(host, value.trim().to_string());
-            }
-            "CLIENTPORT" => {
-                if let Ok(p) = value.trim().parse::<u16>() {
-                    if p != 0 {
-                        port.insert(host, p);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(addr
-        .into_iter()
-        .filter_map(|(h, a)| {
-            port.get(&h).map(|&p| {
-                (
-                    h,
-                    HostAddress {
-                        address: a,
-                        port: p,
-                    },
-                )
-            })
-        })
-        .collect())
 }
 
 /// A snapshot of the cluster as the client knows it: partition leaders, the
@@ -273,7 +117,10 @@ impl Topology {
     }
 
     /// Replaces the leaders and the ring with those of a `@Statistics TOPO 0`
-    /// result or push (see [`parse_topo`]). On error nothing changes.
+    /// result or push. Rows with an empty `Sites` or `Leader` cell are
+    /// transient and skipped. On error (fewer than two tables, a missing
+    /// column, a `HASHCONFIG` that is not a raw ring or does not decode)
+    /// nothing changes.
     pub fn apply_topo(&mut self, tables: &[VoltTable]) -> Result<(), ProtocolError> {
         let (leaders, ring) = parse_topo(tables)?;
         self.leaders = Arc::new(leaders);
@@ -284,14 +131,18 @@ impl Topology {
     }
 
     /// Replaces the procedure catalog with a `@SystemCatalog PROCEDURES`
-    /// result or push (see [`parse_procedures`]). On error nothing changes.
+    /// result or push: each procedure's partitioning from its `REMARKS` JSON.
+    /// A row whose `REMARKS` do not parse is left out (that procedure is
+    /// then routed round-robin). On error (a missing column) nothing changes.
     pub fn apply_procedures(&mut self, table: &VoltTable) -> Result<(), ProtocolError> {
         self.procedures = Some(Arc::new(parse_procedures(table)?));
         Ok(())
     }
 
     /// Replaces the node addresses with a `@SystemInformation OVERVIEW`
-    /// result (see [`parse_overview`]). On error nothing changes.
+    /// result: the client address (`IPADDRESS`) and port (`CLIENTPORT`) of
+    /// every host; hosts without both are left out. On error (a missing
+    /// column) nothing changes.
     pub fn apply_overview(&mut self, table: &VoltTable) -> Result<(), ProtocolError> {
         self.hosts = Arc::new(parse_overview(table)?);
         Ok(())
@@ -357,9 +208,15 @@ impl Topology {
     }
 
     /// The partition a parameter value belongs to when hashed as the
-    /// partition column type `declared` (§9.3–§9.5); `None` before the ring
+    /// partition column type `declared`; `None` before the ring
     /// is known or for a value that cannot select a partition.
     pub fn partition_for(&self, declared: crate::VoltType, value: &crate::Value) -> Option<i32> {
         self.ring.as_ref()?.partition_for_value(declared, value)
+    }
+
+    /// Where a call of `procedure` with `params` should go; see
+    /// [`routing::route`](super::routing::route) for the rules.
+    pub fn route(&self, procedure: &str, params: &[Value], destination: Option<i32>) -> Route {
+        route(self, procedure, params, destination)
     }
 }
