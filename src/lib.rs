@@ -13,6 +13,7 @@ pub mod table;
 #[cfg(feature = "test-server")]
 pub mod testing;
 mod transport;
+pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};

@@ -13,6 +13,7 @@ pub mod login;
 pub mod reader;
 pub mod response;
 pub mod sha1;
+pub mod table;
 pub mod timestamp;
 pub mod types;
 pub mod value;

@@ -3,10 +3,10 @@
 //! (PROTOCOL.md §4).
 
 use crate::error::{EncodeError, ProtocolError};
-use crate::table::VoltTable;
 use crate::wire::decimal::Decimal;
 use crate::wire::geo::{Geography, GeographyPoint, NULL_COORD};
 use crate::wire::reader::Reader;
+use crate::wire::table::VoltTable;
 use crate::wire::timestamp::{Date, Timestamp};
 use crate::wire::types::{null, VoltType, ARRAY_MARKER, MAX_VALUE_LENGTH};
 use crate::wire::writer::WireWrite;
@@ -132,12 +132,6 @@ impl Value {
             Value::Boolean(b) => Some(*b as i128),
             _ => None,
         }
-    }
-
-    /// Python's `repr` of the value the official client would return, as
-    /// used by `Display` of tables (`None` shows as `'NULL'`).
-    pub fn python_repr(&self) -> String {
-        ValueRef::from(self).python_repr()
     }
 }
 
@@ -528,31 +522,6 @@ impl<'a> ValueRef<'a> {
             ValueRef::GeographyPoint(p) => Value::GeographyPoint(p),
             ValueRef::Geography(b) => Value::Geography(Geography::decode_body(b)?),
         })
-    }
-
-    /// Python's `repr` of what the official client returns for this cell
-    /// (`'NULL'` for NULL, as its table printer shows it).
-    pub fn python_repr(&self) -> String {
-        use crate::pyrepr;
-        match self {
-            ValueRef::Null(_) => "'NULL'".into(),
-            ValueRef::TinyInt(v) => v.to_string(),
-            ValueRef::SmallInt(v) => v.to_string(),
-            ValueRef::Integer(v) => v.to_string(),
-            ValueRef::BigInt(v) => v.to_string(),
-            ValueRef::Float(v) => pyrepr::float(*v),
-            ValueRef::String(s) => pyrepr::string(s),
-            ValueRef::Varbinary(b) => pyrepr::byte_array(b),
-            ValueRef::Timestamp(t) => t.python_repr(),
-            ValueRef::Date(d) => format!("datetime.date({}, {}, {})", d.year, d.month, d.day),
-            ValueRef::Decimal(d) => format!("Decimal('{}')", pyrepr::decimal(d.unscaled())),
-            ValueRef::Boolean(b) => if *b { "True" } else { "False" }.into(),
-            ValueRef::GeographyPoint(p) => p.python_repr(),
-            ValueRef::Geography(b) => match Geography::decode_body(b) {
-                Ok(g) => g.python_repr(),
-                Err(_) => "<malformed geography>".into(),
-            },
-        }
     }
 }
 
