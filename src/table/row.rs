@@ -14,6 +14,7 @@ pub trait ColumnIndex {
 }
 
 impl ColumnIndex for usize {
+    #[inline]
     fn index(&self, table: &VoltTable) -> Result<usize, ConversionError> {
         let count = table.column_count();
         if *self < count {
@@ -50,6 +51,7 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     /// Row `index` of `table`, whose index entries are `entries`.
+    #[inline]
     pub(crate) fn new(table: &'a VoltTable, index: usize, entries: &'a [u32]) -> Row<'a> {
         Row {
             table,
@@ -76,6 +78,7 @@ impl<'a> Row<'a> {
     }
 
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
+    #[inline]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
         let c = col.index(self.table)?;
         T::from_volt(self.value(c)?).map_err(|e| e.at(c))
@@ -114,6 +117,7 @@ impl<'a> Row<'a> {
     }
 
     /// The cell in column `col`, decoded.
+    #[inline]
     pub(crate) fn value(&self, col: usize) -> Result<ValueRef<'a>, ConversionError> {
         let malformed = |problem| ConversionError::Malformed {
             column: col,
@@ -131,6 +135,7 @@ impl<'a> Row<'a> {
     }
 
     /// The row's cells, read one after the other (what tuples read with).
+    #[inline]
     pub(crate) fn cells(&self) -> Cells<'a> {
         let first = self
             .entries
@@ -153,6 +158,7 @@ pub(crate) struct Cells<'a> {
 
 impl<'a> Cells<'a> {
     /// The next cell, converted to `T`.
+    #[inline]
     pub(crate) fn next_as<T: FromVolt<'a>>(&mut self) -> Result<T, ConversionError> {
         let col = self.col;
         let place = self.places.next().ok_or(ConversionError::ColumnIndex {
@@ -189,6 +195,7 @@ impl<'a> Rows<'a> {
 
 impl<'a> Iterator for Rows<'a> {
     type Item = Row<'a>;
+    #[inline]
     fn next(&mut self) -> Option<Row<'a>> {
         if self.next >= self.table.row_count() {
             return None;
@@ -224,6 +231,7 @@ impl<'a, T> RowsAs<'a, T> {
 
 impl<'a, T: FromRow<'a>> Iterator for RowsAs<'a, T> {
     type Item = Result<T, ConversionError>;
+    #[inline]
     fn next(&mut self) -> Option<Result<T, ConversionError>> {
         Some(T::from_row(&self.rows.next()?))
     }

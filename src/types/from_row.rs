@@ -47,11 +47,14 @@ pub trait FromRow<'a>: Sized {
     }
 }
 
+/// A tuple element's type: its `accepts` and its name.
+type Element = (fn(crate::VoltType) -> bool, &'static str);
+
 /// Whether tuple elements of these types (`accepts` of each, with its
 /// name) take `columns`.
 fn tuple_accepts(
     columns: &[VoltColumn],
-    elements: &[(fn(crate::VoltType) -> bool, &'static str)],
+    elements: &[Element],
 ) -> Result<(), ConversionError> {
     if columns.len() != elements.len() {
         return Err(ConversionError::ColumnCount {

@@ -49,6 +49,7 @@ fn wrong<T>(v: &ValueRef<'_>, target: &'static str) -> Result<T, ConversionError
     })
 }
 
+#[inline]
 fn int_of(v: &ValueRef<'_>) -> Option<i64> {
     match *v {
         ValueRef::TinyInt(x) => Some(x as i64),
@@ -59,6 +60,7 @@ fn int_of(v: &ValueRef<'_>) -> Option<i64> {
     }
 }
 
+#[inline]
 fn is_int(ty: VoltType) -> bool {
     matches!(
         ty,
@@ -70,6 +72,7 @@ fn is_int(ty: VoltType) -> bool {
 macro_rules! from_volt_int {
     ($($t:ty),*) => {$(
         impl<'a> FromVolt<'a> for $t {
+            #[inline]
             fn from_volt(v: ValueRef<'a>) -> Result<$t, ConversionError> {
                 match int_of(&v) {
                     Some(i) => <$t>::try_from(i).map_err(|_| ConversionError::Overflow {
@@ -90,6 +93,7 @@ macro_rules! from_volt_int {
 from_volt_int!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, i128);
 
 impl<'a> FromVolt<'a> for f64 {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<f64, ConversionError> {
         match v {
             ValueRef::Float(f) => Ok(f),
@@ -112,6 +116,7 @@ impl<'a> FromVolt<'a> for f64 {
 }
 
 impl<'a> FromVolt<'a> for bool {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<bool, ConversionError> {
         match v {
             ValueRef::Boolean(b) => Ok(b),
@@ -133,6 +138,7 @@ impl<'a> FromVolt<'a> for bool {
 }
 
 impl<'a> FromVolt<'a> for &'a str {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<&'a str, ConversionError> {
         match v {
             ValueRef::String(s) => Ok(s),
@@ -146,6 +152,7 @@ impl<'a> FromVolt<'a> for &'a str {
 }
 
 impl<'a> FromVolt<'a> for String {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<String, ConversionError> {
         match v {
             ValueRef::String(s) => Ok(s.to_owned()),
@@ -159,6 +166,7 @@ impl<'a> FromVolt<'a> for String {
 }
 
 impl<'a> FromVolt<'a> for &'a [u8] {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<&'a [u8], ConversionError> {
         match v {
             ValueRef::Varbinary(b) => Ok(b),
@@ -173,6 +181,7 @@ impl<'a> FromVolt<'a> for &'a [u8] {
 }
 
 impl<'a> FromVolt<'a> for Vec<u8> {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Vec<u8>, ConversionError> {
         <&[u8]>::from_volt(v).map(<[u8]>::to_vec)
     }
@@ -183,6 +192,7 @@ impl<'a> FromVolt<'a> for Vec<u8> {
 }
 
 impl<'a> FromVolt<'a> for Decimal {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Decimal, ConversionError> {
         match v {
             ValueRef::Decimal(d) => Ok(d),
@@ -199,6 +209,7 @@ impl<'a> FromVolt<'a> for Decimal {
 }
 
 impl<'a> FromVolt<'a> for rust_decimal::Decimal {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<rust_decimal::Decimal, ConversionError> {
         let d = Decimal::from_volt(v)?;
         rust_decimal::Decimal::try_from(d).map_err(|_| ConversionError::Overflow {
@@ -213,6 +224,7 @@ impl<'a> FromVolt<'a> for rust_decimal::Decimal {
 }
 
 impl<'a> FromVolt<'a> for Timestamp {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Timestamp, ConversionError> {
         match v {
             ValueRef::Timestamp(t) => Ok(t),
@@ -226,6 +238,7 @@ impl<'a> FromVolt<'a> for Timestamp {
 }
 
 impl<'a> FromVolt<'a> for std::time::SystemTime {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<std::time::SystemTime, ConversionError> {
         Timestamp::from_volt(v).map(Timestamp::to_system_time)
     }
@@ -236,6 +249,7 @@ impl<'a> FromVolt<'a> for std::time::SystemTime {
 }
 
 impl<'a> FromVolt<'a> for Date {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Date, ConversionError> {
         match v {
             ValueRef::Date(d) => Ok(d),
@@ -249,6 +263,7 @@ impl<'a> FromVolt<'a> for Date {
 }
 
 impl<'a> FromVolt<'a> for GeographyPoint {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<GeographyPoint, ConversionError> {
         match v {
             ValueRef::GeographyPoint(p) => Ok(p),
@@ -262,6 +277,7 @@ impl<'a> FromVolt<'a> for GeographyPoint {
 }
 
 impl<'a> FromVolt<'a> for Geography {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Geography, ConversionError> {
         match v {
             ValueRef::Geography(b) => Geography::decode_body(b)
@@ -276,12 +292,14 @@ impl<'a> FromVolt<'a> for Geography {
 }
 
 impl<'a> FromVolt<'a> for ValueRef<'a> {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<ValueRef<'a>, ConversionError> {
         Ok(v)
     }
 }
 
 impl<'a> FromVolt<'a> for Value {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Value, ConversionError> {
         v.to_value()
             .map_err(|problem| ConversionError::Malformed { column: 0, problem })
@@ -289,6 +307,7 @@ impl<'a> FromVolt<'a> for Value {
 }
 
 impl<'a, T: FromVolt<'a>> FromVolt<'a> for Option<T> {
+    #[inline]
     fn from_volt(v: ValueRef<'a>) -> Result<Option<T>, ConversionError> {
         if v.is_null() {
             Ok(None)

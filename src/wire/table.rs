@@ -6,7 +6,7 @@
 //! they came in) plus one index built while checking the layout: per row,
 //! where the row's first cell starts and where each variable-length cell
 //! that columns follow ends. Fixed-size cells are then found at offsets
-//! known from the column types ([`Place`]), shared by every table with the
+//! known from the column types (`Place`), shared by every table with the
 //! same header. Cells are decoded when read (see `crate::table`).
 
 use std::sync::Arc;
@@ -62,6 +62,7 @@ pub(crate) struct Place {
 impl Place {
     /// Where the cell is in the table's bytes, for the row whose index
     /// entries are `entries`.
+    #[inline]
     pub(crate) fn offset(&self, entries: &[u32]) -> Option<usize> {
         Some(*entries.get(self.seg as usize)? as usize + self.rel as usize)
     }
@@ -288,6 +289,7 @@ impl VoltTable {
     }
 
     /// The complete encoding, with the leading `i32` total length.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         let p = &*self.parts;
         // (Always in range: checked when parsed.)
@@ -305,11 +307,13 @@ impl VoltTable {
     }
 
     /// Number of columns.
+    #[inline]
     pub fn column_count(&self) -> usize {
         self.parts.layout.columns.len()
     }
 
     /// Number of rows.
+    #[inline]
     pub fn row_count(&self) -> usize {
         self.parts.row_count
     }
@@ -320,16 +324,19 @@ impl VoltTable {
     }
 
     /// Where each column's cell is in a row.
+    #[inline]
     pub(crate) fn places(&self) -> &[Place] {
         &self.parts.layout.places
     }
 
     /// The index entries of every row, [`VoltTable::stride`] per row.
+    #[inline]
     pub(crate) fn index(&self) -> &[u32] {
         &self.parts.index
     }
 
     /// Index entries per row (at least 1).
+    #[inline]
     pub(crate) fn stride(&self) -> usize {
         self.parts.layout.segs
     }
