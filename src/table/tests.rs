@@ -9,8 +9,7 @@ use crate::wire::timestamp::{Date, Timestamp};
 use crate::wire::types::VoltType;
 use crate::wire::value::{read_value, skip_value, ValueRef};
 
-/// Rows in the "large" tables of these tests (the kept-text threshold of
-/// an earlier design, kept so that small and large tables are both tried).
+/// Rows from which a table keeps its VARCHARs' text (`TEXT_MIN_ROWS`).
 const LARGE: usize = 8;
 
 /// The offset of every cell, as the original cell-by-cell walk finds
@@ -100,6 +99,10 @@ fn row_index_agrees_with_a_cell_by_cell_walk_on_damaged_rows() {
     for columns in layouts() {
         for rows in [4, LARGE + 1] {
             let good = table_of(&columns, rows);
+            assert_eq!(
+                good.text().is_some(),
+                rows >= LARGE && columns.contains(&VoltType::String)
+            );
             let bytes = good.as_bytes().to_vec();
             assert_eq!(walk(&bytes, &good).unwrap(), offsets(&good));
             let interesting = [0x00, 0x01, 0x03, 0x7f, 0x80, 0xfe, 0xff];
@@ -335,21 +338,21 @@ fn tuples_read_what_the_getters_read() {
 }
 
 /// Index entries per row: one per segment (the row's first cell, and
-/// just past each variable-length cell that columns follow); none per
-/// fixed-size cell, none per VARCHAR, small tables or large.
+/// just past each variable-length cell that columns follow), plus one
+/// per VARCHAR when the text is kept; none per fixed-size cell.
 #[test]
 fn index_holds_segments_not_cells() {
     use VoltType::*;
-    let cases: [(&[VoltType], usize); 6] = [
-        (&[Integer, Decimal, TinyInt], 1),
-        (&[BigInt, String, String, Integer], 3),
-        (&[String], 1),
-        (&[Varbinary, TinyInt, String], 2),
-        (&[String, TinyInt, Varbinary, BigInt, Geography], 3),
-        (&[], 1),
+    let cases: [(&[VoltType], usize, usize); 6] = [
+        (&[Integer, Decimal, TinyInt], 1, 1),
+        (&[BigInt, String, String, Integer], 3, 5),
+        (&[String], 1, 2),
+        (&[Varbinary, TinyInt, String], 2, 3),
+        (&[String, TinyInt, Varbinary, BigInt, Geography], 3, 4),
+        (&[], 1, 1),
     ];
-    for (columns, stride) in cases {
-        for rows in [4, LARGE + 1] {
+    for (columns, small, large) in cases {
+        for (rows, stride) in [(4, small), (LARGE + 1, large)] {
             let t = table_of(columns, rows);
             assert_eq!(t.stride(), stride, "{columns:?}, {rows} rows");
             assert_eq!(t.index().len(), rows * stride);
@@ -390,6 +393,7 @@ fn varchar_valid_only_across_cells_is_an_error() {
     let r4 = bytes.windows(2).position(|w| w == b"r4").unwrap();
     bytes[r4] = 0xa9;
     let t = VoltTable::from_bytes(bytes).unwrap();
+    assert!(t.text().is_some(), "the text as a whole is valid UTF-8");
     for row in [3, 4] {
         let row = t.row(row).unwrap();
         assert!(matches!(
@@ -417,6 +421,7 @@ fn one_invalid_varchar_in_a_large_table() {
     let at = bytes.windows(3).position(|w| w == b"aaa").unwrap();
     bytes[at + 1] = 0xff;
     let t = VoltTable::from_bytes(bytes).unwrap();
+    assert!(t.text().is_none());
     let bad = (0..t.row_count())
         .filter(|&i| t.row(i).unwrap().get::<Option<&str>>(0).is_err())
         .count();

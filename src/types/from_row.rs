@@ -52,10 +52,7 @@ type Element = (fn(crate::VoltType) -> bool, &'static str);
 
 /// Whether tuple elements of these types (`accepts` of each, with its
 /// name) take `columns`.
-fn tuple_accepts(
-    columns: &[VoltColumn],
-    elements: &[Element],
-) -> Result<(), ConversionError> {
+fn tuple_accepts(columns: &[VoltColumn], elements: &[Element]) -> Result<(), ConversionError> {
     if columns.len() != elements.len() {
         return Err(ConversionError::ColumnCount {
             expected: elements.len(),

@@ -46,9 +46,10 @@ impl VoltColumn {
 
 /// Where a column's cell is in every row, from the column types alone.
 ///
-/// A row's index entries are where its segments start: segment 0 at the
-/// row's first cell, segment `k` just past its `k`-th variable-length cell
-/// (only when columns follow it).
+/// A row's index entries are, first, where its segments start: segment 0
+/// at the row's first cell, segment `k` just past its `k`-th
+/// variable-length cell (only when columns follow it); then, when the
+/// table keeps its text, where each VARCHAR cell starts in that text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Place {
     pub(crate) ty: VoltType,
@@ -57,6 +58,9 @@ pub(crate) struct Place {
     /// Bytes from the segment start to the cell (fixed-size cells only
     /// lie between them).
     rel: u32,
+    /// VARCHARs: the index entry with where the cell starts in the
+    /// table's text (when kept); 0 for the others.
+    text: u32,
 }
 
 impl Place {
@@ -66,6 +70,33 @@ impl Place {
     pub(crate) fn offset(&self, entries: &[u32]) -> Option<usize> {
         Some(*entries.get(self.seg as usize)? as usize + self.rel as usize)
     }
+
+    /// A VARCHAR cell of `len` bytes from the table's `text` (validated as
+    /// a whole), for the row whose index entries are `entries`; `None`
+    /// when the cell alone is not valid UTF-8 (its ends are then not
+    /// character boundaries, which `str::get` checks).
+    pub(crate) fn text_in<'a>(
+        &self,
+        text: &'a str,
+        entries: &[u32],
+        len: usize,
+    ) -> Option<&'a str> {
+        let start = *entries.get(self.text as usize).filter(|_| self.text > 0)? as usize;
+        text.get(start..start.checked_add(len)?)
+    }
+}
+
+/// Tables with at least this many rows copy their VARCHAR bytes into one
+/// string validated once; smaller ones check each VARCHAR cell when read.
+const TEXT_MIN_ROWS: usize = 8;
+
+/// A variable-length column, as the row indexer meets it.
+#[derive(Debug, Clone, Copy)]
+struct Var {
+    /// Fixed bytes between the start of its segment and its length prefix.
+    rel: u32,
+    /// VARCHARs: the index entry of its text start (see [`Place::text`]).
+    text: u32,
 }
 
 /// The layout of a table's rows: its columns and where their cells are.
@@ -76,14 +107,15 @@ pub(crate) struct Layout {
     pub(crate) columns: Box<[VoltColumn]>,
     /// By column.
     pub(crate) places: Box<[Place]>,
-    /// Fixed bytes between the start of each variable-length cell's
-    /// segment and its length prefix, in column order.
-    vars: Box<[u32]>,
+    /// The variable-length columns, in order.
+    vars: Box<[Var]>,
     /// Fixed bytes after the last variable-length cell (all of them when
     /// there is none).
     tail: u32,
     /// Segment starts per row in the index (at least 1).
     segs: usize,
+    /// Number of VARCHAR columns (their text entries follow the segments).
+    strings: usize,
     /// The smallest row these columns allow, its length prefix included.
     min_row: u64,
 }
@@ -94,14 +126,19 @@ impl Layout {
         let mut vars = Vec::new();
         let (mut seg, mut rel, mut fixed) = (0u32, 0u32, 0u64);
         for c in columns.iter() {
-            places.push(Place { ty: c.ty, seg, rel });
+            places.push(Place {
+                ty: c.ty,
+                seg,
+                rel,
+                text: 0,
+            });
             match c.ty.fixed_size() {
                 Some(n) => {
                     rel += n as u32;
                     fixed += n as u64;
                 }
                 None => {
-                    vars.push(rel);
+                    vars.push(Var { rel, text: 0 });
                     seg += 1;
                     rel = 0;
                 }
@@ -113,6 +150,22 @@ impl Layout {
         } else {
             seg as usize + 1
         };
+        // Text entries follow the segments, one per VARCHAR column.
+        let mut strings = 0;
+        let mut var = 0;
+        for p in places.iter_mut() {
+            if p.ty.fixed_size().is_some() {
+                continue;
+            }
+            if p.ty == VoltType::String {
+                p.text = (segs + strings) as u32;
+                if let Some(v) = vars.get_mut(var) {
+                    v.text = p.text;
+                }
+                strings += 1;
+            }
+            var += 1;
+        }
         Layout {
             min_row: 4 + fixed + 4 * vars.len() as u64,
             columns,
@@ -120,6 +173,7 @@ impl Layout {
             vars: vars.into_boxed_slice(),
             tail: rel,
             segs,
+            strings,
         }
     }
 }
@@ -192,8 +246,12 @@ struct Parts {
     /// Where the first row starts, from `start`.
     rows_start: usize,
     row_count: usize,
-    /// `layout.segs` entries per row (offsets from `start`; see [`Place`]).
+    /// `stride` entries per row (offsets from `start`; see [`Place`]).
     index: Vec<u32>,
+    stride: usize,
+    /// The VARCHAR bytes of every row, validated as UTF-8 at once (tables of
+    /// [`TEXT_MIN_ROWS`] rows or more whose VARCHARs are all valid).
+    text: Option<Box<str>>,
 }
 
 impl VoltTable {
@@ -255,7 +313,7 @@ impl VoltTable {
         let nrows = r.read_i32("row count")?;
         let row_count = r.check_count(nrows as i64, 4, "row count")?;
         let rows_start = r.position();
-        let index = index_rows(data, rows_start, row_count, &layout)?;
+        let (index, stride, text) = index_rows(data, rows_start, row_count, &layout)?;
         let parts = Parts {
             buf: Arc::clone(buf),
             start,
@@ -265,6 +323,8 @@ impl VoltTable {
             rows_start,
             row_count,
             index,
+            stride,
+            text,
         };
         Ok((
             VoltTable {
@@ -338,7 +398,14 @@ impl VoltTable {
     /// Index entries per row (at least 1).
     #[inline]
     pub(crate) fn stride(&self) -> usize {
-        self.parts.layout.segs
+        self.parts.stride
+    }
+
+    /// The VARCHAR bytes of every row, when the table keeps them (see
+    /// [`Place::text_in`]).
+    #[inline]
+    pub(crate) fn text(&self) -> Option<&str> {
+        self.parts.text.as_deref()
     }
 
     /// An empty table without columns (what a builder gives if its own
@@ -353,6 +420,8 @@ impl VoltTable {
             rows_start: 0,
             row_count: 0,
             index: Vec::new(),
+            stride: 1,
+            text: None,
         };
         VoltTable {
             parts: Arc::new(parts),
@@ -418,36 +487,66 @@ fn read_columns(r: &mut Reader<'_>) -> Result<Box<[VoltColumn]>, ProtocolError> 
         .collect()
 }
 
-/// Indexes the `nrows` rows that start at `pos` in `data` (see [`Place`]),
-/// or says what is wrong with the first row whose cells do not exactly
-/// fill it.
+/// A table's row index, its entries per row, and its kept text.
+type Indexed = (Vec<u32>, usize, Option<Box<str>>);
+
+/// The index of the `nrows` rows that start at `pos` in `data` (see
+/// [`Place`]), its entries per row and, in tables of [`TEXT_MIN_ROWS`]
+/// rows or more with VARCHARs, their text; or what is wrong with the
+/// first row whose cells do not exactly fill it.
 fn index_rows(
     data: &[u8],
     mut pos: usize,
     nrows: usize,
     layout: &Layout,
-) -> Result<Vec<u32>, ProtocolError> {
-    let stride = layout.segs;
+) -> Result<Indexed, ProtocolError> {
+    let keep_text = nrows >= TEXT_MIN_ROWS && layout.strings > 0;
+    let stride = layout.segs + if keep_text { layout.strings } else { 0 };
     // Every row at its smallest must fit before the index is allocated:
-    // then it takes at most a byte of index per byte of rows (a row has 4
-    // bytes of length and 4 per variable-length cell, one entry for each).
-    let rows_fit = (nrows as u64).saturating_mul(layout.min_row) <= (data.len() - pos) as u64;
+    // then it takes at most 2 bytes of index per byte of rows (a row has 4
+    // bytes of length and 4 per variable-length cell, which has at most
+    // two entries), and the text at most the rows' bytes.
+    let rows = data.len() - pos;
+    let rows_fit = (nrows as u64).saturating_mul(layout.min_row) <= rows as u64;
     let mut index = vec![0u32; if rows_fit { nrows * stride } else { 0 }];
+    let mut text = Vec::with_capacity(if rows_fit && keep_text {
+        rows + TEXT_CHUNK
+    } else {
+        0
+    });
     let mut entries = index.chunks_exact_mut(stride);
     for row in 0..nrows {
-        match entries.next().and_then(|e| index_row(data, pos, layout, e)) {
+        let text = keep_text.then_some(&mut text);
+        match entries
+            .next()
+            .and_then(|e| index_row(data, pos, layout, e, text))
+        {
             Some(next) => pos = next,
             None => return Err(row_error(data, pos, nrows - row, layout)),
         }
     }
-    Ok(index)
+    // VARCHARs that are valid UTF-8 as a whole (almost always) are kept.
+    let text = if keep_text {
+        String::from_utf8(text).ok().map(String::into_boxed_str)
+    } else {
+        None
+    };
+    Ok((index, stride, text))
 }
 
 /// Indexes the row (`i32` length, then the cells) at `pos` into `entries`:
-/// where its segments start. Only the length prefixes are read: the
-/// fixed-size cells between them are skipped at once. Returns the offset
-/// past the row, or `None` when the cells do not exactly fill it.
-fn index_row(data: &[u8], pos: usize, layout: &Layout, entries: &mut [u32]) -> Option<usize> {
+/// where its segments start and, when `text` is given, where each VARCHAR
+/// cell starts in it, to which the cell's bytes are appended. Only the
+/// length prefixes are read: the fixed-size cells between them are
+/// skipped at once. Returns the offset past the row, or `None` when the
+/// cells do not exactly fill it.
+fn index_row(
+    data: &[u8],
+    pos: usize,
+    layout: &Layout,
+    entries: &mut [u32],
+    mut text: Option<&mut Vec<u8>>,
+) -> Option<usize> {
     let len = i32::from_be_bytes(*data.get(pos..)?.first_chunk::<4>()?);
     let start = pos + 4;
     let row_end = start.checked_add(usize::try_from(len).ok()?)?;
@@ -455,20 +554,41 @@ fn index_row(data: &[u8], pos: usize, layout: &Layout, entries: &mut [u32]) -> O
     *entries.first_mut()? = start as u32;
     // Offset in `row`.
     let mut p = 0;
-    for (k, &rel) in layout.vars.iter().enumerate() {
-        let at = p + rel as usize;
+    for (k, v) in layout.vars.iter().enumerate() {
+        let at = p + v.rel as usize;
         let n = i32::from_be_bytes(*row.get(at..)?.first_chunk::<4>()?);
         p = at + 4;
-        if n > 0 {
-            p = p.checked_add(n as usize).filter(|&e| e <= row.len())?;
-        } else if n < -1 {
+        if n < -1 {
             return None;
         }
-        if let Some(s) = entries.get_mut(k + 1) {
+        let cell = row.get(p..p.checked_add(n.max(0) as usize)?)?;
+        p += cell.len();
+        if let (Some(text), 1..) = (text.as_deref_mut(), v.text) {
+            *entries.get_mut(v.text as usize)? = text.len() as u32;
+            keep_cell(text, data, start + p - cell.len(), cell);
+        }
+        if let Some(s) = entries.get_mut(k + 1).filter(|_| k + 1 < layout.segs) {
             *s = (start + p) as u32;
         }
     }
     (p + layout.tail as usize == row.len()).then_some(row_end)
+}
+
+/// Bytes copied at once for a short VARCHAR kept in the table's text.
+const TEXT_CHUNK: usize = 128;
+
+/// Appends `cell`, which starts at `at` in `data`, to `text`: a cell of at
+/// most [`TEXT_CHUNK`] bytes as the whole chunk that starts with it, then
+/// cut to its length. A copy of fixed size has no size-dependent branches
+/// (mispredicted for cells of varied lengths): half the parse time of the
+/// codec bench's table.
+fn keep_cell(text: &mut Vec<u8>, data: &[u8], at: usize, cell: &[u8]) {
+    let kept = text.len() + cell.len();
+    match data.get(at..at + TEXT_CHUNK) {
+        Some(chunk) if cell.len() <= TEXT_CHUNK => text.extend_from_slice(chunk),
+        _ => text.extend_from_slice(cell),
+    }
+    text.truncate(kept);
 }
 
 /// What is wrong with the `nrows` rows at `pos`, the first of which

@@ -14,15 +14,24 @@ fn rng(mut seed: u64) -> impl FnMut(usize) -> usize {
 /// [`index_rows`]: each row walked cell by cell (fixed cells by their
 /// size, the others by their length prefix, every cell within its row),
 /// the index entries taken at the start of the row and after each
-/// variable-length cell that a column follows. `None` when a row's cells
-/// do not exactly fill it or the bytes end first.
-fn oracle(data: &[u8], mut pos: usize, nrows: usize, columns: &[VoltColumn]) -> Option<Vec<u32>> {
+/// variable-length cell that a column follows, then, when `keep`, where
+/// each VARCHAR starts in the text of all VARCHARs (also returned).
+/// `None` when a row's cells do not exactly fill it or the bytes end first.
+fn oracle(
+    data: &[u8],
+    mut pos: usize,
+    nrows: usize,
+    columns: &[VoltColumn],
+    keep: bool,
+) -> Option<(Vec<u32>, Vec<u8>)> {
     let be32 = |at: usize| -> Option<i32> {
         let b = data.get(at..at.checked_add(4)?)?;
         Some(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
     let mut index = Vec::new();
+    let mut text = Vec::new();
     for _ in 0..nrows {
+        let mut starts = Vec::new();
         let len = usize::try_from(be32(pos)?).ok()?;
         let start = pos + 4;
         let end = start.checked_add(len)?;
@@ -43,9 +52,14 @@ fn oracle(data: &[u8], mut pos: usize, nrows: usize, columns: &[VoltColumn]) -> 
                     if n < -1 {
                         return None;
                     }
-                    p += n.max(0) as usize;
+                    let cell = data.get(p..p + n.max(0) as usize)?;
+                    p += cell.len();
                     if p > end {
                         return None;
+                    }
+                    if keep && c.ty == VoltType::String {
+                        starts.push(text.len() as u32);
+                        text.extend_from_slice(cell);
                     }
                     if i + 1 < columns.len() {
                         index.push(p as u32);
@@ -56,9 +70,10 @@ fn oracle(data: &[u8], mut pos: usize, nrows: usize, columns: &[VoltColumn]) -> 
         if p != end {
             return None;
         }
+        index.extend(starts);
         pos = end;
     }
-    Some(index)
+    Some((index, text))
 }
 
 /// The one row-indexing loop indexes as the oracle does, on 20,000 random
@@ -129,11 +144,15 @@ fn index_rows_agrees_with_an_oracle_on_random_rows() {
             _ => {}
         }
         let at = lead.min(data.len());
+        let keep = nrows >= TEXT_MIN_ROWS && columns.iter().any(|c| c.ty == VoltType::String);
         let got = index_rows(&data, at, nrows, &layout);
-        let want = oracle(&data, at, nrows, &columns);
+        let want = oracle(&data, at, nrows, &columns, keep);
         match (&got, &want) {
-            (Ok(index), Some(entries)) => {
+            (Ok((index, stride, text)), Some((entries, want_text))) => {
                 assert_eq!(index, entries, "{columns:?}");
+                assert_eq!(index.len(), nrows * stride);
+                let want_text = keep.then(|| std::str::from_utf8(want_text).ok()).flatten();
+                assert_eq!(text.as_deref(), want_text, "{columns:?}");
                 valid += 1;
             }
             (Err(_), None) => broken += 1,
@@ -162,7 +181,7 @@ fn row_errors_are_the_walks_errors() {
     row.extend_from_slice(b"abcd");
     row.extend_from_slice(&7i32.to_be_bytes());
     let two = [row.clone(), row.clone()].concat();
-    assert_eq!(index_rows(&two, 0, 2, &layout).unwrap(), [4, 12, 20, 28]);
+    assert_eq!(index_rows(&two, 0, 2, &layout).unwrap().0, [4, 12, 20, 28]);
     // A row length that runs past the bytes.
     let mut long = two.clone();
     long[16..20].copy_from_slice(&13i32.to_be_bytes());
@@ -171,8 +190,8 @@ fn row_errors_are_the_walks_errors() {
     let mut short = two.clone();
     short[0..4].copy_from_slice(&11i32.to_be_bytes());
     assert_eq!(
-        index_rows(&short, 0, 2, &layout),
-        Err(ProtocolError::Malformed("row length"))
+        index_rows(&short, 0, 2, &layout).unwrap_err(),
+        ProtocolError::Malformed("row length")
     );
     // A negative cell length.
     let mut bad = two.clone();
