@@ -155,7 +155,7 @@ impl fmt::Display for Status {
 ///
 /// Fields mirror the Python client's `VoltResponse` attributes. A server-side
 /// failure is an ordinary response with a non-success [`status`](Self::status);
-/// use [`VoltResponse::ok`] to turn it into an [`Error::Server`](crate::Error::Server).
+/// use [`VoltResponse::ok`] to turn it into an [`Error::Server`](crate::error::Error::Server).
 ///
 /// ```
 /// use voltdb::{Status, VoltResponse};

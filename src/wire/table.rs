@@ -7,15 +7,22 @@
 //! where the row's first cell starts and where each variable-length cell
 //! that columns follow ends. Fixed-size cells are then found at offsets
 //! known from the column types (`Place`), shared by every table with the
-//! same header. Cells are decoded when read (see `crate::table`).
+//! same header. Cells are decoded when read, by the row API above.
 
 use std::sync::Arc;
 
 use crate::error::{EncodeError, ProtocolError};
 use crate::wire::reader::Reader;
 use crate::wire::types::VoltType;
-use crate::wire::value::{skip_value, write_value, Value};
+use crate::wire::value::{write_value, Value};
 use crate::wire::writer::{begin_frame, end_frame, WireWrite};
+
+mod index;
+mod layout;
+
+use index::index_rows;
+use layout::Layout;
+pub(crate) use layout::{ColumnCache, Place};
 
 /// One column of a table: its name and type.
 ///
@@ -44,174 +51,10 @@ impl VoltColumn {
     }
 }
 
-/// Where a column's cell is in every row, from the column types alone.
-///
-/// A row's index entries are, first, where its segments start: segment 0
-/// at the row's first cell, segment `k` just past its `k`-th
-/// variable-length cell (only when columns follow it); then, when the
-/// table keeps its text, where each VARCHAR cell starts in that text.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Place {
-    pub(crate) ty: VoltType,
-    /// The index entry (segment start) the cell is counted from.
-    seg: u32,
-    /// Bytes from the segment start to the cell (fixed-size cells only
-    /// lie between them).
-    rel: u32,
-    /// VARCHARs: the index entry with where the cell starts in the
-    /// table's text (when kept); 0 for the others.
-    text: u32,
-}
-
-impl Place {
-    /// Where the cell is in the table's bytes, for the row whose index
-    /// entries are `entries`.
-    #[inline]
-    pub(crate) fn offset(&self, entries: &[u32]) -> Option<usize> {
-        Some(*entries.get(self.seg as usize)? as usize + self.rel as usize)
-    }
-
-    /// A VARCHAR cell of `len` bytes from the table's `text` (validated as
-    /// a whole), for the row whose index entries are `entries`; `None`
-    /// when the cell alone is not valid UTF-8 (its ends are then not
-    /// character boundaries, which `str::get` checks).
-    pub(crate) fn text_in<'a>(
-        &self,
-        text: &'a str,
-        entries: &[u32],
-        len: usize,
-    ) -> Option<&'a str> {
-        let start = *entries.get(self.text as usize).filter(|_| self.text > 0)? as usize;
-        text.get(start..start.checked_add(len)?)
-    }
-}
-
-/// Tables with at least this many rows copy their VARCHAR bytes into one
-/// string validated once; smaller ones check each VARCHAR cell when read.
-const TEXT_MIN_ROWS: usize = 8;
-
-/// A variable-length column, as the row indexer meets it.
-#[derive(Debug, Clone, Copy)]
-struct Var {
-    /// Fixed bytes between the start of its segment and its length prefix.
-    rel: u32,
-    /// VARCHARs: the index entry of its text start (see [`Place::text`]).
-    text: u32,
-}
-
-/// The layout of a table's rows: its columns and where their cells are.
-/// Shared by the tables of a connection with the same header (see
-/// [`ColumnCache`]).
-#[derive(Debug)]
-pub(crate) struct Layout {
-    pub(crate) columns: Box<[VoltColumn]>,
-    /// By column.
-    pub(crate) places: Box<[Place]>,
-    /// The variable-length columns, in order.
-    vars: Box<[Var]>,
-    /// Fixed bytes after the last variable-length cell (all of them when
-    /// there is none).
-    tail: u32,
-    /// Segment starts per row in the index (at least 1).
-    segs: usize,
-    /// Number of VARCHAR columns (their text entries follow the segments).
-    strings: usize,
-    /// The smallest row these columns allow, its length prefix included.
-    min_row: u64,
-}
-
-impl Layout {
-    fn new(columns: Box<[VoltColumn]>) -> Layout {
-        let mut places = Vec::with_capacity(columns.len());
-        let mut vars = Vec::new();
-        let (mut seg, mut rel, mut fixed) = (0u32, 0u32, 0u64);
-        for c in columns.iter() {
-            places.push(Place {
-                ty: c.ty,
-                seg,
-                rel,
-                text: 0,
-            });
-            match c.ty.fixed_size() {
-                Some(n) => {
-                    rel += n as u32;
-                    fixed += n as u64;
-                }
-                None => {
-                    vars.push(Var { rel, text: 0 });
-                    seg += 1;
-                    rel = 0;
-                }
-            }
-        }
-        // A segment starts after a variable-length cell only when a column follows it.
-        let segs = if columns.last().is_some_and(|c| c.ty.fixed_size().is_none()) {
-            seg as usize
-        } else {
-            seg as usize + 1
-        };
-        // Text entries follow the segments, one per VARCHAR column.
-        let mut strings = 0;
-        let mut var = 0;
-        for p in places.iter_mut() {
-            if p.ty.fixed_size().is_some() {
-                continue;
-            }
-            if p.ty == VoltType::String {
-                p.text = (segs + strings) as u32;
-                if let Some(v) = vars.get_mut(var) {
-                    v.text = p.text;
-                }
-                strings += 1;
-            }
-            var += 1;
-        }
-        Layout {
-            min_row: 4 + fixed + 4 * vars.len() as u64,
-            columns,
-            places: places.into_boxed_slice(),
-            vars: vars.into_boxed_slice(),
-            tail: rel,
-            segs,
-            strings,
-        }
-    }
-}
-
-/// The layout of the last table header parsed with it (see
-/// [`VoltTable::parse_cached`]); headers longer than
-/// [`ColumnCache::MAX_HEADER`] bytes are not kept.
-#[derive(Default)]
-pub(crate) struct ColumnCache {
-    header: Vec<u8>,
-    layout: Option<Arc<Layout>>,
-}
-
-impl ColumnCache {
-    const MAX_HEADER: usize = 4096;
-
-    fn remember(&mut self, header: &[u8], layout: &Arc<Layout>) {
-        if header.len() > Self::MAX_HEADER {
-            return;
-        }
-        self.header.clear();
-        self.header.extend_from_slice(header);
-        self.layout = Some(Arc::clone(layout));
-    }
-
-    /// The cached layout when `data` holds its header at `at`, with the
-    /// header's length.
-    fn lookup(&self, data: &[u8], at: usize) -> Option<(Arc<Layout>, usize)> {
-        let layout = self.layout.as_ref()?;
-        let key = data.get(at..at.checked_add(self.header.len())?)?;
-        (key == self.header.as_slice()).then(|| (Arc::clone(layout), self.header.len()))
-    }
-}
-
 /// A VoltTable: columns and rows, backed by its wire bytes.
 ///
 /// Cloning is cheap (the table is shared). The row API (`row`, `rows`,
-/// `rows_as`, ...) is in `crate::table`.
+/// `rows_as`, ...) is in the `table` module.
 ///
 /// ```
 /// use voltdb::{VoltTable, VoltColumn, VoltType, Value};
@@ -485,136 +328,6 @@ fn read_columns(r: &mut Reader<'_>) -> Result<Box<[VoltColumn]>, ProtocolError> 
             Ok(VoltColumn { name, ty })
         })
         .collect()
-}
-
-/// A table's row index, its entries per row, and its kept text.
-type Indexed = (Vec<u32>, usize, Option<Box<str>>);
-
-/// The index of the `nrows` rows that start at `pos` in `data` (see
-/// [`Place`]), its entries per row and, in tables of [`TEXT_MIN_ROWS`]
-/// rows or more with VARCHARs, their text; or what is wrong with the
-/// first row whose cells do not exactly fill it.
-fn index_rows(
-    data: &[u8],
-    mut pos: usize,
-    nrows: usize,
-    layout: &Layout,
-) -> Result<Indexed, ProtocolError> {
-    let keep_text = nrows >= TEXT_MIN_ROWS && layout.strings > 0;
-    let stride = layout.segs + if keep_text { layout.strings } else { 0 };
-    // Every row at its smallest must fit before the index is allocated:
-    // then it takes at most 2 bytes of index per byte of rows (a row has 4
-    // bytes of length and 4 per variable-length cell, which has at most
-    // two entries), and the text at most the rows' bytes.
-    let rows = data.len() - pos;
-    let rows_fit = (nrows as u64).saturating_mul(layout.min_row) <= rows as u64;
-    let mut index = vec![0u32; if rows_fit { nrows * stride } else { 0 }];
-    let mut text = Vec::with_capacity(if rows_fit && keep_text {
-        rows + TEXT_CHUNK
-    } else {
-        0
-    });
-    let mut entries = index.chunks_exact_mut(stride);
-    for row in 0..nrows {
-        let text = keep_text.then_some(&mut text);
-        match entries
-            .next()
-            .and_then(|e| index_row(data, pos, layout, e, text))
-        {
-            Some(next) => pos = next,
-            None => return Err(row_error(data, pos, nrows - row, layout)),
-        }
-    }
-    // VARCHARs that are valid UTF-8 as a whole (almost always) are kept.
-    let text = if keep_text {
-        String::from_utf8(text).ok().map(String::into_boxed_str)
-    } else {
-        None
-    };
-    Ok((index, stride, text))
-}
-
-/// Indexes the row (`i32` length, then the cells) at `pos` into `entries`:
-/// where its segments start and, when `text` is given, where each VARCHAR
-/// cell starts in it, to which the cell's bytes are appended. Only the
-/// length prefixes are read: the fixed-size cells between them are
-/// skipped at once. Returns the offset past the row, or `None` when the
-/// cells do not exactly fill it.
-fn index_row(
-    data: &[u8],
-    pos: usize,
-    layout: &Layout,
-    entries: &mut [u32],
-    mut text: Option<&mut Vec<u8>>,
-) -> Option<usize> {
-    let len = i32::from_be_bytes(*data.get(pos..)?.first_chunk::<4>()?);
-    let start = pos + 4;
-    let row_end = start.checked_add(usize::try_from(len).ok()?)?;
-    let row = data.get(start..row_end)?;
-    *entries.first_mut()? = start as u32;
-    // Offset in `row`.
-    let mut p = 0;
-    for (k, v) in layout.vars.iter().enumerate() {
-        let at = p + v.rel as usize;
-        let n = i32::from_be_bytes(*row.get(at..)?.first_chunk::<4>()?);
-        p = at + 4;
-        if n < -1 {
-            return None;
-        }
-        let cell = row.get(p..p.checked_add(n.max(0) as usize)?)?;
-        p += cell.len();
-        if let (Some(text), 1..) = (text.as_deref_mut(), v.text) {
-            *entries.get_mut(v.text as usize)? = text.len() as u32;
-            keep_cell(text, data, start + p - cell.len(), cell);
-        }
-        if let Some(s) = entries.get_mut(k + 1).filter(|_| k + 1 < layout.segs) {
-            *s = (start + p) as u32;
-        }
-    }
-    (p + layout.tail as usize == row.len()).then_some(row_end)
-}
-
-/// Bytes copied at once for a short VARCHAR kept in the table's text.
-const TEXT_CHUNK: usize = 128;
-
-/// Appends `cell`, which starts at `at` in `data`, to `text`: a cell of at
-/// most [`TEXT_CHUNK`] bytes as the whole chunk that starts with it, then
-/// cut to its length. A copy of fixed size has no size-dependent branches
-/// (mispredicted for cells of varied lengths): half the parse time of the
-/// codec bench's table.
-fn keep_cell(text: &mut Vec<u8>, data: &[u8], at: usize, cell: &[u8]) {
-    let kept = text.len() + cell.len();
-    match data.get(at..at + TEXT_CHUNK) {
-        Some(chunk) if cell.len() <= TEXT_CHUNK => text.extend_from_slice(chunk),
-        _ => text.extend_from_slice(cell),
-    }
-    text.truncate(kept);
-}
-
-/// What is wrong with the `nrows` rows at `pos`, the first of which
-/// [`index_row`] refused: the first error of a cell-by-cell walk.
-#[cold]
-fn row_error(data: &[u8], pos: usize, nrows: usize, layout: &Layout) -> ProtocolError {
-    let walk = || {
-        let mut r = Reader::new(data);
-        r.skip(pos, "row")?;
-        for _ in 0..nrows {
-            let len = r.read_size("row length")?;
-            let row_end = r.position() + len;
-            for c in layout.columns.iter() {
-                skip_value(&mut r, c.ty)?;
-            }
-            if r.position() != row_end {
-                return Err(ProtocolError::Malformed("row length"));
-            }
-        }
-        Ok(())
-    };
-    // A walk that finds nothing wrong (not expected: a row the indexer
-    // refuses does not walk cleanly) still reports the row.
-    walk()
-        .err()
-        .unwrap_or(ProtocolError::Malformed("row length"))
 }
 
 /// Appends one row (its `i32` length, then each value as its column's

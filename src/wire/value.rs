@@ -146,7 +146,7 @@ impl Value {
 /// assert!(check_param(VoltType::BigInt, &Value::BigInt(i64::MIN)).is_err()); // the NULL sentinel
 /// assert!(check_param(VoltType::String, &Value::BigInt(1)).is_err());
 /// ```
-pub fn check_param(declared: VoltType, v: &Value) -> crate::Result<()> {
+pub fn check_param(declared: VoltType, v: &Value) -> crate::error::Result<()> {
     let mut scratch = Vec::new();
     write_param(&mut scratch, Some(declared), v)?;
     Ok(())

@@ -1,3 +1,5 @@
+use super::index::*;
+use super::layout::*;
 use super::*;
 
 /// An xorshift generator: `next(n)` is in `0..n`.
