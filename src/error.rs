@@ -396,3 +396,22 @@ pub enum ConversionError {
         problem: ProtocolError,
     },
 }
+
+impl ConversionError {
+    /// Sets the column index of a conversion error made without one.
+    pub(crate) fn at(self, column: usize) -> ConversionError {
+        match self {
+            ConversionError::UnexpectedNull { .. } => ConversionError::UnexpectedNull { column },
+            ConversionError::WrongType { ty, target, .. } => {
+                ConversionError::WrongType { column, ty, target }
+            }
+            ConversionError::Overflow { target, .. } => {
+                ConversionError::Overflow { column, target }
+            }
+            ConversionError::Malformed { problem, .. } => {
+                ConversionError::Malformed { column, problem }
+            }
+            other => other,
+        }
+    }
+}

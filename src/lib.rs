@@ -62,7 +62,7 @@ pub mod table;
 #[cfg(feature = "test-server")]
 pub mod testing;
 mod transport;
-mod types;
+pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};

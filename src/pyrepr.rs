@@ -1,5 +1,10 @@
 //! Python `repr()` of values, so that `Display` of tables and responses reads
-//! exactly like the official Python client's `print`.
+//! exactly like the official Python client's `print`: the `python_repr`
+//! methods of the value types, and the formatting they share.
+
+use crate::wire::geo::{Geography, GeographyPoint};
+use crate::wire::timestamp::Timestamp;
+use crate::wire::value::{Value, ValueRef};
 
 /// Python's `repr(float)`: the shortest round-trip digits, fixed notation for
 /// decimal exponents in `-4..16`, otherwise `d.ddde+XX`.
@@ -179,6 +184,74 @@ pub(crate) fn byte_array(b: &[u8]) -> String {
     }
     let items: Vec<String> = b.iter().map(|x| x.to_string()).collect();
     format!("array('B', [{}])", items.join(", "))
+}
+
+impl Value {
+    /// Python's `repr` of the value the official client would return, as
+    /// used by `Display` of tables (`None` shows as `'NULL'`).
+    pub fn python_repr(&self) -> String {
+        ValueRef::from(self).python_repr()
+    }
+}
+
+impl ValueRef<'_> {
+    /// Python's `repr` of what the official client returns for this cell
+    /// (`'NULL'` for NULL, as its table printer shows it).
+    pub fn python_repr(&self) -> String {
+        match self {
+            ValueRef::Null(_) => "'NULL'".into(),
+            ValueRef::TinyInt(v) => v.to_string(),
+            ValueRef::SmallInt(v) => v.to_string(),
+            ValueRef::Integer(v) => v.to_string(),
+            ValueRef::BigInt(v) => v.to_string(),
+            ValueRef::Float(v) => float(*v),
+            ValueRef::String(s) => string(s),
+            ValueRef::Varbinary(b) => byte_array(b),
+            ValueRef::Timestamp(t) => t.python_repr(),
+            ValueRef::Date(d) => format!("datetime.date({}, {}, {})", d.year, d.month, d.day),
+            ValueRef::Decimal(d) => format!("Decimal('{}')", decimal(d.unscaled())),
+            ValueRef::Boolean(b) => if *b { "True" } else { "False" }.into(),
+            ValueRef::GeographyPoint(p) => p.python_repr(),
+            ValueRef::Geography(b) => match Geography::decode_body(b) {
+                Ok(g) => g.python_repr(),
+                Err(_) => "<malformed geography>".into(),
+            },
+        }
+    }
+}
+
+impl GeographyPoint {
+    /// Python's `repr` of the `(lng, lat)` tuple the official client returns.
+    pub fn python_repr(&self) -> String {
+        format!("({}, {})", float(self.lng), float(self.lat))
+    }
+}
+
+impl Geography {
+    /// Python's `repr` (its WKT).
+    pub fn python_repr(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Timestamp {
+    /// Python's `repr` of the naive UTC `datetime` the official client returns,
+    /// e.g. `datetime.datetime(2021, 6, 15, 12, 34, 56, 789012)`.
+    pub fn python_repr(self) -> String {
+        let c = self.to_utc();
+        let mut s = format!(
+            "datetime.datetime({}, {}, {}, {}, {}",
+            c.year, c.month, c.day, c.hour, c.minute
+        );
+        if c.second != 0 || c.micro != 0 {
+            s += &format!(", {}", c.second);
+        }
+        if c.micro != 0 {
+            s += &format!(", {}", c.micro);
+        }
+        s.push(')');
+        s
+    }
 }
 
 #[cfg(test)]

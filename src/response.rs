@@ -1,50 +1,10 @@
 //! [`VoltResponse`] and [`VoltException`], with `Display` like the Python client's `str()`.
 
 use std::fmt;
-use std::time::Duration;
 
-use crate::error::ProtocolError;
 use crate::table::VoltTable;
-use crate::wire::reader::Reader;
 use crate::wire::response::Status;
-use crate::wire::writer::WireWrite;
-
-/// The response to a procedure call.
-///
-/// Fields mirror the Python client's `VoltResponse` attributes. A server-side
-/// failure is an ordinary response with a non-success [`status`](Self::status);
-/// use [`VoltResponse::ok`] to turn it into an [`Error::Server`](crate::Error::Server).
-///
-/// ```
-/// use voltdb::{Status, VoltResponse};
-/// let mut r = VoltResponse::new(1, Status::UnexpectedFailure);
-/// r.status_string = Some("Procedure NoSuchProc was not found".into());
-/// assert_eq!(r.to_string(), "Status: -3\nInformation: Procedure NoSuchProc was not found\n");
-/// assert!(r.ok().is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct VoltResponse {
-    /// Protocol version byte (0).
-    pub version: u8,
-    /// The client handle the response answers.
-    pub client_handle: i64,
-    /// The status.
-    pub status: Status,
-    /// The status string, when the server sent one.
-    pub status_string: Option<String>,
-    /// The application status set by the procedure (`None` = unset, −128 on the wire).
-    pub app_status: Option<i8>,
-    /// The application status string.
-    pub app_status_string: Option<String>,
-    /// Milliseconds the cluster spent on the call (Python's `roundtripTime`).
-    pub cluster_round_trip_ms: i32,
-    /// Round-trip time measured by this client, from sending to receiving.
-    pub client_round_trip: Option<Duration>,
-    /// A serialized exception (never sent by VoltDB 11 servers).
-    pub exception: Option<VoltException>,
-    /// The result tables.
-    pub tables: Vec<VoltTable>,
-}
+pub use crate::wire::response::{VoltException, VoltResponse};
 
 impl VoltResponse {
     /// An empty response with this handle and status.
@@ -108,18 +68,6 @@ impl fmt::Display for VoltResponse {
     }
 }
 
-/// A serialized server exception (§5.4). VoltDB 11 never sends one; it is
-/// parsed for robustness and parity with the Python client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoltException {
-    /// The exception type byte (Java ordinal).
-    pub ty: i8,
-    /// The message.
-    pub message: String,
-    /// The type-specific bytes after the message.
-    pub extra: Vec<u8>,
-}
-
 impl VoltException {
     /// `VOLTEXCEPTION_NONE`.
     pub const NONE: i8 = 0;
@@ -160,39 +108,6 @@ impl VoltException {
                 .and_then(|b| std::str::from_utf8(b).ok()),
             _ => None,
         }
-    }
-
-    /// Reads the exception block (`i32` size; 0 = none).
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Option<VoltException>, ProtocolError> {
-        let n = r.read_i32("exception length")?;
-        if n == 0 {
-            return Ok(None);
-        }
-        if n < 0 || n as usize > r.remaining() {
-            return Err(ProtocolError::BadLength {
-                what: "exception length",
-                value: n as i64,
-            });
-        }
-        let body = r.take(n as usize, "exception")?;
-        let mut e = Reader::new(body);
-        let ty = e.read_i8("exception type")?;
-        let message = match e.read_bytes("exception message")? {
-            Some(b) => String::from_utf8_lossy(b).into_owned(),
-            None => String::new(),
-        };
-        Ok(Some(VoltException {
-            ty,
-            message,
-            extra: e.rest().to_vec(),
-        }))
-    }
-
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        out.put_i32((1 + 4 + self.message.len() + self.extra.len()) as i32);
-        out.put_i8(self.ty);
-        out.put_str(Some(&self.message));
-        out.put_raw(&self.extra);
     }
 }
 

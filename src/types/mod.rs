@@ -1,8 +1,14 @@
-//! Conversions between Volt types and Rust types.
+//! Conversions from table cells and rows to Rust types: [`FromVolt`] (one
+//! cell, like `postgres_types::FromSql`) and [`FromRow`] (a whole row).
 
 #[cfg(any(feature = "chrono", feature = "time"))]
 mod datetime;
+mod from_row;
+mod from_volt;
 #[cfg(feature = "chrono")]
 mod with_chrono;
 #[cfg(feature = "time")]
 mod with_time;
+
+pub use from_row::FromRow;
+pub use from_volt::FromVolt;

@@ -37,15 +37,6 @@ impl GeographyPoint {
     pub fn is_null_sentinel(&self) -> bool {
         self.lng == NULL_COORD && self.lat == NULL_COORD
     }
-
-    /// Python's `repr` of the `(lng, lat)` tuple the official client returns.
-    pub fn python_repr(&self) -> String {
-        format!(
-            "({}, {})",
-            crate::pyrepr::float(self.lng),
-            crate::pyrepr::float(self.lat)
-        )
-    }
 }
 
 fn fmt_coord(v: f64) -> String {
@@ -279,11 +270,6 @@ impl Geography {
         r.skip(33, "polygon bound")?;
         r.finish("geography")?;
         Ok(Geography { loops })
-    }
-
-    /// Python's `repr` (its WKT).
-    pub fn python_repr(&self) -> String {
-        self.to_string()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod invocation;
 pub mod login;
 pub mod reader;
 pub mod response;
+pub mod table;
 pub mod timestamp;
 pub mod types;
 pub mod value;
@@ -47,7 +48,7 @@ pub enum FrameStatus {
 /// assert_eq!(frame_status(&[0, 0, 0, 2, 9, 9], 100).unwrap(), FrameStatus::Complete { body_len: 2 });
 /// assert!(frame_status(&[0xff, 0xff, 0xff, 0xff], 100).is_err());
 /// ```
-pub fn frame_status(buf: &[u8], cap: usize) -> Result<FrameStatus, crate::ProtocolError> {
+pub fn frame_status(buf: &[u8], cap: usize) -> Result<FrameStatus, crate::error::ProtocolError> {
     if buf.len() < 4 {
         return Ok(FrameStatus::NeedMore(4 - buf.len()));
     }
@@ -63,12 +64,53 @@ pub fn frame_status(buf: &[u8], cap: usize) -> Result<FrameStatus, crate::Protoc
 }
 
 /// Checks a frame length prefix against `1..=cap`.
-pub fn check_frame_length(len: i32, cap: usize) -> Result<usize, crate::ProtocolError> {
+pub fn check_frame_length(len: i32, cap: usize) -> Result<usize, crate::error::ProtocolError> {
     if len < 1 || len as u64 > cap as u64 {
-        return Err(crate::ProtocolError::BadFrameLength {
+        return Err(crate::error::ProtocolError::BadFrameLength {
             len: len as i64,
             cap,
         });
     }
     Ok(len as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Files under `src/wire/` name nothing of the crate above the codec:
+    /// only `crate::wire` and `crate::error` (checked in the source text,
+    /// comments and doc examples included, so a doc link upward fails too).
+    #[test]
+    fn wire_is_a_leaf() {
+        // Still importing from above, owned by another change in progress:
+        // remove from this list once it no longer does.
+        const PENDING: [&str; 1] = ["invocation.rs"];
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/wire");
+        let mut files = vec![std::path::PathBuf::from(dir)];
+        let needle = concat!("crate", "::");
+        let mut checked = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if PENDING.contains(&name.as_str()) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                for (at, _) in line.match_indices(needle) {
+                    let rest = &line[at + needle.len()..];
+                    assert!(
+                        rest.starts_with("wire") || rest.starts_with("error"),
+                        "{}:{}: {line}",
+                        path.display(),
+                        n + 1
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked >= 10, "{checked} files");
+    }
 }

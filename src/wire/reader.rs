@@ -5,8 +5,6 @@
 //! wire are checked against the bytes that remain before anything is sliced
 //! or allocated.
 
-use byteorder::{BigEndian, ByteOrder};
-
 use crate::error::ProtocolError;
 
 /// A cursor over big-endian wire data.
@@ -21,26 +19,28 @@ use crate::error::ProtocolError;
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     buf: &'a [u8],
-    pos: usize,
+    /// The unread end of `buf` (a slice rather than an offset: one length
+    /// check per read, about a third fewer instructions per table cell).
+    rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `buf`.
     #[inline]
     pub fn new(buf: &'a [u8]) -> Reader<'a> {
-        Reader { buf, pos: 0 }
+        Reader { buf, rest: buf }
     }
 
     /// Bytes not yet read.
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
+        self.rest.len()
     }
 
     /// The read position from the start of the buffer.
     #[inline]
     pub fn position(&self) -> usize {
-        self.pos
+        self.buf.len() - self.rest.len()
     }
 
     /// The whole underlying buffer.
@@ -52,23 +52,41 @@ impl<'a> Reader<'a> {
     /// The unread rest of the buffer.
     #[inline]
     pub fn rest(&self) -> &'a [u8] {
-        &self.buf[self.pos..]
+        self.rest
     }
 
     /// Takes the next `n` bytes.
     #[inline]
     pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], ProtocolError> {
-        let have = self.remaining();
-        if n > have {
-            return Err(ProtocolError::Truncated {
-                what,
-                need: n,
-                have,
-            });
+        match self.rest.split_at_checked(n) {
+            Some((s, rest)) => {
+                self.rest = rest;
+                Ok(s)
+            }
+            None => Err(self.truncated(n, what)),
         }
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
+    }
+
+    /// Takes the next `N` bytes as an array.
+    #[inline]
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], ProtocolError> {
+        match self.rest.split_first_chunk::<N>() {
+            Some((s, rest)) => {
+                self.rest = rest;
+                Ok(*s)
+            }
+            None => Err(self.truncated(N, what)),
+        }
+    }
+
+    /// The error for a read of `need` bytes past the end.
+    #[cold]
+    fn truncated(&self, need: usize, what: &'static str) -> ProtocolError {
+        ProtocolError::Truncated {
+            what,
+            need,
+            have: self.remaining(),
+        }
     }
 
     /// Skips `n` bytes.
@@ -89,43 +107,43 @@ impl<'a> Reader<'a> {
     /// Reads a `u8`.
     #[inline]
     pub fn read_u8(&mut self, what: &'static str) -> Result<u8, ProtocolError> {
-        Ok(self.take(1, what)?[0])
+        self.array::<1>(what).map(|[b]| b)
     }
 
     /// Reads an `i8`.
     #[inline]
     pub fn read_i8(&mut self, what: &'static str) -> Result<i8, ProtocolError> {
-        Ok(self.take(1, what)?[0] as i8)
+        self.array(what).map(i8::from_be_bytes)
     }
 
     /// Reads a big-endian `i16`.
     #[inline]
     pub fn read_i16(&mut self, what: &'static str) -> Result<i16, ProtocolError> {
-        Ok(BigEndian::read_i16(self.take(2, what)?))
+        self.array(what).map(i16::from_be_bytes)
     }
 
     /// Reads a big-endian `i32`.
     #[inline]
     pub fn read_i32(&mut self, what: &'static str) -> Result<i32, ProtocolError> {
-        Ok(BigEndian::read_i32(self.take(4, what)?))
+        self.array(what).map(i32::from_be_bytes)
     }
 
     /// Reads a big-endian `i64`.
     #[inline]
     pub fn read_i64(&mut self, what: &'static str) -> Result<i64, ProtocolError> {
-        Ok(BigEndian::read_i64(self.take(8, what)?))
+        self.array(what).map(i64::from_be_bytes)
     }
 
     /// Reads a big-endian `i128`.
     #[inline]
     pub fn read_i128(&mut self, what: &'static str) -> Result<i128, ProtocolError> {
-        Ok(BigEndian::read_i128(self.take(16, what)?))
+        self.array(what).map(i128::from_be_bytes)
     }
 
     /// Reads a big-endian IEEE-754 double.
     #[inline]
     pub fn read_f64(&mut self, what: &'static str) -> Result<f64, ProtocolError> {
-        Ok(BigEndian::read_f64(self.take(8, what)?))
+        self.array(what).map(f64::from_be_bytes)
     }
 
     /// Reads an `i32` length that must be `-1` (NULL, returned as `None`) or

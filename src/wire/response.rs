@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::ProtocolError;
-use crate::response::{VoltException, VoltResponse};
-use crate::table::{ColumnCache, VoltTable};
 use crate::wire::reader::Reader;
+use crate::wire::table::{ColumnCache, VoltTable};
 use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 
 /// Handle of the keep-alive `@Ping` used by the Java and Python clients.
@@ -151,6 +151,89 @@ impl fmt::Display for Status {
     }
 }
 
+/// The response to a procedure call.
+///
+/// Fields mirror the Python client's `VoltResponse` attributes. A server-side
+/// failure is an ordinary response with a non-success [`status`](Self::status);
+/// use [`VoltResponse::ok`] to turn it into an [`Error::Server`](crate::error::Error::Server).
+///
+/// ```
+/// use voltdb::{Status, VoltResponse};
+/// let mut r = VoltResponse::new(1, Status::UnexpectedFailure);
+/// r.status_string = Some("Procedure NoSuchProc was not found".into());
+/// assert_eq!(r.to_string(), "Status: -3\nInformation: Procedure NoSuchProc was not found\n");
+/// assert!(r.ok().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoltResponse {
+    /// Protocol version byte (0).
+    pub version: u8,
+    /// The client handle the response answers.
+    pub client_handle: i64,
+    /// The status.
+    pub status: Status,
+    /// The status string, when the server sent one.
+    pub status_string: Option<String>,
+    /// The application status set by the procedure (`None` = unset, −128 on the wire).
+    pub app_status: Option<i8>,
+    /// The application status string.
+    pub app_status_string: Option<String>,
+    /// Milliseconds the cluster spent on the call (Python's `roundtripTime`).
+    pub cluster_round_trip_ms: i32,
+    /// Round-trip time measured by this client, from sending to receiving.
+    pub client_round_trip: Option<Duration>,
+    /// A serialized exception (never sent by VoltDB 11 servers).
+    pub exception: Option<VoltException>,
+    /// The result tables.
+    pub tables: Vec<VoltTable>,
+}
+
+/// A serialized server exception (§5.4). VoltDB 11 never sends one; it is
+/// parsed for robustness and parity with the Python client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoltException {
+    /// The exception type byte (Java ordinal).
+    pub ty: i8,
+    /// The message.
+    pub message: String,
+    /// The type-specific bytes after the message.
+    pub extra: Vec<u8>,
+}
+
+/// Reads the exception block (`i32` size; 0 = none).
+pub(crate) fn read_exception(r: &mut Reader<'_>) -> Result<Option<VoltException>, ProtocolError> {
+    let n = r.read_i32("exception length")?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if n < 0 || n as usize > r.remaining() {
+        return Err(ProtocolError::BadLength {
+            what: "exception length",
+            value: n as i64,
+        });
+    }
+    let body = r.take(n as usize, "exception")?;
+    let mut e = Reader::new(body);
+    let ty = e.read_i8("exception type")?;
+    let message = match e.read_bytes("exception message")? {
+        Some(b) => String::from_utf8_lossy(b).into_owned(),
+        None => String::new(),
+    };
+    Ok(Some(VoltException {
+        ty,
+        message,
+        extra: e.rest().to_vec(),
+    }))
+}
+
+/// Appends the exception block.
+pub(crate) fn write_exception(e: &VoltException, out: &mut Vec<u8>) {
+    out.put_i32((1 + 4 + e.message.len() + e.extra.len()) as i32);
+    out.put_i8(e.ty);
+    out.put_str(Some(&e.message));
+    out.put_raw(&e.extra);
+}
+
 /// Parses a response body (after the length prefix). The tables keep
 /// sharing `body`; nothing is copied per row or per cell.
 pub fn parse_response(body: Vec<u8>) -> Result<VoltResponse, ProtocolError> {
@@ -205,7 +288,7 @@ pub(crate) fn parse_response_cached(
     };
     let cluster_round_trip_ms = r.read_i32("cluster round trip")?;
     let exception = if present & 0x40 != 0 {
-        VoltException::read(&mut r)?
+        read_exception(&mut r)?
     } else {
         None
     };
@@ -285,7 +368,7 @@ pub fn encode_response(resp: &VoltResponse, out: &mut Vec<u8>) {
     }
     out.put_i32(resp.cluster_round_trip_ms);
     if let Some(e) = &resp.exception {
-        e.write(out);
+        write_exception(e, out);
     }
     out.put_i16(resp.tables.len() as i16);
     for t in &resp.tables {
@@ -330,7 +413,9 @@ pub fn encode_success(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Value, VoltColumn, VoltType};
+    use crate::wire::table::VoltColumn;
+    use crate::wire::types::VoltType;
+    use crate::wire::value::Value;
 
     /// `encode_success` makes the bytes `encode_response` makes of the same
     /// SUCCESS response, tables included.

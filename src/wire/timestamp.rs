@@ -158,24 +158,6 @@ impl Timestamp {
             UNIX_EPOCH - Duration::from_micros(self.0.unsigned_abs())
         }
     }
-
-    /// Python's `repr` of the naive UTC `datetime` the official client returns,
-    /// e.g. `datetime.datetime(2021, 6, 15, 12, 34, 56, 789012)`.
-    pub fn python_repr(self) -> String {
-        let c = self.to_utc();
-        let mut s = format!(
-            "datetime.datetime({}, {}, {}, {}, {}",
-            c.year, c.month, c.day, c.hour, c.minute
-        );
-        if c.second != 0 || c.micro != 0 {
-            s += &format!(", {}", c.second);
-        }
-        if c.micro != 0 {
-            s += &format!(", {}", c.micro);
-        }
-        s.push(')');
-        s
-    }
 }
 
 impl From<SystemTime> for Timestamp {
