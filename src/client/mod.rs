@@ -192,7 +192,6 @@
 //! calls with [`Error::Closed`] and joins them all.
 
 mod config;
-mod connection;
 mod discovery;
 mod pending;
 mod pool;

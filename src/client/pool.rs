@@ -17,34 +17,27 @@ use std::collections::HashMap;
 use std::net::{IpAddr, TcpStream};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::connection::{
+    lock, micros_since, ConnectOptions, Connection, Death, Dump, FrameReader, Gate, Handles,
+    Oneshot, ReadError, ReadTimeout, Replies, ReplyError, ReplyTo, Sent, WriteMode,
+};
 use crate::error::{Error, Result};
 use crate::response::VoltResponse;
-use crate::transport::{BodyPool, ConnectOptions, FrameReader, ReadError, ReadTimeout};
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
-use crate::wire::response::{
-    parse_response_cached, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
-};
+use crate::wire::response::{ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, PING_HANDLE};
 use crate::wire::value::Value;
 
 use super::config::{BackpressurePolicy, CallOptions, ClientConfig, UnsolicitedHook};
-use super::connection::{lock, micros_since, Connection, Death, Gate, Oneshot, Sent, WriteMode};
 use super::discovery::ClusterState;
 use super::routing::{Placed, Route, Unrouted};
 use super::stats::{record_in, ClientStats, ConnectionStats, NodeStats, Outcome, ProcMap};
 use super::Unsolicited;
-use crate::table::ColumnCache;
 
-pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|e| e.into_inner())
-}
+pub(crate) use crate::connection::{read, write};
 
 /// The connection state of one slot.
 pub(super) enum Conn {
@@ -175,7 +168,7 @@ pub(crate) struct Shared {
     pub(super) slots: RwLock<Vec<Arc<Slot>>>,
     on_unsolicited: Option<UnsolicitedHook>,
     epoch: Instant,
-    next_handle: AtomicU64,
+    handles: Handles,
     rr: AtomicUsize,
     closed: AtomicBool,
     pub(super) gate: Gate,
@@ -306,7 +299,7 @@ impl Shared {
             slots: RwLock::new(slots),
             on_unsolicited,
             epoch: now,
-            next_handle: AtomicU64::new(0),
+            handles: Handles::new(),
             rr: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             gate: Gate::default(),
@@ -600,12 +593,7 @@ impl Shared {
         self.wake_maintenance();
     }
 
-    fn reader_loop(
-        self: Arc<Self>,
-        conn: Arc<Connection>,
-        stream: TcpStream,
-        mut reader: FrameReader,
-    ) {
+    fn reader_loop(self: Arc<Self>, conn: Arc<Connection>, stream: TcpStream, reader: FrameReader) {
         let slot = self.slot(conn.slot);
         let mut stream = match stream.set_read_timeout(None) {
             Ok(()) => BlockingRead(stream),
@@ -615,36 +603,31 @@ impl Shared {
                 return;
             }
         };
-        let mut bodies = BodyPool::new(BODY_SPARES, BODY_KEEP);
-        let mut columns = ColumnCache::default();
+        let mut replies = Replies::new(reader, BODY_SPARES, BODY_KEEP);
         let reason = loop {
-            let mut buf = bodies.take();
-            if let Err(e) = reader.read_frame_into(&mut stream, None, Arc::make_mut(&mut buf)) {
-                break describe(e);
-            }
+            let (resp, size) = match replies.next(&mut stream, None, &mut Dump::off()) {
+                Ok(r) => r,
+                Err(ReplyError::Read(e)) => break describe(e),
+                // We cannot tell which call it answered: fail them all.
+                Err(ReplyError::Parse(e)) => break format!("unreadable response from server: {e}"),
+            };
             let arrived = Instant::now();
             conn.touch(arrived);
-            let size = buf.len() + 4;
             slot.bytes_received
                 .fetch_add(size as u64, Ordering::Relaxed);
-            bodies.keep(&buf);
-            let resp = match parse_response_cached(buf, Some(&mut columns)) {
-                Ok(r) => r,
-                // We cannot tell which call it answered: fail them all.
-                Err(e) => break format!("unreadable response from server: {e}"),
-            };
             let handle = resp.client_handle;
-            if handle == PING_HANDLE {
+            let to = ReplyTo::of(handle);
+            if to == ReplyTo::Ping {
                 continue; // keepalive reply: proof of life is all we need
             }
-            if (1..=MAX_CLIENT_HANDLE).contains(&handle) {
+            if to == ReplyTo::Call(handle) {
                 if !conn.complete(handle, Ok((resp, size)), &self.gate, arrived) {
                     // A late reply (after its call timed out) or a duplicate.
                     slot.late.fetch_add(1, Ordering::Relaxed);
                 }
                 continue;
             }
-            if handle > MAX_CLIENT_HANDLE {
+            if to == ReplyTo::Server {
                 slot.unsolicited.fetch_add(1, Ordering::Relaxed);
                 if let Some(c) = &self.cluster {
                     if handle == ASYNC_TOPO_HANDLE || handle == ASYNC_PROC_HANDLE {
@@ -961,8 +944,7 @@ impl Shared {
     }
 
     pub(super) fn next_handle(&self) -> i64 {
-        let n = self.next_handle.fetch_add(1, Ordering::Relaxed);
-        (n % MAX_CLIENT_HANDLE as u64) as i64 + 1
+        self.handles.next()
     }
 
     fn record_unrouted(&self, procedure: &str, outcome: Outcome) {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,11 +21,8 @@ use super::fault::Fault;
 use super::proc::{CallContext, Partitioning, ProcResult, Procedure};
 use super::{builtins, sysprocs};
 
-/// Locks a mutex, ignoring poisoning (a panicking handler must not take the
-/// server down with it).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+// A panicking handler must not take the server down with it.
+pub(crate) use crate::connection::lock;
 
 /// The default build string of the login response and `@SystemInformation`.
 pub const DEFAULT_BUILD_STRING: &str = "11.4.0_voltdb-client test server";

@@ -1,194 +1,34 @@
-//! One pipelined connection: a logged-in socket shared by many callers.
+//! One pipelined connection: a logged-in socket shared by many callers
+//! (the [`Client`](crate::Client)'s connections).
 //!
 //! Callers register a completion slot under their client handle, write their
 //! whole invocation frame with one `write_all` under the write lock, and wait
-//! on their own slot. The reader thread (see `pool.rs`) completes slots by
+//! on their own slot. The client's reader thread completes slots by
 //! handle. Whoever removes an entry from the pending map — the reader, the
 //! caller giving up on a timeout, or [`Connection::fail`] — completes it, so
 //! every call ends exactly once.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::response::VoltResponse;
-use crate::transport::{connect_and_login, ConnectOptions, FrameReader};
 use crate::wire::login::LoginResponse;
 
-/// Locks a mutex, recovering the data if another thread panicked with it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A call's result: the response and the size of its frame.
-pub(crate) type Reply = Result<(VoltResponse, usize)>;
-
-/// A one-shot completion slot: filled once (with the time it was filled),
-/// waited on by its one owner. `put` wakes the owner only if it is parked,
-/// so a reply that arrives before anyone waits costs no futex syscall.
-#[derive(Default)]
-pub(crate) struct Oneshot {
-    state: Mutex<OneshotState>,
-    cv: Condvar,
-}
-
-#[derive(Default)]
-struct OneshotState {
-    value: Option<(Reply, Instant)>,
-    /// True while the owner is parked in `wait_until`.
-    waiting: bool,
-}
-
-impl Oneshot {
-    pub(crate) fn put(&self, r: Reply) {
-        self.put_at(r, Instant::now());
-    }
-
-    /// Fills the slot with `r`, which arrived at `at`.
-    pub(crate) fn put_at(&self, r: Reply, at: Instant) {
-        let mut g = lock(&self.state);
-        if g.value.is_none() {
-            g.value = Some((r, at));
-        }
-        let wake = g.waiting;
-        drop(g);
-        if wake {
-            self.cv.notify_one();
-        }
-    }
-
-    /// True once the slot is filled (and not yet taken).
-    pub(crate) fn is_ready(&self) -> bool {
-        lock(&self.state).value.is_some()
-    }
-
-    /// Waits until the slot is filled or `deadline` passes; returns the
-    /// value and when it was put.
-    pub(crate) fn wait_until(&self, deadline: Instant) -> Option<(Reply, Instant)> {
-        let mut g = lock(&self.state);
-        loop {
-            if let Some(r) = g.value.take() {
-                return Some(r);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            g.waiting = true;
-            g = self
-                .cv
-                .wait_timeout(g, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-            g.waiting = false;
-        }
-    }
-}
-
-/// Wakes threads waiting for a free place (backpressure) or for a connection
-/// to come up. Lock order: a waiter holds the gate lock while it inspects
-/// slot states, so nobody may notify while holding a slot lock.
-#[derive(Default)]
-pub(crate) struct Gate {
-    lock: Mutex<()>,
-    cv: Condvar,
-    waiters: AtomicUsize,
-}
-
-impl Gate {
-    /// Wakes one waiter (a place became free), if any waits.
-    pub(crate) fn notify_one(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            let _g = lock(&self.lock);
-            self.cv.notify_one();
-        }
-    }
-
-    /// Wakes every waiter (a connection came up or went down, or close).
-    pub(crate) fn notify_all(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            let _g = lock(&self.lock);
-            self.cv.notify_all();
-        }
-    }
-
-    /// Calls `ready` until it returns `Some`, waiting for notifications in
-    /// between, until `deadline`.
-    pub(crate) fn wait_until<T>(
-        &self,
-        deadline: Instant,
-        mut ready: impl FnMut() -> Option<T>,
-    ) -> Option<T> {
-        let mut g = lock(&self.lock);
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        let r = loop {
-            if let Some(v) = ready() {
-                break Some(v);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                // Pass on a wake-up we may have consumed.
-                self.cv.notify_one();
-                break None;
-            }
-            g = self
-                .cv
-                .wait_timeout(g, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        };
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
-        r
-    }
-}
-
-/// Largest write buffer kept for reuse.
-const OUTBOX_KEEP: usize = 1 << 20;
+use super::connect::{connect_and_login, ConnectOptions};
+use super::dump::Dump;
+use super::frame_reader::FrameReader;
+use super::gate::Gate;
+use super::lock::lock;
+use super::oneshot::{Oneshot, Reply};
+use super::outbox::{Outbox, Sent, WriteMode};
+use super::pending::PendingMap;
 
 /// Rounds a calling thread writes for others before it hands what is left
 /// to the writer thread.
 const CALLER_ROUNDS: usize = 4;
-
-#[derive(Default)]
-struct Outbox {
-    /// Frames waiting to be written.
-    buf: Vec<u8>,
-    /// An emptied buffer kept for reuse.
-    spare: Vec<u8>,
-    /// True while someone (a caller or the writer thread) is writing; it
-    /// will also write `buf`, or hand it to the writer thread.
-    flushing: bool,
-    /// True once the connection's writer thread runs.
-    has_writer: bool,
-    /// True while the writer thread is parked, waiting for frames.
-    writer_parked: bool,
-    /// True once the parked writer thread has been woken (and has not run
-    /// yet): one wake-up per batch, not one per queued frame.
-    writer_woken: bool,
-}
-
-/// How [`Connection::send`] writes a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WriteMode {
-    /// Now, from the calling thread, unless someone is already writing (then
-    /// the frame goes out with theirs): the lowest latency for a caller
-    /// that waits for its reply.
-    Direct,
-    /// Queued for the connection's writer thread, which writes everything
-    /// queued in one `send`: no system call in the calling thread, and
-    /// frames from a caller with many calls in flight go out in batches.
-    /// Written directly when the connection has no writer thread.
-    Queued,
-}
-
-struct PendingMap {
-    map: HashMap<i64, std::sync::Arc<Oneshot>>,
-    closed: bool,
-}
 
 /// Why a connection ended.
 pub(crate) enum Death {
@@ -199,16 +39,8 @@ pub(crate) enum Death {
     Lost(String),
 }
 
-/// What [`Connection::send`] did.
-pub(crate) enum Sent {
-    /// The whole frame was written.
-    Yes,
-    /// The connection was already dead: nothing was written.
-    No,
-    /// The write failed, possibly after part of the frame was written.
-    Failed(io::Error),
-}
-
+/// A logged-in connection shared by many callers: its socket's writing
+/// side, the calls in flight, and its liveness.
 pub(crate) struct Connection {
     /// Index of the slot this connection fills.
     pub(crate) slot: usize,
@@ -227,6 +59,7 @@ pub(crate) struct Connection {
     death: Mutex<Option<String>>,
 }
 
+/// Microseconds from `epoch` to `t` (0 if `t` is earlier).
 pub(crate) fn micros_since(epoch: Instant, t: Instant) -> u64 {
     u64::try_from(t.saturating_duration_since(epoch).as_micros()).unwrap_or(u64::MAX)
 }
@@ -242,7 +75,7 @@ impl Connection {
         write_timeout: Duration,
         epoch: Instant,
     ) -> Result<(Connection, TcpStream, FrameReader)> {
-        let (stream, reader, login, _) = connect_and_login(host, port, opts, &mut |_, _| {})?;
+        let (stream, reader, login) = connect_and_login(host, port, opts, &mut Dump::off())?;
         stream.set_write_timeout(Some(write_timeout.max(Duration::from_millis(1))))?;
         let writer = stream.try_clone()?;
         let ctl = stream.try_clone()?;
@@ -254,10 +87,7 @@ impl Connection {
             outbox: Mutex::new(Outbox::default()),
             outbox_cv: Condvar::new(),
             ctl,
-            pending: Mutex::new(PendingMap {
-                map: HashMap::new(),
-                closed: false,
-            }),
+            pending: Mutex::new(PendingMap::default()),
             in_flight: AtomicUsize::new(0),
             last_recv_us: AtomicU64::new(micros_since(epoch, Instant::now())),
             ping_sent_us: AtomicU64::new(0),
@@ -297,19 +127,14 @@ impl Connection {
 
     /// Registers a pending call (its place already reserved). False when the
     /// connection has failed: the caller must release its place.
-    pub(crate) fn register(&self, handle: i64, slot: std::sync::Arc<Oneshot>) -> bool {
-        let mut p = lock(&self.pending);
-        if p.closed {
-            return false;
-        }
-        p.map.insert(handle, slot);
-        true
+    pub(crate) fn register(&self, handle: i64, slot: Arc<Oneshot>) -> bool {
+        lock(&self.pending).insert(handle, slot)
     }
 
     /// Removes a pending call (the caller gave up). True if it was still
     /// pending: then nobody else will complete it.
     pub(crate) fn unregister(&self, handle: i64, gate: &Gate) -> bool {
-        let removed = lock(&self.pending).map.remove(&handle).is_some();
+        let removed = lock(&self.pending).take(handle).is_some();
         if removed {
             self.release(gate);
         }
@@ -320,7 +145,7 @@ impl Connection {
     /// call is pending (late reply, duplicate, unsolicited).
     /// `at` is when the reply arrived.
     pub(crate) fn complete(&self, handle: i64, reply: Reply, gate: &Gate, at: Instant) -> bool {
-        let slot = lock(&self.pending).map.remove(&handle);
+        let slot = lock(&self.pending).take(handle);
         match slot {
             Some(s) => {
                 self.release(gate);
@@ -350,7 +175,7 @@ impl Connection {
             return Sent::Yes;
         }
         if how == WriteMode::Queued && ob.has_writer {
-            Self::wake_writer(&mut ob, &self.outbox_cv);
+            ob.wake_writer(&self.outbox_cv);
             return Sent::Yes;
         }
         let mut rounds = 0;
@@ -365,42 +190,23 @@ impl Connection {
                 return Sent::Yes;
             }
             if ob.has_writer && rounds >= CALLER_ROUNDS {
-                Self::wake_writer(&mut ob, &self.outbox_cv);
+                ob.wake_writer(&self.outbox_cv);
                 return Sent::Yes;
             }
         }
     }
 
-    /// Wakes the writer thread if it is parked and not woken already.
-    fn wake_writer(ob: &mut Outbox, cv: &Condvar) {
-        if ob.writer_parked && !ob.writer_woken {
-            ob.writer_woken = true;
-            cv.notify_one();
-        }
-    }
-
-    /// Writes everything in the outbox, marked `flushing` while the lock is
-    /// released for the write (whoever finds it set leaves the writing to
-    /// us); keeps the emptied buffer for reuse. After a failed write the
-    /// outbox is emptied: the connection is about to fail.
+    /// Writes everything in the outbox (see [`Outbox::take_batch`]), with
+    /// the outbox lock released during the write.
     fn write_round<'a>(
         &'a self,
         mut ob: MutexGuard<'a, Outbox>,
     ) -> (MutexGuard<'a, Outbox>, io::Result<()>) {
-        ob.flushing = true;
-        let spare = std::mem::take(&mut ob.spare);
-        let mut data = std::mem::replace(&mut ob.buf, spare);
+        let batch = ob.take_batch();
         drop(ob);
-        let r = lock(&self.writer).write_all(&data);
+        let r = lock(&self.writer).write_all(&batch);
         let mut ob = lock(&self.outbox);
-        ob.flushing = false;
-        data.clear();
-        if data.capacity() <= OUTBOX_KEEP && data.capacity() > ob.spare.capacity() {
-            ob.spare = data;
-        }
-        if r.is_err() {
-            ob.buf = Vec::new();
-        }
+        ob.batch_written(batch, r.is_ok());
         (ob, r)
     }
 
@@ -484,11 +290,7 @@ impl Connection {
             let _ob = lock(&self.outbox);
             self.outbox_cv.notify_all();
         }
-        let drained: Vec<_> = {
-            let mut p = lock(&self.pending);
-            p.closed = true;
-            p.map.drain().map(|(_, s)| s).collect()
-        };
+        let drained = lock(&self.pending).close();
         for s in drained {
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             s.put(Err(match &death {
@@ -498,47 +300,5 @@ impl Connection {
         }
         gate.notify_all();
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    #[test]
-    fn oneshot_delivers_once() {
-        let s = Arc::new(Oneshot::default());
-        let s2 = s.clone();
-        let t = std::thread::spawn(move || s2.put(Err(Error::Closed)));
-        let got = s.wait_until(Instant::now() + Duration::from_secs(5));
-        assert!(matches!(got, Some((Err(Error::Closed), _))));
-        t.join().unwrap();
-        assert!(s
-            .wait_until(Instant::now() + Duration::from_millis(10))
-            .is_none());
-    }
-
-    #[test]
-    fn gate_times_out_and_wakes() {
-        let g = Arc::new(Gate::default());
-        let start = Instant::now();
-        assert_eq!(
-            g.wait_until(start + Duration::from_millis(30), || None::<()>),
-            None
-        );
-        assert!(start.elapsed() >= Duration::from_millis(30));
-        let flag = Arc::new(AtomicBool::new(false));
-        let (g2, f2) = (g.clone(), flag.clone());
-        let t = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            f2.store(true, Ordering::SeqCst);
-            g2.notify_all();
-        });
-        let r = g.wait_until(Instant::now() + Duration::from_secs(10), || {
-            flag.load(Ordering::SeqCst).then_some(7)
-        });
-        assert_eq!(r, Some(7));
-        t.join().unwrap();
     }
 }
