@@ -34,6 +34,7 @@ impl BodyPool {
     }
 
     /// Keeps `buf`, about to be held by a response, for a later `take`.
+    #[inline] // inlined into the reply loop, as `take` is: no call per reply
     pub(crate) fn keep(&mut self, buf: &Arc<Vec<u8>>) {
         if self.slots == 0 || buf.capacity() > self.max_capacity {
             return;

@@ -57,10 +57,8 @@ impl Default for ConnectOptions {
 /// which server: "cannot connect to 127.0.0.1:1: Connection refused".
 pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
     let at = |what: &str, e: io::Error| {
-        Error::Io(io::Error::new(
-            e.kind(),
-            format!("{what} {host}:{port}: {e}"),
-        ))
+        let server = server_name(host, port);
+        Error::Io(io::Error::new(e.kind(), format!("{what} {server}: {e}")))
     };
     let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
@@ -77,6 +75,15 @@ pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<Tc
         }
     }
     Err(at("cannot connect to", last))
+}
+
+/// `host:port` as users write it (`[::1]:21212` for an IPv6 address).
+pub(crate) fn server_name(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 /// Connects and logs in. Returns the stream (blocking, no timeouts set), the
@@ -109,7 +116,8 @@ pub(crate) fn connect_and_login(
                 return Err(Error::Login(LoginError::TooManyConnections));
             }
             return Err(Error::ConnectionLost(format!(
-                "{host}:{port} closed the connection during login after {} bytes",
+                "{} closed the connection during login after {} bytes",
+                server_name(host, port),
                 partial.len()
             )));
         }
@@ -144,5 +152,10 @@ mod tests {
         );
         let err = connect_tcp("no-such-host.invalid", 7, Duration::from_secs(5)).unwrap_err();
         assert!(err.to_string().contains("no-such-host.invalid:7"), "{err}");
+        let err = connect_tcp("::1", port, Duration::from_secs(5)).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("[::1]:{port}: ")),
+            "{err}"
+        );
     }
 }

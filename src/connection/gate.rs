@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
-use super::lock::lock;
+use super::lock::{lock, wait_timeout};
 
 /// Wakes threads waiting for a free place (backpressure) or for a connection
 /// to come up. Lock order: a waiter holds the gate lock while it inspects
@@ -52,11 +52,7 @@ impl Gate {
                 self.cv.notify_one();
                 break None;
             }
-            g = self
-                .cv
-                .wait_timeout(g, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            g = wait_timeout(&self.cv, g, deadline - now);
         };
         self.waiters.fetch_sub(1, Ordering::SeqCst);
         r

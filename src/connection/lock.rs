@@ -5,11 +5,39 @@
 //! data is still good: recover it rather than let one panic
 //! (a user's hook, a test procedure) fail every later caller.
 
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+};
+use std::time::Duration;
 
 /// Locks a mutex, recovering the data if another thread panicked with it.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Locks a mutex if nobody holds it (`None` if someone does), recovering
+/// the data if another thread panicked with it.
+pub(crate) fn try_lock<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match m.try_lock() {
+        Ok(g) => Some(g),
+        Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
+/// Waits on `cv` with `g`'s mutex, like [`Condvar::wait`], ignoring poison.
+pub(crate) fn wait<'a, T>(cv: &Condvar, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    cv.wait(g).unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits on `cv` for at most `d`, like [`Condvar::wait_timeout`], ignoring
+/// poison (and whether it timed out: callers check their own deadline).
+pub(crate) fn wait_timeout<'a, T>(
+    cv: &Condvar,
+    g: MutexGuard<'a, T>,
+    d: Duration,
+) -> MutexGuard<'a, T> {
+    cv.wait_timeout(g, d).unwrap_or_else(|e| e.into_inner()).0
 }
 
 /// Takes a read lock, recovering the data if a writer panicked with it.
@@ -43,5 +71,11 @@ mod tests {
         *lock(&m) += 1;
         *write(&l) += 1;
         assert_eq!((*lock(&m), *read(&l)), (2, 3));
+        assert_eq!(try_lock(&m).map(|g| *g), Some(2));
+        let held = lock(&m);
+        assert!(try_lock(&m).is_none());
+        let cv = Condvar::new();
+        let held = wait_timeout(&cv, held, Duration::from_millis(1));
+        assert_eq!(*held, 2);
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use crate::error::Result;
 use crate::response::VoltResponse;
 
-use super::lock::lock;
+use super::lock::{lock, wait_timeout};
 
 /// A call's result: the response and the size of its frame.
 pub(crate) type Reply = Result<(VoltResponse, usize)>;
@@ -63,11 +63,7 @@ impl Oneshot {
                 return None;
             }
             g.waiting = true;
-            g = self
-                .cv
-                .wait_timeout(g, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            g = wait_timeout(&self.cv, g, deadline - now);
             g.waiting = false;
         }
     }

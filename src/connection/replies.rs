@@ -53,6 +53,7 @@ impl Replies {
     /// Reads the next reply (waiting until `deadline`, or for ever) and
     /// records its frame in `dump`. Returns the response and its frame's
     /// size in bytes.
+    #[inline] // with Session::wait_reply: no copies of the response
     pub(crate) fn next<S: Read + ReadTimeout>(
         &mut self,
         stream: &mut S,

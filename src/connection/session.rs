@@ -126,24 +126,29 @@ impl Session {
         }
     }
 
-    /// Reads until the reply to `handle` comes, skipping replies to other
-    /// handles (late replies to calls that timed out) and the server's own
-    /// messages. Past `deadline`: [`Error::Timeout`] of `timeout`, and the
-    /// session stays usable (bytes of a partly read frame are kept). Any
-    /// other failure closes it.
+    /// Reads until the reply to `handle`, sent at `sent_at`, comes,
+    /// skipping replies to other handles (late replies to calls that timed
+    /// out) and the server's own messages; sets the reply's round trip.
+    /// After `timeout`: [`Error::Timeout`], and the session stays usable
+    /// (bytes of a partly read frame are kept). Any other failure closes it.
+    // Inlined: the response is then built in the caller's return slot, not
+    // copied out through each layer (about 100 instructions per call).
+    #[inline]
     pub(crate) fn wait_reply(
         &mut self,
         handle: i64,
-        deadline: Option<Instant>,
+        sent_at: Instant,
         timeout: Option<Duration>,
     ) -> Result<VoltResponse> {
+        let deadline = timeout.map(|t| sent_at + t);
         loop {
             let Some(stream) = self.stream.as_mut() else {
                 return Err(Error::Closed);
             };
             match self.replies.next(stream, deadline, &mut self.dump) {
-                Ok((resp, _)) if ReplyTo::of(resp.client_handle) == ReplyTo::Call(handle) => {
-                    return Ok(resp)
+                Ok((mut resp, _)) if ReplyTo::of(resp.client_handle) == ReplyTo::Call(handle) => {
+                    resp.client_round_trip = Some(sent_at.elapsed());
+                    return Ok(resp);
                 }
                 Ok(_) => {}
                 Err(ReplyError::Read(ReadError::TimedOut)) => {

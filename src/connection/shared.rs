@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ use super::connect::{connect_and_login, ConnectOptions};
 use super::dump::Dump;
 use super::frame_reader::FrameReader;
 use super::gate::Gate;
-use super::lock::lock;
+use super::lock::{lock, try_lock, wait};
 use super::oneshot::{Oneshot, Reply};
 use super::outbox::{Outbox, Sent, WriteMode};
 use super::pending::PendingMap;
@@ -223,7 +223,7 @@ impl Connection {
             }
             if ob.flushing || ob.buf.is_empty() {
                 ob.writer_parked = true;
-                ob = self.outbox_cv.wait(ob).unwrap_or_else(|e| e.into_inner());
+                ob = wait(&self.outbox_cv, ob);
                 ob.writer_parked = false;
                 ob.writer_woken = false;
                 continue;
@@ -240,10 +240,8 @@ impl Connection {
     /// Sends a keepalive ping unless another thread is writing (then it
     /// returns `Ok(false)` and the caller tries again soon).
     pub(crate) fn try_ping(&self, frame: &[u8], now: Instant) -> io::Result<bool> {
-        let mut w = match self.writer.try_lock() {
-            Ok(w) => w,
-            Err(TryLockError::Poisoned(e)) => e.into_inner(),
-            Err(TryLockError::WouldBlock) => return Ok(false),
+        let Some(mut w) = try_lock(&self.writer) else {
+            return Ok(false);
         };
         if self.is_dead() {
             return Ok(false);

@@ -193,10 +193,7 @@ impl FastSerializer {
         let sent = session.send(&buf.w);
         buf.w.clear();
         sent?;
-        let deadline = timeout.map(|t| sent_at + t);
-        let mut resp = session.wait_reply(handle, deadline, timeout)?;
-        resp.client_round_trip = Some(sent_at.elapsed());
-        Ok(resp)
+        session.wait_reply(handle, sent_at, timeout)
     }
 
     /// Calls a procedure with values that carry their own types (no declaration).
