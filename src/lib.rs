@@ -53,23 +53,20 @@
 #![warn(missing_docs)]
 
 pub mod client;
+mod connection;
 pub mod error;
-pub mod procedure;
-mod pyrepr;
+mod python;
 pub mod response;
-pub mod serializer;
 pub mod table;
 #[cfg(feature = "test-server")]
 pub mod testing;
-mod transport;
 pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
-pub use procedure::VoltProcedure;
+pub use python::{FastSerializer, FastSerializerBuilder, VoltProcedure};
 pub use response::{VoltException, VoltResponse};
-pub use serializer::{FastSerializer, FastSerializerBuilder};
 pub use table::{
     ColumnIndex, FromRow, FromVolt, Row, Rows, RowsAs, TableBuilder, VoltColumn, VoltTable,
 };

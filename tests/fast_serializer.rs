@@ -248,6 +248,37 @@ fn nothing_listening_is_a_clear_io_error() {
         matches!(&err, Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused),
         "{err:?}"
     );
+    // The message says where: "cannot connect to 127.0.0.1:<port>: …".
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("cannot connect to 127.0.0.1:{port}: ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn host_may_carry_its_port_like_the_client_constructors() {
+    let server = TestServer::start().unwrap();
+    // The port in the host string wins over the (wrong) port argument.
+    let f = FastSerializer::new(&format!("127.0.0.1:{}", server.port()), 1).unwrap();
+    assert_eq!(ping(&f).unwrap(), Status::Success);
+    let shown = format!("{f:?}");
+    assert!(
+        shown.contains("\"127.0.0.1\"") && shown.contains(&format!("port: {}", server.port())),
+        "{shown}"
+    );
+    // The test server listens on IPv4 only: "[::1]:port" reaches nothing,
+    // and the error names the address as written.
+    let err = FastSerializer::builder(&format!("[::1]:{}", server.port()), 1)
+        .connect()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("cannot connect to [::1]:{}: ", server.port())),
+        "{err}"
+    );
+    let err = FastSerializer::new("127.0.0.1:port", 21212).unwrap_err();
+    assert!(err.to_string().contains("\"127.0.0.1:port\""), "{err}");
 }
 
 #[test]

@@ -8,9 +8,9 @@ use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
 use super::call_options::CallOptions;
-use super::connection::lock;
 use super::dispatch::{self, deadline_after};
 use super::shared::Shared;
+use crate::connection::lock;
 
 /// One partition's outcome of [`Client::call_all_partitions`](super::Client::call_all_partitions)
 /// (the Python `VoltClient`'s `PartitionCallResult`).

@@ -30,13 +30,13 @@ use crate::wire::login::LoginResponse;
 use crate::wire::response::ASYNC_TOPO_HANDLE;
 use crate::wire::value::Value;
 
-use super::connection::{lock, Connection};
 use super::shared::Shared;
 use super::slot::{Conn, Slot};
 use super::stats::AffinityCounters;
 use super::stats::TopologyStats;
 use super::topology::{parse_overview, HostAddress, Topology};
 use super::{dispatch, maintenance};
+use crate::connection::{lock, Connection};
 
 /// How long to wait before subscribing again after the server declined
 /// `@Subscribe` (as the Java and Python clients do).

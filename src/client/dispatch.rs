@@ -12,11 +12,11 @@ use crate::wire::value::Value;
 
 use super::call_options::CallOptions;
 use super::config::BackpressurePolicy;
-use super::connection::{lock, Connection, Death, Oneshot, Sent, WriteMode};
 use super::discovery::ClusterState;
 use super::routing::{self, Pick, Plan};
 use super::shared::Shared;
 use super::stats::{record_in, Outcome, Placed};
+use crate::connection::{lock, Connection, Death, Oneshot, Sent, WriteMode};
 
 /// A call that was sent and waits for its reply.
 pub(super) struct InFlight {

@@ -12,13 +12,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
+use crate::connection::FrameReader;
 use crate::error::{Error, Result};
-use crate::transport::FrameReader;
 
-use super::connection::{lock, micros_since, Connection, Death};
 use super::shared::{spawn, Shared};
 use super::slot::Conn;
 use super::{discovery, reader};
+use crate::connection::{lock, micros_since, Connection, Death};
 
 /// Connects (eagerly or lazily) and starts the maintenance thread.
 pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {

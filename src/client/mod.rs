@@ -195,7 +195,6 @@ mod all_partitions;
 mod builder;
 mod call_options;
 mod config;
-mod connection;
 mod discovery;
 mod dispatch;
 mod handle;

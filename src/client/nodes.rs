@@ -9,9 +9,9 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::connection::{lock, Connection};
 use super::routing::{self, Pick};
 use super::slot::{Conn, Slot};
+use crate::connection::{lock, Connection};
 
 /// A server the client connects to: a configured host or a discovered node.
 pub(super) struct NodeEntry {

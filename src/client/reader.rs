@@ -6,13 +6,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::table::ColumnCache;
-use crate::transport::{BodyPool, FrameReader, ReadError, ReadTimeout};
-use crate::wire::response::{
-    parse_response_cached, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE, MAX_CLIENT_HANDLE, PING_HANDLE,
+use crate::connection::{
+    Connection, Death, Dump, FrameReader, ReadError, ReadTimeout, Replies, ReplyError, ReplyTo,
 };
+use crate::wire::response::{ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 
-use super::connection::{Connection, Death};
 use super::shared::Shared;
 use super::Unsolicited;
 use super::{discovery, maintenance};
@@ -55,7 +53,7 @@ pub(super) fn reader_loop(
     shared: Arc<Shared>,
     conn: Arc<Connection>,
     stream: TcpStream,
-    mut reader: FrameReader,
+    reader: FrameReader,
 ) {
     let slot = shared.nodes.slot(conn.slot);
     let mut stream = match stream.set_read_timeout(None) {
@@ -69,36 +67,31 @@ pub(super) fn reader_loop(
             return;
         }
     };
-    let mut bodies = BodyPool::new(BODY_SPARES, BODY_KEEP);
-    let mut columns = ColumnCache::default();
+    let mut replies = Replies::new(reader, BODY_SPARES, BODY_KEEP);
     let reason = loop {
-        let mut buf = bodies.take();
-        if let Err(e) = reader.read_frame_into(&mut stream, None, Arc::make_mut(&mut buf)) {
-            break describe(e);
-        }
+        let (resp, size) = match replies.next(&mut stream, None, &mut Dump::off()) {
+            Ok(r) => r,
+            Err(ReplyError::Read(e)) => break describe(e),
+            // We cannot tell which call it answered: fail them all.
+            Err(ReplyError::Parse(e)) => break format!("unreadable response from server: {e}"),
+        };
         let arrived = Instant::now();
         conn.touch(arrived);
-        let size = buf.len() + 4;
         slot.bytes_received
             .fetch_add(size as u64, Ordering::Relaxed);
-        bodies.keep(&buf);
-        let resp = match parse_response_cached(buf, Some(&mut columns)) {
-            Ok(r) => r,
-            // We cannot tell which call it answered: fail them all.
-            Err(e) => break format!("unreadable response from server: {e}"),
-        };
         let handle = resp.client_handle;
-        if handle == PING_HANDLE {
+        let to = ReplyTo::of(handle);
+        if to == ReplyTo::Ping {
             continue; // keepalive reply: proof of life is all we need
         }
-        if (1..=MAX_CLIENT_HANDLE).contains(&handle) {
+        if to == ReplyTo::Call(handle) {
             if !conn.complete(handle, Ok((resp, size)), &shared.gate, arrived) {
                 // A late reply (after its call timed out) or a duplicate.
                 slot.late.fetch_add(1, Ordering::Relaxed);
             }
             continue;
         }
-        if handle > MAX_CLIENT_HANDLE {
+        if to == ReplyTo::Server {
             slot.unsolicited.fetch_add(1, Ordering::Relaxed);
             if let Some(c) = &shared.cluster {
                 if handle == ASYNC_TOPO_HANDLE || handle == ASYNC_PROC_HANDLE {

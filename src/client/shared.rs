@@ -14,23 +14,23 @@
 //! `nodes` → `slots` → a slot's `state`; the gate is never notified while
 //! any of them is held.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::connection::ConnectOptions;
 use crate::error::{Error, Result};
-use crate::transport::ConnectOptions;
 use crate::wire::invocation::{encode_invocation, InvocationOptions};
-use crate::wire::response::{MAX_CLIENT_HANDLE, PING_HANDLE};
+use crate::wire::response::PING_HANDLE;
 
 use super::config::{ClientConfig, UnsolicitedHook};
-use super::connection::{lock, Death, Gate};
 use super::discovery::ClusterState;
 use super::maintenance::Maintenance;
 use super::nodes::Nodes;
 use super::slot::Conn;
 use super::stats::ProcMap;
+use crate::connection::{lock, Death, Gate, Handles};
 
 /// Starts a named thread.
 pub(super) fn spawn(
@@ -52,8 +52,8 @@ pub(crate) struct Shared {
     pub(super) on_unsolicited: Option<UnsolicitedHook>,
     /// The origin of the connections' microsecond clocks.
     pub(super) epoch: Instant,
-    /// The next client handle (see `next_handle`).
-    pub(super) next_handle: AtomicU64,
+    /// The client-handle allocator (see `next_handle`).
+    pub(super) handles: Handles,
     /// Set once by `close`.
     pub(super) closed: AtomicBool,
     /// Wakes callers waiting for a connection, a free place or a topology.
@@ -102,7 +102,7 @@ impl Shared {
             nodes,
             on_unsolicited,
             epoch: now,
-            next_handle: AtomicU64::new(0),
+            handles: Handles::new(),
             closed: AtomicBool::new(false),
             gate: Gate::default(),
             maintenance: Maintenance::new(seed),
@@ -176,8 +176,7 @@ impl Shared {
 
     /// The next client handle, in `1..=MAX_CLIENT_HANDLE` (wrapping).
     pub(super) fn next_handle(&self) -> i64 {
-        let n = self.next_handle.fetch_add(1, Ordering::Relaxed);
-        (n % MAX_CLIENT_HANDLE as u64) as i64 + 1
+        self.handles.next()
     }
 
     /// Fails pending calls with [`Error::Closed`], stops and joins every

@@ -4,8 +4,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::connection::{lock, Connection};
 use super::stats::ProcMap;
+use crate::connection::{lock, Connection};
 
 /// The connection state of one slot.
 pub(super) enum Conn {

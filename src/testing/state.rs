@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::client::routing::HashRing;
@@ -16,11 +16,9 @@ use super::node::Node;
 use super::proc::{Partitioning, Procedure};
 use super::{sysprocs, topology};
 
-/// Locks a mutex, ignoring poisoning (a panicking handler must not take the
-/// server down with it).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+// Poisoning ignored: a panicking handler must not take the server down with it.
+pub(crate) use crate::connection::lock;
+use crate::connection::{read, write};
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub(crate) fn now_ms() -> i64 {
@@ -140,20 +138,13 @@ impl Cluster {
 
     /// A registered procedure by name.
     pub(crate) fn procedure(&self, name: &str) -> Option<Arc<Procedure>> {
-        self.procs
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            .cloned()
+        read(&self.procs).get(name).cloned()
     }
 
     /// The registered procedures that `@SystemCatalog PROCEDURES` lists
     /// (not `@` names), sorted by name.
     pub(crate) fn catalog(&self) -> Vec<Procedure> {
-        let mut v: Vec<Procedure> = self
-            .procs
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+        let mut v: Vec<Procedure> = read(&self.procs)
             .values()
             .filter(|p| !p.name.starts_with('@'))
             .map(|p| Procedure::clone(p))
@@ -166,10 +157,7 @@ impl Cluster {
         if let Some(part) = self.partitioning.get(&p.name) {
             p.partitioning = *part;
         }
-        self.procs
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(p.name.clone(), Arc::new(p));
+        write(&self.procs).insert(p.name.clone(), Arc::new(p));
     }
 
     /// The running nodes, by host id.

@@ -4,10 +4,10 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::super::connection::Connection;
 use super::super::slot::Slot;
 use super::super::stats::Placed;
 use super::{Route, Unrouted};
+use crate::connection::Connection;
 
 /// Where a call should go and how to count it.
 pub(crate) struct Plan {

@@ -2,10 +2,10 @@
 
 use std::sync::atomic::Ordering;
 
-use super::super::connection::lock;
 use super::super::shared::Shared;
 use super::super::slot::Conn;
 use super::{ClientStats, ConnectionStats, NodeStats};
+use crate::connection::lock;
 
 /// A snapshot of the client's statistics.
 pub(crate) fn snapshot(shared: &Shared) -> ClientStats {

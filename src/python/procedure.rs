@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use super::serializer::FastSerializer;
 use crate::error::{EncodeError, Result};
 use crate::response::VoltResponse;
-use crate::serializer::FastSerializer;
 use crate::wire::invocation::InvocationOptions;
 use crate::wire::types::VoltType;
 use crate::wire::value::Value;

@@ -1,0 +1,161 @@
+//! Opening a connection: TCP connect with a timeout, then the login
+//! exchange. Every error names the server as `host:port`.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, LoginError};
+use crate::wire::login::{HashScheme, LoginRequest, LoginResponse, CONNECTION_LIMIT_BYTE};
+use crate::wire::DEFAULT_FRAME_CAP;
+
+use super::dump::Dump;
+use super::frame_reader::FrameReader;
+use super::read_error::ReadError;
+
+/// How to reach and log in to a server.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// User name (empty when security is off).
+    pub username: String,
+    /// Password (hashed with `hash_scheme` before it is sent).
+    pub password: String,
+    /// Password hash scheme (SHA-256 by default).
+    pub hash_scheme: HashScheme,
+    /// Time allowed for the TCP connect and for the login exchange (default 8 s).
+    pub connect_timeout: Duration,
+    /// Largest frame accepted from the server (default 50 MiB).
+    pub frame_cap: usize,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("hash_scheme", &self.hash_scheme)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("frame_cap", &self.frame_cap)
+            .finish()
+    }
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            username: String::new(),
+            password: String::new(),
+            hash_scheme: HashScheme::Sha256,
+            connect_timeout: Duration::from_secs(8),
+            frame_cap: DEFAULT_FRAME_CAP,
+        }
+    }
+}
+
+/// Resolves `host:port` and connects to the first address that answers,
+/// within `timeout` per address. Errors keep their [`io::ErrorKind`] and say
+/// which server: "cannot connect to 127.0.0.1:1: Connection refused".
+pub(crate) fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
+    let at = |what: &str, e: io::Error| {
+        let server = server_name(host, port);
+        Error::Io(io::Error::new(e.kind(), format!("{what} {server}: {e}")))
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| at("cannot resolve", e))?
+        .collect();
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, timeout.max(Duration::from_millis(1))) {
+            Ok(s) => {
+                s.set_nodelay(true).map_err(|e| at("cannot set up", e))?;
+                return Ok(s);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(at("cannot connect to", last))
+}
+
+/// `host:port` as users write it (`[::1]:21212` for an IPv6 address).
+pub(crate) fn server_name(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Connects and logs in. Returns the stream (blocking, no timeouts set), the
+/// frame reader (which may already hold bytes) and the login response. The
+/// login request and response go to `dump` (the password digest redacted
+/// unless the dump keeps it).
+pub(crate) fn connect_and_login(
+    host: &str,
+    port: u16,
+    opts: &ConnectOptions,
+    dump: &mut Dump,
+) -> Result<(TcpStream, FrameReader, LoginResponse), Error> {
+    let deadline = Instant::now() + opts.connect_timeout;
+    let mut stream = connect_tcp(host, port, opts.connect_timeout)?;
+    let req = LoginRequest::new(&opts.username, &opts.password, opts.hash_scheme);
+    let mut bytes = Vec::new();
+    req.encode(&mut bytes);
+    stream.set_write_timeout(Some(opts.connect_timeout.max(Duration::from_millis(1))))?;
+    stream.write_all(&bytes)?;
+    dump.login_sent(&bytes, req.digest.len());
+    let mut reader = FrameReader::new(opts.frame_cap);
+    let body = match reader.read_frame(&mut stream, Some(deadline)) {
+        Ok(b) => b,
+        Err(ReadError::TimedOut) => {
+            return Err(Error::Login(LoginError::TimedOut(opts.connect_timeout)))
+        }
+        Err(ReadError::Eof { partial }) => {
+            // A server at its connection limit sends one unframed 0x01 byte and closes.
+            if partial == [CONNECTION_LIMIT_BYTE] {
+                return Err(Error::Login(LoginError::TooManyConnections));
+            }
+            return Err(Error::ConnectionLost(format!(
+                "{} closed the connection during login after {} bytes",
+                server_name(host, port),
+                partial.len()
+            )));
+        }
+        Err(ReadError::Io(e)) => return Err(Error::Io(e)),
+        Err(ReadError::Protocol(p)) => return Err(Error::Protocol(p)),
+    };
+    dump.received(&body);
+    let login = LoginResponse::parse(&body)?;
+    stream.set_write_timeout(None)?;
+    Ok((stream, reader, login))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_errors_name_host_and_port() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let err = connect_tcp("127.0.0.1", port, Duration::from_secs(5)).unwrap_err();
+        let Error::Io(e) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused);
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("cannot connect to 127.0.0.1:{port}: ")),
+            "{text}"
+        );
+        let err = connect_tcp("no-such-host.invalid", 7, Duration::from_secs(5)).unwrap_err();
+        assert!(err.to_string().contains("no-such-host.invalid:7"), "{err}");
+        let err = connect_tcp("::1", port, Duration::from_secs(5)).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("[::1]:{port}: ")),
+            "{err}"
+        );
+    }
+}
