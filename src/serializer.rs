@@ -21,7 +21,7 @@ use crate::wire::reader::Reader;
 use crate::wire::response::{parse_response_cached, MAX_CLIENT_HANDLE};
 use crate::wire::timestamp::Timestamp;
 use crate::wire::types::VoltType;
-use crate::wire::value::{read_value, write_param, write_value, Value};
+use crate::wire::value::{read_raw, read_value, write_param, write_value, Value};
 use crate::wire::writer::WireWrite;
 
 /// Options of [`FastSerializer`]: the Python constructor's parameters that
@@ -537,8 +537,9 @@ impl FastSerializer {
         T: for<'a> FromVolt<'a>,
     {
         self.with_r(|r| {
-            let v = read_value(r, ty)?;
-            Option::<T>::from_volt(v).map_err(|_| ProtocolError::Malformed("value"))
+            let v = read_raw(r, ty)?;
+            crate::types::from_cell::<Option<T>>(ty, v)
+                .map_err(|_| ProtocolError::Malformed("value"))
         })
     }
 }
