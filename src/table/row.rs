@@ -82,7 +82,7 @@ impl<'a> Row<'a> {
     }
 
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
-    #[inline]
+    #[inline(always)]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
         self.cell_as(col.index(self.table)?)
     }
@@ -123,38 +123,75 @@ impl<'a> Row<'a> {
     /// what every getter and tuple reads with.
     #[inline(always)]
     pub(crate) fn cell_as<T: FromVolt<'a>>(&self, col: usize) -> Result<T, ConversionError> {
-        match self.cell(col) {
-            Some((ty, cell)) => from_cell(ty, cell).map_err(|e| e.at(col)),
+        match self.split_cell(col, self.cell_bytes(col)) {
+            Some((ty, cell, _)) => from_cell(ty, cell).map_err(|e| e.at(col)),
             None => self.cell_as_slowly(col),
         }
     }
 
-    /// The type and bytes of the cell in column `col` (`None`: NULL), when
-    /// found without a check that can fail: a fixed-size cell, a VARBINARY
-    /// or GEOGRAPHY, or a VARCHAR from the table's kept text. Errors and
-    /// the other VARCHARs are left to [`cell_as_slowly`](Self::cell_as_slowly):
-    /// a lean inline path, about half the instructions per cell.
+    /// [`cell_as`](Self::cell_as) for a read along the row: the cell of
+    /// column `col` is at the start of `at`, which is left just past it.
+    /// Tuples read so, each cell where the last one ended: a quarter
+    /// fewer instructions per cell than looking each up in the index.
     #[inline(always)]
-    fn cell(&self, col: usize) -> Option<(VoltType, Option<RawCell<'a>>)> {
+    pub(crate) fn next_as<T: FromVolt<'a>>(
+        &self,
+        col: usize,
+        at: &mut &'a [u8],
+    ) -> Result<T, ConversionError> {
+        match self.split_cell(col, at) {
+            Some((ty, cell, rest)) => {
+                *at = rest;
+                from_cell(ty, cell).map_err(|e| e.at(col))
+            }
+            None => {
+                *at = self.cell_bytes(col + 1);
+                self.cell_as_slowly(col)
+            }
+        }
+    }
+
+    /// The row's bytes from the start of the cell of column `col` (empty
+    /// past the last column).
+    #[inline(always)]
+    pub(crate) fn cell_bytes(&self, col: usize) -> &'a [u8] {
+        self.places
+            .get(col)
+            .and_then(|p| self.data.get(p.offset(self.entries)?..))
+            .unwrap_or_default()
+    }
+
+    /// The type and bytes of the cell of column `col` at the start of `at`
+    /// (`None`: NULL) and the bytes after it, when found without a check
+    /// that can fail: a fixed-size cell, a VARBINARY or GEOGRAPHY, or a
+    /// VARCHAR from the table's kept text. Errors and the other VARCHARs
+    /// are left to [`cell_as_slowly`](Self::cell_as_slowly): a lean inline
+    /// path, about half the instructions per cell.
+    #[inline(always)]
+    fn split_cell(
+        &self,
+        col: usize,
+        at: &'a [u8],
+    ) -> Option<(VoltType, Option<RawCell<'a>>, &'a [u8])> {
         let place = self.places.get(col)?;
-        let at = self.data.get(place.offset(self.entries)?..)?;
         let ty = place.ty;
         if place.width > 0 {
-            return Some((ty, RawCell::fixed(ty, at.get(..place.width as usize)?)));
+            let (bytes, rest) = at.split_at_checked(place.width as usize)?;
+            return Some((ty, RawCell::fixed(ty, bytes), rest));
         }
         let (len, rest) = at.split_first_chunk::<4>()?;
         let len = i32::from_be_bytes(*len);
         if len == -1 {
-            return Some((ty, None));
+            return Some((ty, None, rest));
         }
-        let bytes = rest.get(..usize::try_from(len).ok()?)?;
+        let (bytes, rest) = rest.split_at_checked(usize::try_from(len).ok()?)?;
         let cell = match ty {
             VoltType::String => {
                 RawCell::of_str(place.text_in(self.text?, self.entries, bytes.len())?)
             }
             _ => RawCell::var(ty, bytes),
         };
-        Some((ty, Some(cell)))
+        Some((ty, Some(cell), rest))
     }
 
     /// [`cell_as`](Self::cell_as) through the checked reader.

@@ -425,8 +425,8 @@ fn exercise_row<'a>(row: &Row<'a>, ncols: usize, typed: bool, plain: &[PlainCell
         return;
     }
     sink(row);
-    for c in 0..ncols {
-        get_all!(row, c, &plain[c];
+    for (c, plain) in plain.iter().enumerate().take(ncols) {
+        get_all!(row, c, plain;
             i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, usize,
             f64, bool, &str, String, &[u8], Vec<u8>,
             Decimal, rust_decimal::Decimal, Timestamp, std::time::SystemTime, Date,

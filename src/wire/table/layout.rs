@@ -39,6 +39,7 @@ impl Place {
     /// a whole), for the row whose index entries are `entries`; `None`
     /// when the cell alone is not valid UTF-8 (its ends are then not
     /// character boundaries, which `str::get` checks).
+    #[inline(always)]
     pub(crate) fn text_in<'a>(
         &self,
         text: &'a str,
