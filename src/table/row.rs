@@ -247,8 +247,10 @@ fn kept_string<'a>(
 
 /// Iterator over the rows of a table.
 pub struct Rows<'a> {
-    table: &'a VoltTable,
+    /// Row 0 without its entries: what every row shares, looked up once.
+    shared: Row<'a>,
     next: usize,
+    count: usize,
     /// The index entries of the rows still to come.
     entries: std::slice::ChunksExact<'a, u32>,
 }
@@ -256,8 +258,9 @@ pub struct Rows<'a> {
 impl<'a> Rows<'a> {
     pub(crate) fn new(table: &'a VoltTable) -> Rows<'a> {
         Rows {
-            table,
+            shared: Row::new(table, 0, &[]),
             next: 0,
+            count: table.row_count(),
             entries: table.index().chunks_exact(table.stride()),
         }
     }
@@ -267,16 +270,20 @@ impl<'a> Iterator for Rows<'a> {
     type Item = Row<'a>;
     #[inline]
     fn next(&mut self) -> Option<Row<'a>> {
-        if self.next >= self.table.row_count() {
+        if self.next >= self.count {
             return None;
         }
         self.next += 1;
         // (Always `Some`: the index has an entry chunk per row.)
         let entries = self.entries.next().unwrap_or_default();
-        Some(Row::new(self.table, self.next - 1, entries))
+        Some(Row {
+            index: self.next - 1,
+            entries,
+            ..self.shared
+        })
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.table.row_count() - self.next;
+        let n = self.count - self.next;
         (n, Some(n))
     }
 }
