@@ -76,7 +76,7 @@ pub use wire::login::HashScheme;
 pub use wire::response::Status;
 pub use wire::timestamp::{Date, Timestamp};
 pub use wire::types::VoltType;
-pub use wire::value::{Value, ValueRef};
+pub use wire::value::{RawCell, Value, ValueRef};
 
 /// The README's examples, compiled and run as doctests (not shown in the docs).
 #[cfg(doctest)]

@@ -6,7 +6,7 @@ use crate::error::{ProtocolError, Result};
 use crate::table::FromVolt;
 use crate::wire::reader::Reader;
 use crate::wire::types::VoltType;
-use crate::wire::value::{read_param, read_value, write_param, write_value, Value};
+use crate::wire::value::{read_param, read_raw, read_value, write_param, write_value, Value};
 use crate::wire::writer::WireWrite;
 
 /// A write buffer (what `flush` sends) and a read buffer with its position.
@@ -63,8 +63,9 @@ impl Buffers {
         T: for<'a> FromVolt<'a>,
     {
         self.read_with(|r| {
-            let v = read_value(r, ty)?;
-            Option::<T>::from_volt(v).map_err(|_| ProtocolError::Malformed("value"))
+            let v = read_raw(r, ty)?;
+            crate::types::from_cell::<Option<T>>(ty, v)
+                .map_err(|_| ProtocolError::Malformed("value"))
         })
     }
 

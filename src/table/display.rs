@@ -51,7 +51,7 @@ impl fmt::Display for Row<'_> {
             if c > 0 {
                 f.write_str(", ")?;
             }
-            match self.value(c) {
+            match self.get_ref(c) {
                 Ok(v) => f.write_str(&v.python_repr())?,
                 Err(_) => f.write_str("<malformed>")?,
             }

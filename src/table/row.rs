@@ -2,11 +2,11 @@
 //! [`RowsAs`]) and how a column is named ([`ColumnIndex`]).
 
 use crate::error::{ConversionError, ProtocolError};
-use crate::types::{FromRow, FromVolt};
+use crate::types::{from_cell, FromRow, FromVolt};
 use crate::wire::reader::Reader;
 use crate::wire::table::{Place, VoltTable};
 use crate::wire::types::VoltType;
-use crate::wire::value::{read_value, Value, ValueRef};
+use crate::wire::value::{read_raw, RawCell, Value, ValueRef};
 
 /// A column given by index or by name.
 pub trait ColumnIndex {
@@ -40,10 +40,10 @@ impl ColumnIndex for &str {
 /// One row of a [`VoltTable`].
 #[derive(Clone, Copy)]
 pub struct Row<'a> {
-    table: &'a VoltTable,
+    pub(super) table: &'a VoltTable,
     index: usize,
     /// The row's entries in the table's index.
-    entries: &'a [u32],
+    pub(super) entries: &'a [u32],
     /// The table's bytes (the entries are offsets in them).
     data: &'a [u8],
     /// Where the cells are, by column (the table's, at hand).
@@ -82,15 +82,14 @@ impl<'a> Row<'a> {
     }
 
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
-    #[inline]
+    #[inline(always)]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
-        let c = col.index(self.table)?;
-        T::from_volt(self.value(c)?).map_err(|e| e.at(c))
+        self.cell_as(col.index(self.table)?)
     }
 
     /// A cell as a borrowed [`ValueRef`].
     pub fn get_ref(&self, col: impl ColumnIndex) -> Result<ValueRef<'a>, ConversionError> {
-        self.value(col.index(self.table)?)
+        self.get(col)
     }
 
     /// The whole row converted to `T`: a tuple with one element per
@@ -116,57 +115,113 @@ impl<'a> Row<'a> {
     /// Every cell as an owned [`Value`].
     pub fn values(&self) -> crate::Result<Vec<Value>> {
         (0..self.len())
-            .map(|c| Ok(self.value(c)?.to_value()?))
+            .map(|c| Ok(self.get_ref(c)?.to_value()?))
             .collect()
     }
 
-    /// The cell in column `col`, decoded.
-    #[inline]
-    pub(crate) fn value(&self, col: usize) -> Result<ValueRef<'a>, ConversionError> {
-        let malformed = |problem| ConversionError::Malformed {
-            column: col,
-            problem,
+    /// The cell in column `col` (which must be in range), converted to `T`:
+    /// what every getter and tuple reads with.
+    #[inline(always)]
+    pub(crate) fn cell_as<T: FromVolt<'a>>(&self, col: usize) -> Result<T, ConversionError> {
+        match self.split_cell(col, self.cell_bytes(col)) {
+            Some((ty, cell, _)) => from_cell(ty, cell).map_err(|e| e.at(col)),
+            None => self.cell_as_slowly(col),
+        }
+    }
+
+    /// [`cell_as`](Self::cell_as) for a read along the row: the cell of
+    /// column `col` is at the start of `at`, which is left just past it.
+    /// Tuples read so, each cell where the last one ended: a quarter
+    /// fewer instructions per cell than looking each up in the index.
+    #[inline(always)]
+    pub(crate) fn next_as<T: FromVolt<'a>>(
+        &self,
+        col: usize,
+        at: &mut &'a [u8],
+    ) -> Result<T, ConversionError> {
+        match self.split_cell(col, at) {
+            Some((ty, cell, rest)) => {
+                *at = rest;
+                from_cell(ty, cell).map_err(|e| e.at(col))
+            }
+            None => {
+                *at = self.cell_bytes(col + 1);
+                self.cell_as_slowly(col)
+            }
+        }
+    }
+
+    /// The row's bytes from the start of the cell of column `col` (empty
+    /// past the last column).
+    #[inline(always)]
+    pub(crate) fn cell_bytes(&self, col: usize) -> &'a [u8] {
+        self.places
+            .get(col)
+            .and_then(|p| self.data.get(p.offset(self.entries)?..))
+            .unwrap_or_default()
+    }
+
+    /// The type and bytes of the cell of column `col` at the start of `at`
+    /// (`None`: NULL) and the bytes after it, when found without a check
+    /// that can fail: a fixed-size cell, a VARBINARY or GEOGRAPHY, or a
+    /// VARCHAR from the table's kept text. Errors and the other VARCHARs
+    /// are left to [`cell_as_slowly`](Self::cell_as_slowly): a lean inline
+    /// path, about half the instructions per cell.
+    #[inline(always)]
+    fn split_cell(
+        &self,
+        col: usize,
+        at: &'a [u8],
+    ) -> Option<(VoltType, Option<RawCell<'a>>, &'a [u8])> {
+        let place = self.places.get(col)?;
+        let ty = place.ty;
+        if place.width > 0 {
+            let (bytes, rest) = at.split_at_checked(place.width as usize)?;
+            return Some((ty, RawCell::fixed(ty, bytes), rest));
+        }
+        let (len, rest) = at.split_first_chunk::<4>()?;
+        let len = i32::from_be_bytes(*len);
+        if len == -1 {
+            return Some((ty, None, rest));
+        }
+        let (bytes, rest) = rest.split_at_checked(usize::try_from(len).ok()?)?;
+        let cell = match ty {
+            VoltType::String => {
+                RawCell::of_str(place.text_in(self.text?, self.entries, bytes.len())?)
+            }
+            _ => RawCell::var(ty, bytes),
         };
+        Some((ty, Some(cell), rest))
+    }
+
+    /// [`cell_as`](Self::cell_as) through the checked reader.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn cell_as_slowly<T: FromVolt<'a>>(&self, col: usize) -> Result<T, ConversionError> {
+        let (ty, cell) = self
+            .raw(col)
+            .map_err(|problem| ConversionError::Malformed {
+                column: col,
+                problem,
+            })?;
+        from_cell(ty, cell).map_err(|e| e.at(col))
+    }
+
+    /// The type and bytes of the cell in column `col` (`None`: NULL).
+    fn raw(&self, col: usize) -> Result<(VoltType, Option<RawCell<'a>>), ProtocolError> {
         // Not `None`: `col` is checked against the columns, and every row
         // has the entries its columns need.
         let (place, off) = self
             .places
             .get(col)
             .and_then(|p| Some((p, p.offset(self.entries)?)))
-            .ok_or(malformed(ProtocolError::Malformed("cell index")))?;
+            .ok_or(ProtocolError::Malformed("cell index"))?;
         let mut r = Reader::new(self.data.get(off..).unwrap_or_default());
-        read_cell(&mut r, place, self.text, self.entries).map_err(malformed)
-    }
-
-    /// The row's cells, read one after the other (what tuples read with).
-    #[inline]
-    pub(crate) fn cells(&self) -> Cells<'a> {
-        let first = self
-            .entries
-            .first()
-            .map_or(self.data.len(), |&e| e as usize);
-        Cells {
-            r: Reader::new(self.data.get(first..).unwrap_or_default()),
-            places: self.places.iter(),
-            col: 0,
-            entries: self.entries,
-            text: self.text,
-        }
-    }
-}
-
-/// Decodes the cell of column `place` at `r`, for the row whose index
-/// entries are `entries` in a table whose kept text is `text`.
-#[inline]
-fn read_cell<'a>(
-    r: &mut Reader<'a>,
-    place: &Place,
-    text: Option<&'a str>,
-    entries: &[u32],
-) -> Result<ValueRef<'a>, ProtocolError> {
-    match (place.ty, text) {
-        (VoltType::String, Some(text)) => kept_string(r, place, text, entries),
-        (ty, _) => read_value(r, ty),
+        let cell = match (place.ty, self.text) {
+            (VoltType::String, Some(text)) => kept_string(&mut r, place, text, self.entries)?,
+            (ty, _) => read_raw(&mut r, ty)?,
+        };
+        Ok((place.ty, cell))
     }
 }
 
@@ -174,58 +229,28 @@ fn read_cell<'a>(
 /// whole table: no UTF-8 check per cell, about 45% of the decode time of
 /// the codec bench's table. A cell valid only across cells is read (and
 /// refused) as any other.
-#[inline]
 fn kept_string<'a>(
     r: &mut Reader<'a>,
     place: &Place,
     text: &'a str,
     entries: &[u32],
-) -> Result<ValueRef<'a>, ProtocolError> {
+) -> Result<Option<RawCell<'a>>, ProtocolError> {
     let mut again = r.clone();
     match r.read_bytes("STRING")? {
-        None => Ok(ValueRef::Null(VoltType::String)),
+        None => Ok(None),
         Some(b) => match place.text_in(text, entries, b.len()) {
-            Some(s) => Ok(ValueRef::String(s)),
-            None => read_value(&mut again, VoltType::String),
+            Some(s) => Ok(Some(RawCell::of_str(s))),
+            None => read_raw(&mut again, VoltType::String),
         },
-    }
-}
-
-/// A row's cells in column order, each decoded where the previous one ended.
-pub(crate) struct Cells<'a> {
-    r: Reader<'a>,
-    places: std::slice::Iter<'a, Place>,
-    col: usize,
-    /// The row's index entries.
-    entries: &'a [u32],
-    /// The table's kept text.
-    text: Option<&'a str>,
-}
-
-impl<'a> Cells<'a> {
-    /// The next cell, converted to `T`.
-    #[inline]
-    pub(crate) fn next_as<T: FromVolt<'a>>(&mut self) -> Result<T, ConversionError> {
-        let col = self.col;
-        let place = self.places.next().ok_or(ConversionError::ColumnIndex {
-            index: col,
-            count: col,
-        })?;
-        self.col += 1;
-        let v = read_cell(&mut self.r, place, self.text, self.entries).map_err(|problem| {
-            ConversionError::Malformed {
-                column: col,
-                problem,
-            }
-        })?;
-        T::from_volt(v).map_err(|e| e.at(col))
     }
 }
 
 /// Iterator over the rows of a table.
 pub struct Rows<'a> {
-    table: &'a VoltTable,
+    /// Row 0 without its entries: what every row shares, looked up once.
+    shared: Row<'a>,
     next: usize,
+    count: usize,
     /// The index entries of the rows still to come.
     entries: std::slice::ChunksExact<'a, u32>,
 }
@@ -233,8 +258,9 @@ pub struct Rows<'a> {
 impl<'a> Rows<'a> {
     pub(crate) fn new(table: &'a VoltTable) -> Rows<'a> {
         Rows {
-            table,
+            shared: Row::new(table, 0, &[]),
             next: 0,
+            count: table.row_count(),
             entries: table.index().chunks_exact(table.stride()),
         }
     }
@@ -244,16 +270,20 @@ impl<'a> Iterator for Rows<'a> {
     type Item = Row<'a>;
     #[inline]
     fn next(&mut self) -> Option<Row<'a>> {
-        if self.next >= self.table.row_count() {
+        if self.next >= self.count {
             return None;
         }
         self.next += 1;
         // (Always `Some`: the index has an entry chunk per row.)
         let entries = self.entries.next().unwrap_or_default();
-        Some(Row::new(self.table, self.next - 1, entries))
+        Some(Row {
+            index: self.next - 1,
+            entries,
+            ..self.shared
+        })
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.table.row_count() - self.next;
+        let n = self.count - self.next;
         (n, Some(n))
     }
 }

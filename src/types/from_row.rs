@@ -9,8 +9,8 @@ use crate::wire::table::VoltColumn;
 /// [`FromVolt`] types (one element per column, in order, up to 16), and by
 /// your own types with [`Row::get`].
 ///
-/// A tuple reads the cells in one pass along the row, which is faster than
-/// one [`Row::get`] per cell.
+/// A tuple checks the column count once, then reads each cell where the
+/// last one ended, faster than one [`Row::get`] per cell.
 ///
 /// ```
 /// use voltdb::{ConversionError, FromRow, Row, Value, VoltColumn, VoltTable, VoltType};
@@ -72,7 +72,7 @@ fn tuple_accepts(columns: &[VoltColumn], elements: &[Element]) -> Result<(), Con
 }
 
 /// `FromRow` for the tuples of these sizes: every element read along the
-/// row with [`Cells`](crate::table) after checking the column count.
+/// row after checking the column count.
 macro_rules! tuple_from_row {
     ($($n:literal: ($($t:ident),+)),+ $(,)?) => {$(
         impl<'a, $($t: FromVolt<'a>),+> FromRow<'a> for ($($t,)+) {
@@ -83,8 +83,11 @@ macro_rules! tuple_from_row {
                         found: row.len(),
                     });
                 }
-                let mut cells = row.cells();
-                Ok(($(cells.next_as::<$t>()?,)+))
+                let (mut col, mut at) = (0, row.cell_bytes(0));
+                Ok(($({
+                    col += 1;
+                    row.next_as::<$t>(col - 1, &mut at)?
+                },)+))
             }
 
             fn accepts(columns: &[VoltColumn]) -> Result<(), ConversionError> {

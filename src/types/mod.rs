@@ -11,4 +11,5 @@ mod with_chrono;
 mod with_time;
 
 pub use from_row::FromRow;
+pub(crate) use from_volt::from_cell;
 pub use from_volt::FromVolt;

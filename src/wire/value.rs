@@ -9,9 +9,11 @@ use crate::wire::table::VoltTable;
 use crate::wire::timestamp::{Date, Timestamp};
 use crate::wire::types::VoltType;
 
+mod raw;
 mod read;
 mod write;
 
+pub use raw::{read_raw, RawCell};
 pub use read::{read_param, read_value, skip_value};
 pub use write::{check_param, write_param, write_value};
 

@@ -21,7 +21,7 @@ use voltdb::client::topology::ProcedureInfo;
 use voltdb::testing::Invocation;
 use voltdb::wire::login::{LoginRequest, LoginResponse};
 use voltdb::wire::response::{encode_response, parse_response};
-use voltdb::wire::value::{read_param, read_value, skip_value, write_param};
+use voltdb::wire::value::{read_param, read_raw, read_value, skip_value, write_param, RawCell};
 use voltdb::wire::{frame_status, FrameStatus, Reader, DEFAULT_FRAME_CAP};
 use voltdb::{
     Date, Decimal, Geography, GeographyPoint, Row, Timestamp, Value, ValueRef, VoltResponse,
@@ -206,18 +206,34 @@ pub static FRAME_BODIES: AtomicBool = AtomicBool::new(true);
 pub static TYPED_ROWS: AtomicUsize = AtomicUsize::new(8);
 
 macro_rules! get_all {
-    ($row:expr, $c:expr; $($t:ty),* $(,)?) => {$(
-        same_as_from_volt::<$t>(&$row, $c);
+    ($row:expr, $c:expr, $plain:expr; $($t:ty),* $(,)?) => {$(
+        same_as_from_volt::<$t>(&$row, $c, $plain);
     )*};
 }
 
+/// A cell as a plain walk of the table's bytes reads it: its type and
+/// bytes (`None`: NULL), or what is wrong with it.
+type PlainCell<'a> = Result<(VoltType, Option<RawCell<'a>>), voltdb::ProtocolError>;
+
 /// `Row::get::<T>` and `Row::get::<Option<T>>` give what `T::from_volt`
-/// gives for the cell's `ValueRef` (the getters take faster paths).
-fn same_as_from_volt<'a, T: voltdb::FromVolt<'a> + std::fmt::Debug>(row: &Row<'a>, c: usize) {
-    let general = |opt: bool| match row.get_ref(c) {
-        Ok(v) if opt && v.is_null() => Ok(None),
-        Ok(v) => T::from_volt(v).map(Some).map_err(|e| format!("{e:?}")),
-        Err(e) => Err(format!("{e:?}")),
+/// (or `T::from_null`) gives for the cell read plainly (the getters find
+/// it through the table's index and kept text).
+fn same_as_from_volt<'a, T: voltdb::FromVolt<'a> + std::fmt::Debug>(
+    row: &Row<'a>,
+    c: usize,
+    plain: &PlainCell<'a>,
+) {
+    let general = |opt: bool| match plain {
+        Ok((_, None)) if opt => Ok(None),
+        Ok((ty, None)) => T::from_null(*ty).map(Some).map_err(|e| format!("{e:?}")),
+        Ok((_, Some(cell))) => T::from_volt(*cell).map(Some).map_err(|e| format!("{e:?}")),
+        Err(e) => Err(format!(
+            "{:?}",
+            voltdb::ConversionError::Malformed {
+                column: c,
+                problem: e.clone()
+            }
+        )),
     };
     // Errors from `from_volt` carry column 0: compare them without it.
     let unplaced = |r: Result<Option<T>, String>| match r {
@@ -242,9 +258,10 @@ pub fn exercise_table(t: &VoltTable) {
     let n = t.column_count();
     assert_eq!(t.rows().len(), t.row_count());
     let typed = TYPED_ROWS.load(Ordering::Relaxed);
-    for row in t.rows() {
+    let plain = plain_cells(t);
+    for (row, plain) in t.rows().zip(&plain) {
         let i = row.index();
-        exercise_row(&row, n, i < typed || i + 1 == t.row_count());
+        exercise_row(&row, n, i < typed || i + 1 == t.row_count(), plain);
     }
     // Past the end: typed errors.
     assert!(t.row(t.row_count()).is_err());
@@ -369,7 +386,37 @@ fn cells_match_a_plain_walk(t: &VoltTable) {
     }
 }
 
-fn exercise_row(row: &Row<'_>, ncols: usize, typed: bool) {
+/// Every cell of every row, read by a plain walk of the table's bytes.
+fn plain_cells(t: &VoltTable) -> Vec<Vec<PlainCell<'_>>> {
+    let bytes = t.as_bytes();
+    let mut r = Reader::new(bytes);
+    r.skip(4, "total").unwrap();
+    let header = r.read_i32("header").unwrap() as usize;
+    r.skip(header, "header").unwrap();
+    r.read_i32("rows").unwrap();
+    let mut rows = Vec::with_capacity(t.row_count());
+    for _ in 0..t.row_count() {
+        r.read_i32("row length").unwrap();
+        let cells = t
+            .columns()
+            .iter()
+            .map(|col| {
+                let at = r.position();
+                let cell = read_raw(&mut r, col.ty);
+                if cell.is_err() {
+                    r = Reader::new(bytes);
+                    r.skip(at, "cell").unwrap();
+                    skip_value(&mut r, col.ty).expect("a parsed table's cells fit");
+                }
+                cell.map(|cell| (col.ty, cell))
+            })
+            .collect();
+        rows.push(cells);
+    }
+    rows
+}
+
+fn exercise_row<'a>(row: &Row<'a>, ncols: usize, typed: bool, plain: &[PlainCell<'a>]) {
     match row.values() {
         Ok(v) => black_box(v.len()),
         Err(e) => show(&e).len(),
@@ -378,8 +425,8 @@ fn exercise_row(row: &Row<'_>, ncols: usize, typed: bool) {
         return;
     }
     sink(row);
-    for c in 0..ncols {
-        get_all!(row, c;
+    for (c, plain) in plain.iter().enumerate().take(ncols) {
+        get_all!(row, c, plain;
             i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, usize,
             f64, bool, &str, String, &[u8], Vec<u8>,
             Decimal, rust_decimal::Decimal, Timestamp, std::time::SystemTime, Date,

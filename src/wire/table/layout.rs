@@ -23,6 +23,8 @@ pub(crate) struct Place {
     /// VARCHARs: the index entry with where the cell starts in the
     /// table's text (when kept); 0 for the others.
     pub(super) text: u32,
+    /// The cell's size when fixed; 0 for a variable-length cell.
+    pub(crate) width: u32,
 }
 
 impl Place {
@@ -37,6 +39,7 @@ impl Place {
     /// a whole), for the row whose index entries are `entries`; `None`
     /// when the cell alone is not valid UTF-8 (its ends are then not
     /// character boundaries, which `str::get` checks).
+    #[inline(always)]
     pub(crate) fn text_in<'a>(
         &self,
         text: &'a str,
@@ -93,6 +96,7 @@ impl Layout {
                 seg,
                 rel,
                 text: 0,
+                width: c.ty.fixed_size().unwrap_or_default() as u32,
             });
             match c.ty.fixed_size() {
                 Some(n) => {

@@ -2,91 +2,16 @@
 //! [`Value`]s, and skipping a value's bytes.
 
 use crate::error::ProtocolError;
-use crate::wire::decimal::Decimal;
-use crate::wire::geo::GeographyPoint;
 use crate::wire::reader::Reader;
 use crate::wire::table::VoltTable;
-use crate::wire::timestamp::{Date, Timestamp};
-use crate::wire::types::{null, VoltType, ARRAY_MARKER};
-use crate::wire::value::{Value, ValueRef};
+use crate::wire::types::{VoltType, ARRAY_MARKER};
+use crate::wire::value::{read_raw, Value, ValueRef};
 
 /// Reads one bare value of type `ty` (a table cell, or a parameter after its
 /// type byte). Sentinels decode as [`ValueRef::Null`].
-#[inline(always)]
+#[inline]
 pub fn read_value<'a>(r: &mut Reader<'a>, ty: VoltType) -> Result<ValueRef<'a>, ProtocolError> {
-    Ok(match ty {
-        VoltType::Null => ValueRef::Null(VoltType::Null),
-        VoltType::TinyInt => match r.read_i8("TINYINT")? {
-            null::TINYINT => ValueRef::Null(ty),
-            v => ValueRef::TinyInt(v),
-        },
-        VoltType::SmallInt => match r.read_i16("SMALLINT")? {
-            null::SMALLINT => ValueRef::Null(ty),
-            v => ValueRef::SmallInt(v),
-        },
-        VoltType::Integer => match r.read_i32("INTEGER")? {
-            null::INTEGER => ValueRef::Null(ty),
-            v => ValueRef::Integer(v),
-        },
-        VoltType::BigInt => match r.read_i64("BIGINT")? {
-            null::BIGINT => ValueRef::Null(ty),
-            v => ValueRef::BigInt(v),
-        },
-        VoltType::Timestamp => match r.read_i64("TIMESTAMP")? {
-            null::TIMESTAMP => ValueRef::Null(ty),
-            v => ValueRef::Timestamp(Timestamp::from_micros(v)),
-        },
-        VoltType::Date => match r.read_i32("DATE")? {
-            null::DATE => ValueRef::Null(ty),
-            v => ValueRef::Date(Date::from_packed(v)),
-        },
-        VoltType::Float => {
-            let f = r.read_f64("FLOAT")?;
-            if f.to_bits() == null::FLOAT_BITS {
-                ValueRef::Null(ty)
-            } else {
-                ValueRef::Float(f)
-            }
-        }
-        VoltType::Decimal => match r.read_i128("DECIMAL")? {
-            null::DECIMAL => ValueRef::Null(ty),
-            v => ValueRef::Decimal(Decimal::from_wire(v)),
-        },
-        VoltType::Boolean => match r.read_u8("BOOLEAN")? {
-            0 => ValueRef::Boolean(false),
-            1 => ValueRef::Boolean(true),
-            _ => ValueRef::Null(ty),
-        },
-        VoltType::GeographyPoint => {
-            let p = GeographyPoint::new(
-                r.read_f64("GEOGRAPHY_POINT")?,
-                r.read_f64("GEOGRAPHY_POINT")?,
-            );
-            if p.is_null_sentinel() {
-                ValueRef::Null(ty)
-            } else {
-                ValueRef::GeographyPoint(p)
-            }
-        }
-        VoltType::String => match r.read_str("STRING")? {
-            None => ValueRef::Null(ty),
-            Some(s) => ValueRef::String(s),
-        },
-        VoltType::Varbinary => match r.read_bytes("VARBINARY")? {
-            None => ValueRef::Null(ty),
-            Some(b) => ValueRef::Varbinary(b),
-        },
-        VoltType::Geography => match r.read_bytes("GEOGRAPHY")? {
-            None => ValueRef::Null(ty),
-            Some(b) => ValueRef::Geography(b),
-        },
-        VoltType::Table => {
-            return Err(ProtocolError::UnexpectedType {
-                ty,
-                context: "a table cell",
-            })
-        }
-    })
+    Ok(read_raw(r, ty)?.map_or(ValueRef::Null(ty), ValueRef::from_raw))
 }
 
 /// Skips one bare value of type `ty`, checking it fits (no UTF-8 or geography
