@@ -27,8 +27,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use voltdb::client::{CallOptions, Client, ClientStats};
 use voltdb::client::routing::MP_INIT_PID;
+use voltdb::client::{CallOptions, Client, ClientStats};
 use voltdb::{Error, Value};
 
 struct Args {
