@@ -73,6 +73,8 @@ pub use serializer::{FastSerializer, FastSerializerBuilder};
 pub use table::{
     ColumnIndex, FromRow, FromVolt, Row, Rows, RowsAs, TableBuilder, VoltColumn, VoltTable,
 };
+#[cfg(feature = "serde")]
+pub use types::serde::{to_params, DeserializeRows};
 pub use wire::decimal::Decimal;
 pub use wire::geo::{Geography, GeographyPoint, XyzPoint};
 pub use wire::login::HashScheme;
