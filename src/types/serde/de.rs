@@ -187,8 +187,8 @@ impl<'a> Deserializer<'a> for RowDeserializer<'_, 'a> {
     /// A map from column names to cells.
     fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, ConversionError> {
         let row = self.row;
-        let keys = row.columns().iter().map(|c| c.name.as_str());
-        visitor.visit_map(Cells::new(row, keys.collect(), None))
+        let keys: Vec<&str> = row.columns().iter().map(|c| c.name.as_str()).collect();
+        visitor.visit_map(Cells::new(row, &keys, None)?)
     }
 
     fn deserialize_struct<V: Visitor<'a>>(
@@ -200,9 +200,9 @@ impl<'a> Deserializer<'a> for RowDeserializer<'_, 'a> {
         let row = self.row;
         let f = self.fields.for_struct(&row, fields);
         if f.in_order {
-            visitor.visit_seq(Cells::new(row, Vec::new(), Some(fields)))
+            visitor.visit_seq(Cells::new(row, &[], Some(fields))?)
         } else {
-            visitor.visit_map(Cells::new(row, f.keys.clone(), None))
+            visitor.visit_map(Cells::new(row, &f.keys, None)?)
         }
     }
 
@@ -230,7 +230,7 @@ impl<'a> Deserializer<'a> for RowDeserializer<'_, 'a> {
     }
 
     fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, ConversionError> {
-        visitor.visit_seq(Cells::new(self.row, Vec::new(), None))
+        visitor.visit_seq(Cells::new(self.row, &[], None)?)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(
@@ -254,22 +254,26 @@ impl<'a> Deserializer<'a> for RowDeserializer<'_, 'a> {
 
 /// A row's cells, one after the other: as a sequence (by position) or as a
 /// map (under `keys`, one per column).
-struct Cells<'a> {
+struct Cells<'r, 'a> {
     row: Row<'a>,
     next: usize,
-    keys: Vec<&'a str>,
+    keys: &'r [&'a str],
     /// The struct's fields, when read as a sequence in field order.
     fields: Option<&'static [&'static str]>,
 }
 
-impl<'a> Cells<'a> {
-    fn new(row: Row<'a>, keys: Vec<&'a str>, fields: Option<&'static [&'static str]>) -> Self {
-        Cells {
+impl<'r, 'a> Cells<'r, 'a> {
+    fn new(
+        row: Row<'a>,
+        keys: &'r [&'a str],
+        fields: Option<&'static [&'static str]>,
+    ) -> Result<Self, ConversionError> {
+        Ok(Cells {
             row,
             next: 0,
             keys,
             fields,
-        }
+        })
     }
 
     /// Column `c`'s cell through `seed`, errors naming the field.
@@ -293,7 +297,7 @@ impl<'a> Cells<'a> {
     }
 }
 
-impl<'a> SeqAccess<'a> for Cells<'a> {
+impl<'a> SeqAccess<'a> for Cells<'_, 'a> {
     type Error = ConversionError;
 
     #[inline]
@@ -313,7 +317,7 @@ impl<'a> SeqAccess<'a> for Cells<'a> {
     }
 }
 
-impl<'a> MapAccess<'a> for Cells<'a> {
+impl<'a> MapAccess<'a> for Cells<'_, 'a> {
     type Error = ConversionError;
 
     #[inline]
