@@ -304,7 +304,7 @@ pub enum EncodeError {
         value: String,
     },
     /// A value serialized as parameters that no parameter can hold, in
-    /// what [`to_params`](crate::types) was given (feature `serde`).
+    /// what `to_params` was given (feature `serde`).
     #[error("cannot make parameters: {0}")]
     Params(String),
     /// A message larger than the frame cap.

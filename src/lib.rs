@@ -41,6 +41,14 @@
 //!
 //! * `test-server`: the `testing` module. Off by default; enable it in
 //!   `[dev-dependencies]`.
+//! * `chrono`, `time`: TIMESTAMP to and from `chrono::DateTime<Utc>` and
+//!   `NaiveDateTime`, `time::OffsetDateTime` and `PrimitiveDateTime`, as
+//!   parameters (`Value::try_from`) and cells (`row.get::<DateTime<Utc>>(..)`),
+//!   with a range error rather than a clamp.
+//! * `serde`: rows into `#[derive(Deserialize)]` types
+//!   (`Row::deserialize`, `VoltTable::deserialize`), responses as JSON
+//!   (`Serialize`), parameters from a `#[derive(Serialize)]` struct
+//!   (`to_params`). See `types::serde`.
 //!
 //! # Guarantees
 //!

@@ -8,7 +8,7 @@
 //! * `Serialize` for [`Value`](crate::Value), [`Row`](crate::Row),
 //!   [`VoltTable`](crate::VoltTable) and [`VoltResponse`](crate::VoltResponse):
 //!   `serde_json::to_string(&response)`.
-//! * [`to_params`](crate::to_params): a `#[derive(Serialize)]` struct's
+//! * [`to_params`]: a `#[derive(Serialize)]` struct's
 //!   fields as parameters, in order.
 //! * `Serialize` and `Deserialize` for [`Decimal`](crate::Decimal),
 //!   [`Timestamp`](crate::Timestamp), [`Date`](crate::Date) and the
