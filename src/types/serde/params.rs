@@ -441,27 +441,23 @@ impl Array {
     }
 }
 
-impl SerializeSeq for Array {
-    type Ok = Value;
-    type Error = EncodeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Value, EncodeError> {
-        Array::end(self)
-    }
+/// Sequences and tuples inside a parameter: its elements.
+macro_rules! array_elements {
+    ($($tr:ident),*) => {$(
+        impl $tr for Array {
+            type Ok = Value;
+            type Error = EncodeError;
+            fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
+                self.push(v)
+            }
+            fn end(self) -> Result<Value, EncodeError> {
+                Array::end(self)
+            }
+        }
+    )*};
 }
 
-impl SerializeTuple for Array {
-    type Ok = Value;
-    type Error = EncodeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), EncodeError> {
-        self.push(v)
-    }
-    fn end(self) -> Result<Value, EncodeError> {
-        Array::end(self)
-    }
-}
+array_elements!(SerializeSeq, SerializeTuple);
 
 /// The serialization error for parameters.
 impl ::serde::ser::Error for EncodeError {
