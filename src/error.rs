@@ -303,6 +303,10 @@ pub enum EncodeError {
         /// The date and time given, as text.
         value: String,
     },
+    /// A value serialized as parameters that no parameter can hold, in
+    /// what `to_params` was given (feature `serde`).
+    #[error("cannot make parameters: {0}")]
+    Params(String),
     /// A message larger than the frame cap.
     #[error("message of {len} bytes exceeds the frame cap of {cap}")]
     FrameTooLarge {
@@ -395,6 +399,34 @@ pub enum ConversionError {
         /// What is wrong.
         problem: ProtocolError,
     },
+    /// A field of the type read with `Row::deserialize` (feature `serde`)
+    /// that no column matches by name.
+    #[error("no column matches field {field:?}")]
+    MissingColumn {
+        /// The field.
+        field: String,
+    },
+    /// A column that matches no field of a type that denies unknown fields
+    /// (`#[serde(deny_unknown_fields)]`).
+    #[error("column {column:?} matches no field")]
+    UnknownColumn {
+        /// The column's name.
+        column: String,
+    },
+    /// A cell that does not fit its field (feature `serde`): the wrong
+    /// type, a value out of range, a NULL into a field that is not an `Option`.
+    #[error("column {column:?} into field {field}: {source}")]
+    Field {
+        /// The column's name.
+        column: String,
+        /// The field's name (`.0`, `.1`, ... for a tuple's elements).
+        field: String,
+        /// What failed.
+        source: Box<ConversionError>,
+    },
+    /// What a `Deserialize` type reported in its own words (feature `serde`).
+    #[error("{0}")]
+    Custom(String),
 }
 
 impl ConversionError {

@@ -41,6 +41,14 @@
 //!
 //! * `test-server`: the `testing` module. Off by default; enable it in
 //!   `[dev-dependencies]`.
+//! * `chrono`, `time`: TIMESTAMP to and from `chrono::DateTime<Utc>` and
+//!   `NaiveDateTime`, `time::OffsetDateTime` and `PrimitiveDateTime`, as
+//!   parameters (`Value::try_from`) and cells (`row.get::<DateTime<Utc>>(..)`),
+//!   with a range error rather than a clamp.
+//! * `serde`: rows into `#[derive(Deserialize)]` types
+//!   (`Row::deserialize`, `VoltTable::deserialize`), responses as JSON
+//!   (`Serialize`), parameters from a `#[derive(Serialize)]` struct
+//!   (`to_params`). See `types::serde`.
 //!
 //! # Guarantees
 //!
@@ -70,6 +78,8 @@ pub use response::{VoltException, VoltResponse};
 pub use table::{
     ColumnIndex, FromRow, FromVolt, Row, Rows, RowsAs, TableBuilder, VoltColumn, VoltTable,
 };
+#[cfg(feature = "serde")]
+pub use types::serde::{to_params, DeserializeRows};
 pub use wire::decimal::Decimal;
 pub use wire::geo::{Geography, GeographyPoint, XyzPoint};
 pub use wire::login::HashScheme;

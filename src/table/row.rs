@@ -4,7 +4,7 @@
 use crate::error::{ConversionError, ProtocolError};
 use crate::types::{from_cell, FromRow, FromVolt};
 use crate::wire::reader::Reader;
-use crate::wire::table::{Place, VoltTable};
+use crate::wire::table::{Place, VoltColumn, VoltTable};
 use crate::wire::types::VoltType;
 use crate::wire::value::{read_raw, RawCell, Value, ValueRef};
 
@@ -79,6 +79,11 @@ impl<'a> Row<'a> {
     /// True for a table without columns.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The columns of the row's table.
+    pub fn columns(&self) -> &'a [VoltColumn] {
+        self.table.columns()
     }
 
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).

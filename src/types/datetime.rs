@@ -1,4 +1,5 @@
-//! What the `chrono` and `time` conversions share: VoltDB's TIMESTAMP range.
+//! What the `chrono` and `time` conversions share: VoltDB's TIMESTAMP range,
+//! and reading a TIMESTAMP cell as a date-time type.
 
 use crate::error::EncodeError;
 use crate::wire::timestamp::Timestamp;
@@ -21,3 +22,29 @@ pub(crate) fn timestamp_in_sql_range(
         })
     }
 }
+
+/// `FromVolt` for date-time types that convert from a [`Timestamp`]: the
+/// TIMESTAMP cell, converted; beyond the target's range it is
+/// [`ConversionError::Overflow`](crate::ConversionError::Overflow) at the
+/// cell's column, never a clamp.
+macro_rules! from_volt_via_timestamp {
+    ($($t:ty => $name:expr),* $(,)?) => {$(
+        impl<'a> $crate::types::FromVolt<'a> for $t {
+            fn from_volt(
+                v: $crate::wire::value::RawCell<'a>,
+            ) -> Result<$t, $crate::error::ConversionError> {
+                let t = <$crate::wire::timestamp::Timestamp as $crate::types::FromVolt>::from_volt(v)?;
+                <$t>::try_from(t).map_err(|_| $crate::error::ConversionError::Overflow {
+                    column: 0,
+                    target: $name,
+                })
+            }
+
+            fn accepts(ty: $crate::wire::types::VoltType) -> bool {
+                <$crate::wire::timestamp::Timestamp as $crate::types::FromVolt>::accepts(ty)
+            }
+        }
+    )*};
+}
+
+pub(crate) use from_volt_via_timestamp;

@@ -5,6 +5,8 @@
 mod datetime;
 mod from_row;
 mod from_volt;
+#[cfg(feature = "serde")]
+pub mod serde;
 #[cfg(feature = "chrono")]
 mod with_chrono;
 #[cfg(feature = "time")]

@@ -27,7 +27,7 @@ use crate::error::{ConversionError, EncodeError};
 use crate::wire::timestamp::Timestamp;
 use crate::wire::value::Value;
 
-use super::datetime::timestamp_in_sql_range;
+use super::datetime::{from_volt_via_timestamp, timestamp_in_sql_range};
 
 /// The name errors give for [`DateTime<Utc>`].
 const DATETIME: &str = "chrono::DateTime<Utc>";
@@ -100,6 +100,9 @@ impl TryFrom<NaiveDateTime> for Value {
         Timestamp::try_from(t).map(Value::Timestamp)
     }
 }
+
+// Cells: `row.get::<T>(..)`, `Option<T>` and tuple elements.
+from_volt_via_timestamp!(DateTime<Utc> => DATETIME, NaiveDateTime => NAIVE);
 
 #[cfg(test)]
 mod tests {

@@ -29,7 +29,7 @@ use crate::error::{ConversionError, EncodeError};
 use crate::wire::timestamp::Timestamp;
 use crate::wire::value::Value;
 
-use super::datetime::timestamp_in_sql_range;
+use super::datetime::{from_volt_via_timestamp, timestamp_in_sql_range};
 
 /// The name errors give for [`OffsetDateTime`].
 const OFFSET: &str = "time::OffsetDateTime";
@@ -99,6 +99,9 @@ impl TryFrom<PrimitiveDateTime> for Value {
         Timestamp::try_from(t).map(Value::Timestamp)
     }
 }
+
+// Cells: `row.get::<T>(..)`, `Option<T>` and tuple elements.
+from_volt_via_timestamp!(OffsetDateTime => OFFSET, PrimitiveDateTime => PRIMITIVE);
 
 #[cfg(test)]
 mod tests {
