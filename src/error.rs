@@ -10,9 +10,53 @@
 //! let err = voltdb::wire::value::check_param(VoltType::TinyInt, &Value::Integer(1000)).unwrap_err();
 //! assert!(matches!(err, Error::Encode(EncodeError::OutOfRange { .. })));
 //! ```
+//!
+//! # Which calls return a failure status as an error
+//!
+//! A response whose status is not `SUCCESS` (an unknown procedure, a wrong
+//! parameter count, a constraint violation, a user abort, ...) is
+//! [`Error::Server`], carrying the status, its string, the app status and
+//! the whole response, from every Rust-native call, as the Java client's
+//! synchronous `callProcedure` throws on it:
+//!
+//! * [`FastSerializer::call`](crate::FastSerializer::call),
+//!   [`adhoc`](crate::FastSerializer::adhoc) and
+//!   [`invoke`](crate::FastSerializer::invoke);
+//! * [`Client::call`](crate::Client::call), [`call_with`](crate::Client::call_with),
+//!   [`adhoc`](crate::Client::adhoc), [`ping`](crate::Client::ping),
+//!   [`PendingCall::wait`](crate::client::PendingCall::wait) and each
+//!   [`PartitionCallResult::result`](crate::client::PartitionCallResult::result)
+//!   of [`Client::call_all_partitions`](crate::Client::call_all_partitions).
+//!
+//! [`VoltProcedure::call`](crate::VoltProcedure::call) keeps the Python
+//! client's contract: the response comes back as `Ok` whatever its status,
+//! and the caller reads [`VoltResponse::status`]. Use
+//! [`VoltResponse::ok`] to turn such a response into the same
+//! [`Error::Server`].
+//!
+//! ```
+//! # let server = voltdb::testing::TestServer::start()?;
+//! use voltdb::{Error, FastSerializer, Status, VoltProcedure};
+//! let client = FastSerializer::new("127.0.0.1", server.port())?;
+//! match client.call("NoSuchProc", &[]) {
+//!     Err(Error::Server { status, message, response, .. }) => {
+//!         assert_eq!(status, Status::UnexpectedFailure);
+//!         assert_eq!(message, "Procedure NoSuchProc was not found");
+//!         assert!(response.tables.is_empty());
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! // The Python-shaped call: the failure is in the response.
+//! let proc = VoltProcedure::new(&client, "NoSuchProc", vec![]);
+//! let response = proc.call(&[], true, None)?.unwrap();
+//! assert_eq!(response.status, Status::UnexpectedFailure);
+//! assert!(matches!(response.ok(), Err(Error::Server { .. })));
+//! # Ok::<(), voltdb::Error>(())
+//! ```
 
 use std::time::Duration;
 
+use crate::wire::response::{Status, VoltResponse};
 use crate::wire::types::VoltType;
 
 /// Shorthand for `std::result::Result<T, voltdb::Error>`.
@@ -61,18 +105,37 @@ pub enum Error {
     #[error("conversion error: {0}")]
     Conversion(#[from] ConversionError),
 
-    /// The server answered with a non-success status (from [`VoltResponse::ok`](crate::VoltResponse::ok)).
-    #[error("server returned {status}: {message}")]
+    /// The server answered with a status other than `SUCCESS` (a procedure
+    /// that does not exist, a wrong parameter count, a constraint violation,
+    /// a user abort, ...). Every Rust-native call returns it; see
+    /// [Which calls return a failure status as an error](self#which-calls-return-a-failure-status-as-an-error).
+    #[error("server returned {status}: {message}{}", app_status_text(*app_status, app_status_string.as_deref()))]
     Server {
         /// The status.
-        status: crate::wire::response::Status,
-        /// The status string.
+        status: Status,
+        /// The status string (empty when the server sent none).
         message: String,
+        /// The application status the procedure set (`None` when unset).
+        app_status: Option<i8>,
+        /// The application status string the procedure set.
+        app_status_string: Option<String>,
+        /// The whole response, tables included.
+        response: Box<VoltResponse>,
     },
 
     /// Too many calls are in flight and the caller asked not to wait.
     #[error("backpressure: {0} calls already in flight")]
     Backpressure(usize),
+}
+
+/// `"; app status 7: custom"` for a response whose procedure set one, else nothing.
+fn app_status_text(code: Option<i8>, text: Option<&str>) -> String {
+    match (code, text) {
+        (None, None) => String::new(),
+        (Some(c), Some(t)) => format!("; app status {c}: {t}"),
+        (Some(c), None) => format!("; app status {c}"),
+        (None, Some(t)) => format!("; app status: {t}"),
+    }
 }
 
 /// Login rejections, with the numeric code the server sent (PROTOCOL.md §2.2).

@@ -729,7 +729,17 @@ fn statistics_per_procedure_and_connection() {
             .call("Put", &[Value::from(format!("k{i}")), Value::from("v")])
             .unwrap();
     }
-    client.call("NoSuchProcedure", &[]).unwrap();
+    let err = client.call("NoSuchProcedure", &[]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: Status::UnexpectedFailure,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     server.inject_for("Get", Fault::NoReply);
     let _ = client.call_with("Get", &[Value::from("k")], &short(50));
     let stats = client.stats();

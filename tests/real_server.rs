@@ -253,7 +253,10 @@ fn constraint_violation_is_a_graceful_failure() {
 #[ignore = "needs VOLTDB_HOST"]
 fn unknown_procedure() {
     let fser = connect();
-    let r = fser.call("NoSuchProcRust", &[]).unwrap();
+    let err = fser.call("NoSuchProcRust", &[]).unwrap_err();
+    let voltdb::Error::Server { response: r, .. } = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(r.status, Status::UnexpectedFailure);
     assert_eq!(
         r.status_string.as_deref(),

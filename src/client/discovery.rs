@@ -329,7 +329,9 @@ pub(super) fn refresh(
                         *lock(&c.subscribe_after) = None;
                         fetch = true;
                     }
-                    Err(Error::Server { status, message }) => {
+                    Err(Error::Server {
+                        status, message, ..
+                    }) => {
                         // Declined: work without pushes for a while.
                         *lock(&c.subscribe_after) = Some(Instant::now() + SUBSCRIBE_RETRY);
                         c.record_error(&format!(

@@ -160,11 +160,29 @@ impl FastSerializer {
     /// each value is sent as its own type). Replies to other handles (late
     /// replies of timed-out calls) and unsolicited notifications are discarded.
     ///
-    /// Errors: bad parameters → [`Error::Encode`] before anything is sent;
+    /// # Errors
+    ///
+    /// A status other than `SUCCESS` → [`Error::Server`], holding the
+    /// response (see [which calls do this](crate::error#which-calls-return-a-failure-status-as-an-error));
+    /// bad parameters → [`Error::Encode`] before anything is sent;
     /// no reply in time → [`Error::Timeout`] (the connection stays usable);
     /// connection failure → [`Error::ConnectionLost`] (outcome unknown; the
     /// connection is closed).
     pub fn invoke(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        types: Option<&[VoltType]>,
+        options: &InvocationOptions,
+        timeout: Option<Duration>,
+    ) -> Result<VoltResponse> {
+        self.invoke_raw(procedure, params, types, options, timeout)
+            .and_then(VoltResponse::ok)
+    }
+
+    /// [`invoke`](Self::invoke), returning the response whatever its status
+    /// (the Python contract, for [`VoltProcedure`](crate::VoltProcedure)).
+    pub(crate) fn invoke_raw(
         &self,
         procedure: &str,
         params: &[Value],
@@ -198,6 +216,11 @@ impl FastSerializer {
 
     /// Calls a procedure with values that carry their own types (no declaration).
     ///
+    /// # Errors
+    ///
+    /// As [`invoke`](Self::invoke): a status other than `SUCCESS` is
+    /// [`Error::Server`].
+    ///
     /// ```no_run
     /// # let fser = voltdb::FastSerializer::new("localhost", 21212)?;
     /// let r = fser.call("Insert", &["Hello".into(), "World".into(), "English".into()])?;
@@ -208,6 +231,10 @@ impl FastSerializer {
     }
 
     /// Runs SQL through `@AdHoc`, with optional `?` parameters.
+    ///
+    /// # Errors
+    ///
+    /// As [`invoke`](Self::invoke): SQL the server rejects is [`Error::Server`].
     ///
     /// ```no_run
     /// # let fser = voltdb::FastSerializer::new("localhost", 21212)?;

@@ -153,9 +153,12 @@ impl fmt::Display for Status {
 
 /// The response to a procedure call.
 ///
-/// Fields mirror the Python client's `VoltResponse` attributes. A server-side
-/// failure is an ordinary response with a non-success [`status`](Self::status);
-/// use [`VoltResponse::ok`] to turn it into an [`Error::Server`](crate::error::Error::Server).
+/// Fields mirror the Python client's `VoltResponse` attributes. The
+/// Rust-native calls return a server-side failure as
+/// [`Error::Server`](crate::error::Error::Server), which holds the response;
+/// `VoltProcedure::call` (the Python contract) returns it as an
+/// ordinary response with a non-success [`status`](Self::status), which
+/// [`VoltResponse::ok`] turns into that error.
 ///
 /// ```
 /// use voltdb::{Status, VoltResponse};
