@@ -66,7 +66,9 @@ pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
-pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
+pub use error::{
+    ConversionError, EncodeError, Error, ForeignAnswer, LoginError, ProtocolError, Result,
+};
 pub use python::{FastSerializer, FastSerializerBuilder, VoltProcedure};
 pub use response::{VoltException, VoltResponse};
 pub use table::{

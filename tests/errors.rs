@@ -5,9 +5,16 @@
 //! Run with `cargo test --features test-server --test errors`.
 #![cfg(feature = "test-server")]
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
 use voltdb::client::{CallOptions, Client};
 use voltdb::testing::{ProcError, Procedure, TestServer};
-use voltdb::{Error, FastSerializer, Status, Value, VoltProcedure, VoltResponse, VoltType};
+use voltdb::{
+    ConversionError, EncodeError, Error, FastSerializer, ForeignAnswer, LoginError, ProtocolError,
+    Status, Value, VoltProcedure, VoltResponse, VoltType,
+};
 
 const NOT_FOUND: &str = "Procedure NoSuchProc was not found";
 const WRONG_COUNT: &str = "VOLTDB ERROR: PROCEDURE Select EXPECTS 1 PARAMS, BUT RECEIVED 2";
@@ -190,4 +197,326 @@ fn each_partition_result_is_a_server_error() {
         .call_all_partitions("Two", &[Value::from(1)], &CallOptions::new())
         .unwrap();
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+}
+
+// ----- errors say where: connect and login -----
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A listener on loopback that answers every connection with `reply` as
+/// soon as the first bytes arrive (nothing at all when `reply` is empty),
+/// then keeps the connection open for a few seconds.
+fn peer(reply: &'static [u8]) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 256];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(reply);
+                std::thread::sleep(Duration::from_secs(5));
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn connection_refused_names_host_and_port() {
+    let port = free_port();
+    let err = FastSerializer::new("127.0.0.1", port).unwrap_err();
+    let Error::Io(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("I/O error: cannot connect to 127.0.0.1:{port}: ")),
+        "{text}"
+    );
+    let err = Client::connection("127.0.0.1", port).unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    // The host may carry its own port, as for the Client.
+    let err = FastSerializer::new(&format!("127.0.0.1:{port}"), 21212).unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_host_names_host_and_port() {
+    let err = FastSerializer::new("no-such-host.invalid", 21212).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("cannot resolve no-such-host.invalid:21212: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn login_refused_and_timed_out_name_host_and_port() {
+    let server = TestServer::builder().user("admin", "pw").start().unwrap();
+    let err = FastSerializer::builder("127.0.0.1", server.port())
+        .username("admin")
+        .password("wrong")
+        .connect()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "login to 127.0.0.1:{} failed: Authentication failed.",
+            server.port()
+        )
+    );
+    let Error::Login { server: at, error } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (at.as_str(), *error),
+        (
+            format!("127.0.0.1:{}", server.port()).as_str(),
+            LoginError::AuthenticationFailed
+        )
+    );
+
+    let silent = peer(b"");
+    let t = Instant::now();
+    let err = FastSerializer::builder("127.0.0.1", silent)
+        .connect_timeout(Duration::from_millis(300))
+        .connect()
+        .unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(
+        matches!(
+            &err,
+            Error::Login { error: LoginError::TimedOut(_), server } if *server == format!("127.0.0.1:{silent}")
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("login to 127.0.0.1:{silent} failed: Authentication timed out after 300ms.")
+    );
+}
+
+/// Connects with the default 8 s login timeout and checks that the answer
+/// is recognised within a second.
+#[track_caller]
+fn foreign(reply: &'static [u8]) -> (Error, u16) {
+    let port = peer(reply);
+    let t = Instant::now();
+    let err = FastSerializer::new("127.0.0.1", port).unwrap_err();
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "took {:?}: {err}",
+        t.elapsed()
+    );
+    (err, port)
+}
+
+#[test]
+fn an_http_server_is_recognised_at_once() {
+    let (err, port) = foreign(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    assert!(
+        matches!(
+            &err,
+            Error::NotVoltDb {
+                answer: ForeignAnswer::Http,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("127.0.0.1:{port} is not a VoltDB client port: it answered like an HTTP server")
+    );
+    // The Client says the same.
+    let err = Client::builder()
+        .host("127.0.0.1", port)
+        .reconnect(false)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("127.0.0.1:{port} is not a VoltDB client port")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tls_port_is_recognised_at_once() {
+    // A fatal TLS alert (decode_error), as a TLS server answers bytes that
+    // are not a ClientHello.
+    let (err, port) = foreign(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]);
+    assert!(
+        matches!(
+            &err,
+            Error::NotVoltDb {
+                answer: ForeignAnswer::Tls,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("127.0.0.1:{port} expects TLS: it answered the plain-text login with a TLS record")
+    );
+}
+
+#[test]
+fn other_garbage_is_a_bad_frame_length_naming_the_server() {
+    let (err, port) = foreign(b"\x7f\xff\xff\xffjunk");
+    assert!(
+        matches!(
+            &err,
+            Error::NotVoltDb {
+                answer: ForeignAnswer::Garbage(ProtocolError::BadFrameLength { .. }),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "127.0.0.1:{port} is not a VoltDB client port: bad frame length 2147483647 (allowed 1..=52428800)"
+        )
+    );
+}
+
+// ----- errors say where: encoding parameters -----
+
+#[test]
+fn encode_errors_name_procedure_parameter_and_declared_type() {
+    let server = server();
+    let f = FastSerializer::new("127.0.0.1", server.port()).unwrap();
+    let c = client(&server);
+    let params = [
+        Value::from(1),
+        Value::from("a"),
+        Value::BigInt(5_000_000_000),
+    ];
+    let types = vec![VoltType::Integer, VoltType::String, VoltType::Integer];
+    let want = "cannot encode: parameter 2 of procedure X (declared INTEGER): 5000000000 is out \
+                of range for INTEGER (allowed -2147483647..=2147483647)";
+    let opts = CallOptions::new().types(types.clone());
+    let from_client = c.call_with("X", &params, &opts).unwrap_err();
+    let from_invoke = f
+        .invoke("X", &params, Some(&types), &Default::default(), None)
+        .unwrap_err();
+    let from_proc = VoltProcedure::new(&f, "X", types)
+        .call(&params, true, None)
+        .unwrap_err();
+    for err in [from_client, from_invoke, from_proc] {
+        assert_eq!(err.to_string(), want);
+        let Error::Encode(e) = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            matches!(e, EncodeError::Param { index: 2, declared: Some(VoltType::Integer), procedure, .. } if procedure == "X"),
+            "{e:?}"
+        );
+        assert!(
+            matches!(e.problem(), EncodeError::OutOfRange { .. }),
+            "{e:?}"
+        );
+    }
+
+    let long = Value::from("x".repeat(2 * 1024 * 1024));
+    let err = VoltProcedure::new(&f, "X", vec![VoltType::String])
+        .call(std::slice::from_ref(&long), true, None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot encode: parameter 0 of procedure X (declared STRING): string is 2097152 bytes \
+         long; the maximum is 1048576 bytes"
+    );
+    let err = c.call("X", &[Value::from(1), long]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot encode: parameter 1 of procedure X (no declared type): string is 2097152 bytes \
+         long; the maximum is 1048576 bytes"
+    );
+    let err = f
+        .invoke(
+            "X",
+            &[Value::from("a")],
+            Some(&[VoltType::Integer]),
+            &Default::default(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot encode: parameter 0 of procedure X (declared INTEGER): a string value cannot be \
+         sent as INTEGER"
+    );
+    assert_eq!(server.calls(), 0, "nothing was sent");
+}
+
+// ----- errors say where: reading cells -----
+
+#[test]
+fn conversion_errors_name_the_column() {
+    let server = server();
+    let c = client(&server);
+    c.call("Put", &[Value::from("k"), Value::from(&b"v"[..])])
+        .unwrap();
+    let r = c.call("Get", &[Value::from("k")]).unwrap();
+    let row = r.tables[0].row(0).unwrap();
+    let err = row.get::<i32>("VALUE").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column VALUE (index 1) has type VARBINARY, which cannot be read as i32"
+    );
+    assert!(
+        matches!(
+            err.problem(),
+            ConversionError::WrongType {
+                column: 1,
+                ty: VoltType::Varbinary,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Through the crate error too.
+    let err: Error = row.get::<i64>("KEY").unwrap_err().into();
+    assert_eq!(
+        err.to_string(),
+        "conversion error: column KEY (index 0) has type STRING, which cannot be read as i64"
+    );
+    // By index, the index is what the caller gave.
+    let err = row.get::<i32>(1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column 1 has type VARBINARY, which cannot be read as i32"
+    );
+    let mut b = voltdb::VoltTable::builder(vec![voltdb::VoltColumn::new("N", VoltType::Integer)]);
+    b.add_row(&[Value::Null]).unwrap();
+    let t = b.build();
+    let err = t.row(0).unwrap().get::<i32>("N").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column N (index 0) is NULL; read it as an Option"
+    );
+    let err = t.row(0).unwrap().get::<String>("N").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column N (index 0) is NULL; read it as an Option"
+    );
 }

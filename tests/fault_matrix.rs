@@ -184,7 +184,13 @@ fn login_failures() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Login(LoginError::AuthenticationFailed)),
+        matches!(
+            err,
+            Error::Login {
+                error: LoginError::AuthenticationFailed,
+                ..
+            }
+        ),
         "{err:?}"
     );
 
@@ -195,7 +201,13 @@ fn login_failures() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Login(LoginError::TooManyConnections)),
+        matches!(
+            err,
+            Error::Login {
+                error: LoginError::TooManyConnections,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

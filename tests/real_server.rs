@@ -284,7 +284,13 @@ fn wrong_password_is_rejected_when_security_is_on() {
         Some((user, _)) => {
             let err = login(user).unwrap_err();
             assert!(
-                matches!(err, Error::Login(LoginError::AuthenticationFailed)),
+                matches!(
+                    err,
+                    Error::Login {
+                        error: LoginError::AuthenticationFailed,
+                        ..
+                    }
+                ),
                 "{err:?}"
             );
         }

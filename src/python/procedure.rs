@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::serializer::FastSerializer;
-use crate::error::{EncodeError, Result};
+use crate::error::{EncodeError, Error, Result};
 use crate::response::VoltResponse;
 use crate::wire::invocation::InvocationOptions;
 use crate::wire::types::VoltType;
@@ -95,13 +95,18 @@ impl VoltProcedure {
             }
             .into());
         }
-        let r = self.fser.invoke_raw(
+        let r = match self.fser.invoke(
             &self.name,
             params,
             Some(&self.paramtypes),
             &self.options,
             timeout,
-        )?;
+        ) {
+            Ok(r) => r,
+            // Python's contract: a failure status is a response.
+            Err(Error::Server { response, .. }) => *response,
+            Err(e) => return Err(e),
+        };
         Ok(response.then_some(r))
     }
 }

@@ -176,20 +176,6 @@ impl FastSerializer {
         options: &InvocationOptions,
         timeout: Option<Duration>,
     ) -> Result<VoltResponse> {
-        self.invoke_raw(procedure, params, types, options, timeout)
-            .and_then(VoltResponse::ok)
-    }
-
-    /// [`invoke`](Self::invoke), returning the response whatever its status
-    /// (the Python contract, for [`VoltProcedure`](crate::VoltProcedure)).
-    pub(crate) fn invoke_raw(
-        &self,
-        procedure: &str,
-        params: &[Value],
-        types: Option<&[VoltType]>,
-        options: &InvocationOptions,
-        timeout: Option<Duration>,
-    ) -> Result<VoltResponse> {
         let mut i = self.lock();
         let Inner {
             session,
@@ -211,7 +197,9 @@ impl FastSerializer {
         let sent = session.send(&buf.w);
         buf.w.clear();
         sent?;
-        session.wait_reply(handle, sent_at, timeout)
+        session
+            .wait_reply(handle, sent_at, timeout)
+            .and_then(VoltResponse::ok)
     }
 
     /// Calls a procedure with values that carry their own types (no declaration).
