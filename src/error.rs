@@ -68,7 +68,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// An operating-system level I/O error (connect refused, reset, ...).
     #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 
     /// The call did not complete within its client-side timeout. The server
     /// may still run it; a late reply is discarded, never handed to another call.
@@ -114,15 +114,15 @@ pub enum Error {
 
     /// Bytes from the network did not follow the protocol.
     #[error("protocol error: {0}")]
-    Protocol(#[from] ProtocolError),
+    Protocol(ProtocolError),
 
     /// A value given by the caller cannot be encoded (nothing was sent).
     #[error("cannot encode: {0}")]
-    Encode(#[from] EncodeError),
+    Encode(EncodeError),
 
     /// A cell or value cannot be converted to the requested Rust type.
     #[error("conversion error: {0}")]
-    Conversion(#[from] ConversionError),
+    Conversion(ConversionError),
 
     /// The server answered with a status other than `SUCCESS` (a procedure
     /// that does not exist, a wrong parameter count, a constraint violation,
@@ -142,6 +142,13 @@ pub enum Error {
         response: Box<VoltResponse>,
     },
 
+    /// The caller asked for something that cannot be done as given: an
+    /// invalid configuration or host string, a procedure unsuited to
+    /// [`call_all_partitions`](crate::Client::call_all_partitions),
+    /// discovery calls on a client without discovery. Nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
     /// Too many calls are in flight and the caller asked not to wait.
     #[error("backpressure: {0} calls already in flight")]
     Backpressure(usize),
@@ -156,6 +163,25 @@ fn app_status_text(code: Option<i8>, text: Option<&str>) -> String {
         (None, Some(t)) => format!("; app status: {t}"),
     }
 }
+
+// The wrapped errors are printed by `Error`'s `Display` (so that `{}`
+// alone says everything) and therefore not also given as its `source`:
+// a report that walks the chain would print them twice.
+macro_rules! from_inner {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for Error {
+            fn from(e: $ty) -> Error {
+                Error::$variant(e)
+            }
+        }
+    )*};
+}
+from_inner!(
+    Io(std::io::Error),
+    Protocol(ProtocolError),
+    Encode(EncodeError),
+    Conversion(ConversionError)
+);
 
 /// `"login to HOST:PORT failed: ..."` (`"login failed: ..."` without a server).
 fn login_text(server: &str, error: &LoginError) -> String {

@@ -521,7 +521,7 @@ fn call_all_partitions_runs_once_on_every_partition_at_its_leader() {
         .call_all_partitions("SpInt", &[Value::from("tail")], &CallOptions::new())
         .unwrap_err();
     // SpInt is partitioned on parameter 1: unsuited.
-    assert!(matches!(results, Error::Io(_)), "{results:?}");
+    assert!(matches!(results, Error::InvalidArgument(_)), "{results:?}");
     let results = client
         .call_all_partitions("SpBig", &[], &CallOptions::new())
         .unwrap();

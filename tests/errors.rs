@@ -520,3 +520,46 @@ fn conversion_errors_name_the_column() {
         "column N (index 0) is NULL; read it as an Option"
     );
 }
+
+// ----- the error type itself -----
+
+#[test]
+fn no_error_prints_its_cause_twice_and_caller_mistakes_are_not_io() {
+    let server = server();
+    let c = client(&server);
+    let f = FastSerializer::new("127.0.0.1", server.port()).unwrap();
+    let errors = [
+        FastSerializer::new("127.0.0.1", free_port()).unwrap_err(),
+        f.call("NoSuchProc", &[]).unwrap_err(),
+        c.call_with(
+            "X",
+            &[Value::BigInt(5_000_000_000)],
+            &CallOptions::new().types(vec![VoltType::Integer]),
+        )
+        .unwrap_err(),
+        foreign(b"HTTP/1.1 400 Bad Request\r\n\r\n").0,
+        Error::from(
+            c.call("Get", &[Value::from("k")]).unwrap().tables[0]
+                .row(0)
+                .map(|_| ())
+                .unwrap_err(),
+        ),
+    ];
+    for err in &errors {
+        let text = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            assert!(!text.contains(&s.to_string()), "{text} repeats {s}");
+            source = s.source();
+        }
+    }
+    let err = c
+        .call_all_partitions("@Ping", &[], &CallOptions::new())
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    let err = Client::lazy_connection_pool(["a:xx"], 1, 1, true).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid argument: invalid host address \"a:xx\""
+    );
+}

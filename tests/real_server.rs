@@ -37,7 +37,17 @@ fn server() -> (String, u16) {
     let port = std::env::var("VOLTDB_PORT")
         .map(|p| p.parse().expect("VOLTDB_PORT must be a port number"))
         .unwrap_or(21212);
-    voltdb::client::parse_host(&host, port).expect("VOLTDB_HOST: host or host:port")
+    // "host" or "host:port" (IPv6 hosts in brackets when a port follows).
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
+            h.trim_matches(|c| c == '[' || c == ']').to_string(),
+            p.parse().expect("VOLTDB_HOST: host or host:port"),
+        ),
+        _ => (
+            host.trim_matches(|c| c == '[' || c == ']').to_string(),
+            port,
+        ),
+    }
 }
 
 fn connect() -> FastSerializer {

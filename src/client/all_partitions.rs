@@ -36,7 +36,7 @@ impl PartitionCallResult {
 }
 
 fn invalid(msg: String) -> Error {
-    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))
+    Error::InvalidArgument(msg)
 }
 
 /// Runs `procedure` once on every partition: one key

@@ -585,8 +585,5 @@ pub(super) fn wait_for_topology(shared: &Shared, timeout: Duration) -> Result<To
     })
 }
 fn not_discovering() -> Error {
-    Error::Io(std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        "cluster discovery is off (ClientConfig::discover)",
-    ))
+    Error::InvalidArgument("cluster discovery is off (ClientConfig::discover)".into())
 }

@@ -217,7 +217,8 @@ use crate::response::VoltResponse;
 pub use all_partitions::PartitionCallResult;
 pub use builder::ClientBuilder;
 pub use call_options::CallOptions;
-pub use config::{parse_host, BackpressurePolicy, ClientConfig, DEFAULT_PORT};
+pub(crate) use config::parse_host;
+pub use config::{BackpressurePolicy, ClientConfig, DEFAULT_PORT};
 pub use handle::Client;
 pub use pending::PendingCall;
 pub use stats::{
