@@ -168,6 +168,7 @@ impl fmt::Display for Status {
 /// assert!(r.ok().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VoltResponse {
     /// Protocol version byte (0).
     pub version: u8,
@@ -194,6 +195,7 @@ pub struct VoltResponse {
 /// A serialized server exception (§5.4). VoltDB 11 never sends one; it is
 /// parsed for robustness and parity with the Python client.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VoltException {
     /// The exception type byte (Java ordinal).
     pub ty: i8,
