@@ -77,13 +77,26 @@ pub enum Error {
 
     /// The connection was lost while the call was in flight: its outcome is
     /// unknown (it may or may not have run). The call is never resent automatically.
-    #[error("connection lost while the call was in flight; outcome unknown: {0}")]
-    ConnectionLost(String),
+    #[error("connection lost while the call was in flight; outcome unknown: {message}")]
+    ConnectionLost {
+        /// What happened, and where.
+        message: String,
+        /// The error that ended the connection, when there was one (an
+        /// I/O error); `message` does not repeat it.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
     /// No connection is available right now (the server is down, or the
     /// client is reconnecting). Nothing was sent.
-    #[error("no connection available: {0}")]
-    ConnectionError(String),
+    #[error("no connection available: {message}")]
+    ConnectionError {
+        /// Why, and which servers.
+        message: String,
+        /// The error behind it, when there was one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
     /// The client or connection was closed by the caller.
     #[error("the connection has been closed")]
@@ -182,6 +195,32 @@ from_inner!(
     Encode(EncodeError),
     Conversion(ConversionError)
 );
+
+impl Error {
+    /// [`Error::ConnectionLost`] with no underlying error.
+    pub(crate) fn lost(message: impl Into<String>) -> Error {
+        Error::ConnectionLost {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::ConnectionLost`] caused by `source` (not repeated in `message`).
+    pub(crate) fn lost_by(message: impl Into<String>, source: std::io::Error) -> Error {
+        Error::ConnectionLost {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// [`Error::ConnectionError`] with no underlying error.
+    pub(crate) fn unavailable(message: impl Into<String>) -> Error {
+        Error::ConnectionError {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
 
 /// `"login to HOST:PORT failed: ..."` (`"login failed: ..."` without a server).
 fn login_text(server: &str, error: &LoginError) -> String {

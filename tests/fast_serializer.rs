@@ -344,12 +344,12 @@ fn fault_matrix() {
         (
             "EOF inside a length prefix",
             Fault::CloseInLengthPrefix,
-            |e| matches!(e, Error::ConnectionLost(_)),
+            |e| matches!(e, Error::ConnectionLost { .. }),
         ),
         (
             "close in the middle of a frame",
             Fault::CloseMidFrame,
-            |e| matches!(e, Error::ConnectionLost(_)),
+            |e| matches!(e, Error::ConnectionLost { .. }),
         ),
         ("stalled server", Fault::NoReply, |e| {
             matches!(e, Error::Timeout(_))
@@ -374,7 +374,7 @@ fn fault_matrix() {
         (
             "server closes instead of replying",
             Fault::Disconnect,
-            |e| matches!(e, Error::ConnectionLost(_)),
+            |e| matches!(e, Error::ConnectionLost { .. }),
         ),
     ];
     for (what, fault, check) in cases {
@@ -429,7 +429,7 @@ fn server_restart_fails_the_call_then_reconnecting_works() {
     server.shutdown();
     let err = ping(&f).unwrap_err();
     assert!(
-        matches!(err, Error::ConnectionLost(_) | Error::Closed),
+        matches!(err, Error::ConnectionLost { .. } | Error::Closed),
         "{err:?}"
     );
     usable_or_closed(&f);

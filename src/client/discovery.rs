@@ -314,9 +314,10 @@ pub(super) fn refresh(
     let conn = match c.live_subscription() {
         Some(conn) => conn,
         None => {
-            let conn = shared.nodes.any_live().ok_or_else(|| {
-                Error::ConnectionError("topology discovery: no connection is up".into())
-            })?;
+            let conn = shared
+                .nodes
+                .any_live()
+                .ok_or_else(|| Error::unavailable("topology discovery: no connection is up"))?;
             if c.subscribe_due(Instant::now()) {
                 match dispatch::internal_call(
                     shared,
@@ -578,7 +579,7 @@ pub(super) fn wait_for_topology(shared: &Shared, timeout: Duration) -> Result<To
     });
     r.unwrap_or_else(|| {
         let last = lock(&c.last_error).clone();
-        Err(Error::ConnectionError(format!(
+        Err(Error::unavailable(format!(
             "the cluster topology is not known after {timeout:?} (last error: {})",
             last.as_deref().unwrap_or("none")
         )))

@@ -242,7 +242,7 @@ pub(super) fn internal_call(
     let options = InvocationOptions::default();
     let frame = encode(shared, procedure, handle, &options, params, None)?;
     let timeout = shared.config.connect_timeout.max(Duration::from_secs(10));
-    let lost = || Error::ConnectionLost(format!("{procedure}: the connection ended"));
+    let lost = || Error::lost(format!("{procedure}: the connection ended"));
     if !conn.try_reserve(usize::MAX) {
         return Err(Error::Backpressure(usize::MAX));
     }

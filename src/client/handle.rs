@@ -531,13 +531,13 @@ mod tests {
         for _ in 0..20 {
             let t = Instant::now();
             let err = client.ping().unwrap_err();
-            assert!(matches!(err, Error::ConnectionError(_)), "{err:?}");
+            assert!(matches!(err, Error::ConnectionError { .. }), "{err:?}");
             assert!(t.elapsed() < Duration::from_millis(100));
             std::thread::sleep(Duration::from_millis(5));
         }
         assert!(matches!(
             client.wait_connected(Duration::from_millis(50)),
-            Err(Error::ConnectionError(_))
+            Err(Error::ConnectionError { .. })
         ));
         let stats = client.stats();
         assert_eq!(stats.procedures["@Ping"].errors, 20);

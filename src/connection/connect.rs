@@ -150,7 +150,7 @@ fn login_read_failed(server: &str, e: ReadError, timeout: Duration) -> Error {
         ReadError::Eof { partial } => {
             let got = partial.len();
             match ForeignAnswer::classify(&partial, ProtocolError::UnexpectedEof { got }) {
-                ForeignAnswer::Garbage(_) => Error::ConnectionLost(format!(
+                ForeignAnswer::Garbage(_) => Error::lost(format!(
                     "{server} closed the connection during login after {got} bytes"
                 )),
                 answer => foreign(answer),
