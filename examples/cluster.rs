@@ -139,7 +139,7 @@ fn run(client: &Client, args: &Args, procedure: &str, extra: &[Value]) -> (u64, 
                         match client.call(procedure, &params) {
                             Ok(r) if r.is_success() => ok += 1,
                             // In flight on a node that died: outcome unknown.
-                            Err(Error::ConnectionLost(_)) => lost += 1,
+                            Err(Error::ConnectionLost { .. }) => lost += 1,
                             _ => other += 1,
                         }
                     }

@@ -202,7 +202,7 @@ fn main() {
                                 r.status,
                                 r.status_string.unwrap_or_default()
                             )),
-                            Err(Error::ConnectionError(m)) => {
+                            Err(Error::ConnectionError { message: m, .. }) => {
                                 // Nothing was sent: pause briefly instead of spinning.
                                 std::thread::sleep(Duration::from_millis(10));
                                 Some(m)

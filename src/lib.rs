@@ -33,6 +33,8 @@
 //! * [`Value`]: a parameter, built with `Value::from` from Rust values;
 //!   [`VoltType`] names the column and parameter types.
 //! * [`Error`]: the one error type, whose variants say what failed and where.
+//!   A call the server answers with a failure status is an
+//!   [`Error::Server`] (see [which calls](error#which-calls-return-a-failure-status-as-an-error)).
 //! * [`wire`]: the codec alone, on byte slices, without I/O.
 //! * `testing` (feature `test-server`): an in-process VoltDB server to test
 //!   your application against, with your own procedures and scripted faults.
@@ -72,7 +74,9 @@ pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
-pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
+pub use error::{
+    ConversionError, EncodeError, Error, ForeignAnswer, LoginError, ProtocolError, Result,
+};
 pub use python::{FastSerializer, FastSerializerBuilder, VoltProcedure};
 pub use response::{VoltException, VoltResponse};
 pub use table::{

@@ -28,16 +28,21 @@ impl VoltResponse {
         self.status.is_success()
     }
 
-    /// `Ok(self)` on success, else [`Error::Server`](crate::Error::Server) with the status and its string.
+    /// `Ok(self)` on success, else [`Error::Server`](crate::Error::Server)
+    /// with the status, its string, the app status and the response itself:
+    /// what every Rust-native call does with the response (see
+    /// [the error module](crate::error#which-calls-return-a-failure-status-as-an-error)).
     pub fn ok(self) -> crate::Result<VoltResponse> {
         if self.is_success() {
-            Ok(self)
-        } else {
-            Err(crate::Error::Server {
-                status: self.status,
-                message: self.status_string.unwrap_or_default(),
-            })
+            return Ok(self);
         }
+        Err(crate::Error::Server {
+            status: self.status,
+            message: self.status_string.clone().unwrap_or_default(),
+            app_status: self.app_status,
+            app_status_string: self.app_status_string.clone(),
+            response: Box::new(self),
+        })
     }
 
     /// Table `i`, if present.

@@ -258,7 +258,7 @@ fn login_responses() {
                 assert_eq!(out, bytes, "{n}: re-encoded");
                 ok += 1;
             }
-            Err(Error::Login(err)) => {
+            Err(Error::Login { error: err, .. }) => {
                 assert_eq!(err.code(), Some(code), "{n}");
                 let py = e["python_client_result"].as_str().unwrap();
                 assert_eq!(
@@ -572,7 +572,14 @@ fn truncated_messages_are_errors_not_panics() {
                 "login_response" => {
                     let r = LoginResponse::parse(&body[..cut]);
                     assert!(
-                        r.is_err() && !matches!(r, Err(Error::Login(LoginError::Other(_)))),
+                        r.is_err()
+                            && !matches!(
+                                r,
+                                Err(Error::Login {
+                                    error: LoginError::Other(_),
+                                    ..
+                                })
+                            ),
                         "{n} @{cut}"
                     );
                 }

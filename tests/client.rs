@@ -196,13 +196,13 @@ fn server_stops_under_load_and_comes_back() {
                             assert!(r.is_success(), "{r}");
                             ok.fetch_add(1, Ordering::SeqCst);
                         }
-                        Err(Error::ConnectionLost(_)) => {
+                        Err(Error::ConnectionLost { .. }) => {
                             lost.fetch_add(1, Ordering::SeqCst);
                         }
                         Err(Error::Timeout(_)) => {
                             timed_out.fetch_add(1, Ordering::SeqCst);
                         }
-                        Err(Error::ConnectionError(_)) => {
+                        Err(Error::ConnectionError { .. }) => {
                             assert!(took < Duration::from_millis(100), "fails fast: {took:?}");
                             refused.fetch_add(1, Ordering::SeqCst);
                             std::thread::sleep(Duration::from_millis(2));
@@ -225,7 +225,7 @@ fn server_stops_under_load_and_comes_back() {
             let t = Instant::now();
             let e = client.call("Get", &[Value::from("k")]).unwrap_err();
             assert!(
-                matches!(e, Error::ConnectionError(ref m) if m.contains("not sent")),
+                matches!(e, Error::ConnectionError { message: ref m, .. } if m.contains("not sent")),
                 "{e:?}"
             );
             assert!(t.elapsed() < Duration::from_millis(50));
@@ -280,7 +280,7 @@ fn lazy_pool_starts_serving_when_the_server_appears() {
     for _ in 0..5 {
         let t = Instant::now();
         let e = client.ping().unwrap_err();
-        assert!(matches!(e, Error::ConnectionError(_)), "{e:?}");
+        assert!(matches!(e, Error::ConnectionError { .. }), "{e:?}");
         assert!(t.elapsed() < Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -465,7 +465,7 @@ fn keepalive_pings_idle_connections_and_detects_a_stalled_one() {
     for r in pending {
         let e = r.unwrap_err();
         assert!(
-            matches!(e, Error::ConnectionLost(ref m) if m.contains("keepalive")),
+            matches!(e, Error::ConnectionLost { message: ref m, .. } if m.contains("keepalive")),
             "{e:?}"
         );
     }
@@ -501,7 +501,10 @@ fn connection_faults_fail_pending_calls_as_outcome_unknown() {
         let e = client
             .call("Put", &[Value::from("k"), Value::from("v")])
             .unwrap_err();
-        assert!(matches!(e, Error::ConnectionLost(_)), "{fault:?}: {e:?}");
+        assert!(
+            matches!(e, Error::ConnectionLost { .. }),
+            "{fault:?}: {e:?}"
+        );
         assert!(e.to_string().contains("outcome unknown"), "{e}");
         // Reconnected by itself.
         client.wait_connected(Duration::from_secs(5)).unwrap();
@@ -714,7 +717,7 @@ fn reconnect_off_stays_down() {
     std::thread::sleep(Duration::from_millis(300));
     let e = client.ping().unwrap_err();
     assert!(
-        matches!(e, Error::ConnectionError(ref m) if m.contains("reconnect is off")),
+        matches!(e, Error::ConnectionError { message: ref m, .. } if m.contains("reconnect is off")),
         "{e:?}"
     );
     assert_eq!(server.connection_count(), 0);
@@ -729,7 +732,17 @@ fn statistics_per_procedure_and_connection() {
             .call("Put", &[Value::from(format!("k{i}")), Value::from("v")])
             .unwrap();
     }
-    client.call("NoSuchProcedure", &[]).unwrap();
+    let err = client.call("NoSuchProcedure", &[]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                status: Status::UnexpectedFailure,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     server.inject_for("Get", Fault::NoReply);
     let _ = client.call_with("Get", &[Value::from("k")], &short(50));
     let stats = client.stats();
@@ -881,7 +894,7 @@ fn pending_calls_end_when_the_connection_or_client_does() {
         .call_async("Put", &[Value::from("k"), Value::from("v")])
         .unwrap();
     let e = lost.wait().unwrap_err();
-    assert!(matches!(e, Error::ConnectionLost(_)), "{e:?}");
+    assert!(matches!(e, Error::ConnectionLost { .. }), "{e:?}");
     client.wait_connected(Duration::from_secs(5)).unwrap();
     let pending: Vec<_> = (0..3)
         .map(|_| client.call_async("Sleep", &[Value::from(5000)]).unwrap())
@@ -924,7 +937,7 @@ fn queued_calls_end_when_the_connection_dies() {
                     assert_eq!(r.tables[0].row(0).unwrap().get::<i32>(0).unwrap(), i as i32);
                     ok += 1;
                 }
-                Err(Error::ConnectionLost(_)) | Err(Error::ConnectionError(_)) => lost += 1,
+                Err(Error::ConnectionLost { .. }) | Err(Error::ConnectionError { .. }) => lost += 1,
                 Err(e) => panic!("round {round}, call {i}: {e:?}"),
             }
         }

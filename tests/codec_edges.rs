@@ -481,7 +481,11 @@ fn parameter_count_and_types() {
         )
         .unwrap_err();
         assert!(
-            matches!(err, EncodeError::TypeMismatch { expected, .. } if expected == ty),
+            matches!(err.problem(), EncodeError::TypeMismatch { expected, .. } if *expected == ty),
+            "{ty:?} {v:?}: {err:?}"
+        );
+        assert!(
+            matches!(&err, EncodeError::Param { procedure, index: 1, declared: Some(d), .. } if procedure == "Proc" && *d == ty),
             "{ty:?} {v:?}: {err:?}"
         );
         assert_eq!(out, PREFIX, "rejected invocation left bytes");

@@ -127,15 +127,18 @@ fn bad_parameters_are_rejected_before_anything_is_sent() {
         (vec![], |e| {
             matches!(e, Error::Encode(EncodeError::ParamCount { .. }))
         }),
-        (vec![1000.into()], |e| {
-            matches!(e, Error::Encode(EncodeError::OutOfRange { .. }))
-        }),
-        (vec![Value::TinyInt(-128)], |e| {
-            matches!(e, Error::Encode(EncodeError::NullSentinel(_)))
-        }),
-        (vec!["x".into()], |e| {
-            matches!(e, Error::Encode(EncodeError::TypeMismatch { .. }))
-        }),
+        (
+            vec![1000.into()],
+            |e| matches!(e, Error::Encode(x) if matches!(x.problem(), EncodeError::OutOfRange { .. })),
+        ),
+        (
+            vec![Value::TinyInt(-128)],
+            |e| matches!(e, Error::Encode(x) if matches!(x.problem(), EncodeError::NullSentinel(_))),
+        ),
+        (
+            vec!["x".into()],
+            |e| matches!(e, Error::Encode(x) if matches!(x.problem(), EncodeError::TypeMismatch { .. })),
+        ),
     ];
     for (params, ok) in cases {
         let err = p.call(&params, true, None).unwrap_err();
@@ -146,7 +149,7 @@ fn bad_parameters_are_rejected_before_anything_is_sent() {
         .call(&[big.into()], true, None)
         .unwrap_err();
     assert!(
-        matches!(err, Error::Encode(EncodeError::TooLong { .. })),
+        matches!(&err, Error::Encode(x) if matches!(x.problem(), EncodeError::TooLong { .. })),
         "{err:?}"
     );
     // Over-scale decimals cannot even be built: the parse is the rejection.
@@ -223,16 +226,34 @@ fn logins() {
         .connect()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Login(LoginError::AuthenticationFailed)),
+        matches!(
+            err,
+            Error::Login {
+                error: LoginError::AuthenticationFailed,
+                ..
+            }
+        ),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), "login failed: Authentication failed.");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "login to 127.0.0.1:{} failed: Authentication failed.",
+            server.port()
+        )
+    );
 
     let limited = TestServer::builder().max_connections(1).start().unwrap();
     let _first = connect(&limited);
     let err = FastSerializer::new("127.0.0.1", limited.port()).unwrap_err();
     assert!(
-        matches!(err, Error::Login(LoginError::TooManyConnections)),
+        matches!(
+            err,
+            Error::Login {
+                error: LoginError::TooManyConnections,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -323,12 +344,12 @@ fn fault_matrix() {
         (
             "EOF inside a length prefix",
             Fault::CloseInLengthPrefix,
-            |e| matches!(e, Error::ConnectionLost(_)),
+            |e| matches!(e, Error::ConnectionLost { .. }),
         ),
         (
             "close in the middle of a frame",
             Fault::CloseMidFrame,
-            |e| matches!(e, Error::ConnectionLost(_)),
+            |e| matches!(e, Error::ConnectionLost { .. }),
         ),
         ("stalled server", Fault::NoReply, |e| {
             matches!(e, Error::Timeout(_))
@@ -353,7 +374,7 @@ fn fault_matrix() {
         (
             "server closes instead of replying",
             Fault::Disconnect,
-            |e| matches!(e, Error::ConnectionLost(_)),
+            |e| matches!(e, Error::ConnectionLost { .. }),
         ),
     ];
     for (what, fault, check) in cases {
@@ -408,7 +429,7 @@ fn server_restart_fails_the_call_then_reconnecting_works() {
     server.shutdown();
     let err = ping(&f).unwrap_err();
     assert!(
-        matches!(err, Error::ConnectionLost(_) | Error::Closed),
+        matches!(err, Error::ConnectionLost { .. } | Error::Closed),
         "{err:?}"
     );
     usable_or_closed(&f);

@@ -33,7 +33,7 @@ fn usable_again(c: &Client) {
                 assert_eq!(r.status, Status::Success);
                 return;
             }
-            Err(Error::ConnectionError(_)) if Instant::now() < deadline => {
+            Err(Error::ConnectionError { .. }) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20))
             }
             Err(e) => panic!("connection half-broken: {e:?}"),
@@ -52,7 +52,7 @@ fn connection_faults() {
     let server = TestServer::start().unwrap();
     let c = client(&server);
     type Check = fn(&Error) -> bool;
-    let lost: Check = |e| matches!(e, Error::ConnectionLost(_));
+    let lost: Check = |e| matches!(e, Error::ConnectionLost { .. });
     let cases: Vec<(&str, Fault, Check)> = vec![
         (
             "EOF inside a length prefix",
@@ -159,13 +159,16 @@ fn server_restart() {
     server.shutdown();
     let (r, took) = pending.join().unwrap();
     assert!(
-        matches!(r, Err(Error::ConnectionLost(_)) | Err(Error::Timeout(_))),
+        matches!(
+            r,
+            Err(Error::ConnectionLost { .. }) | Err(Error::Timeout(_))
+        ),
         "{r:?}"
     );
     assert!(took < CALL + SLACK);
     // While it is down, calls fail fast.
     let (r, took) = timed(|| c.ping());
-    assert!(matches!(r, Err(Error::ConnectionError(_))), "{r:?}");
+    assert!(matches!(r, Err(Error::ConnectionError { .. })), "{r:?}");
     assert!(took < Duration::from_millis(100), "{took:?}");
     let _server2 = TestServer::builder().port(port).start().unwrap();
     usable_again(&c);
@@ -184,7 +187,13 @@ fn login_failures() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Login(LoginError::AuthenticationFailed)),
+        matches!(
+            err,
+            Error::Login {
+                error: LoginError::AuthenticationFailed,
+                ..
+            }
+        ),
         "{err:?}"
     );
 
@@ -195,7 +204,13 @@ fn login_failures() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(err, Error::Login(LoginError::TooManyConnections)),
+        matches!(
+            err,
+            Error::Login {
+                error: LoginError::TooManyConnections,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

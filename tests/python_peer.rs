@@ -388,7 +388,7 @@ fn known_python_differences_are_recorded() {
 fn python_client_against_the_test_server_matches_rust() {
     let py = python();
     use voltdb::testing::TestServer;
-    use voltdb::FastSerializer;
+    use voltdb::{FastSerializer, VoltProcedure};
     let cases: Vec<(VoltType, Json)> = vec![
         (VoltType::TinyInt, json!(-127)),
         (VoltType::SmallInt, json!(32767)),
@@ -465,14 +465,10 @@ fn python_client_against_the_test_server_matches_rust() {
                 .zip(call["params"].as_array().unwrap())
                 .map(|(t, j)| common::json_param(*t, j, "param"))
                 .collect();
-            let ours = rust
-                .invoke(
-                    call["procedure"].as_str().unwrap(),
-                    &params,
-                    Some(&types),
-                    &Default::default(),
-                    None,
-                )
+            // VoltProcedure: the Python contract (a failure is a response).
+            let ours = VoltProcedure::new(&rust, call["procedure"].as_str().unwrap(), types)
+                .call(&params, true, None)
+                .unwrap()
                 .unwrap();
             let ctx = format!("secure={secure} call {call}");
             assert_eq!(got["status"], json!(ours.status.code()), "{ctx}");

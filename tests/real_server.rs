@@ -37,7 +37,17 @@ fn server() -> (String, u16) {
     let port = std::env::var("VOLTDB_PORT")
         .map(|p| p.parse().expect("VOLTDB_PORT must be a port number"))
         .unwrap_or(21212);
-    voltdb::client::parse_host(&host, port).expect("VOLTDB_HOST: host or host:port")
+    // "host" or "host:port" (IPv6 hosts in brackets when a port follows).
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
+            h.trim_matches(|c| c == '[' || c == ']').to_string(),
+            p.parse().expect("VOLTDB_HOST: host or host:port"),
+        ),
+        _ => (
+            host.trim_matches(|c| c == '[' || c == ']').to_string(),
+            port,
+        ),
+    }
 }
 
 fn connect() -> FastSerializer {
@@ -253,7 +263,10 @@ fn constraint_violation_is_a_graceful_failure() {
 #[ignore = "needs VOLTDB_HOST"]
 fn unknown_procedure() {
     let fser = connect();
-    let r = fser.call("NoSuchProcRust", &[]).unwrap();
+    let err = fser.call("NoSuchProcRust", &[]).unwrap_err();
+    let voltdb::Error::Server { response: r, .. } = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(r.status, Status::UnexpectedFailure);
     assert_eq!(
         r.status_string.as_deref(),
@@ -281,7 +294,13 @@ fn wrong_password_is_rejected_when_security_is_on() {
         Some((user, _)) => {
             let err = login(user).unwrap_err();
             assert!(
-                matches!(err, Error::Login(LoginError::AuthenticationFailed)),
+                matches!(
+                    err,
+                    Error::Login {
+                        error: LoginError::AuthenticationFailed,
+                        ..
+                    }
+                ),
                 "{err:?}"
             );
         }

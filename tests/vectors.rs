@@ -556,7 +556,7 @@ fn login_response_vectors() {
             assert_eq!(to_hex(&out), to_hex(&hex), "{n}: re-encoded");
         } else {
             let err = match parsed {
-                Err(Error::Login(e)) => e,
+                Err(Error::Login { error: e, .. }) => e,
                 other => panic!("{n}: expected a login error, got {other:?}"),
             };
             assert_eq!(err.code(), Some(code), "{n}");

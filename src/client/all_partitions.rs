@@ -21,21 +21,22 @@ pub struct PartitionCallResult {
     pub partition_id: i32,
     /// The key `@GetPartitionKeys` gave for it, sent as the first parameter.
     pub partition_key: Value,
-    /// The partition's response (which may still carry a failure status),
-    /// or the error a plain call would have returned (timeout, connection
-    /// lost, no connection, ...).
+    /// The partition's response, or the error a plain
+    /// [`Client::call`](super::Client::call) would have returned:
+    /// [`Error::Server`] for a status other than `SUCCESS` (with the
+    /// response inside), a timeout, a lost connection, no connection, ...
     pub result: Result<VoltResponse>,
 }
 
 impl PartitionCallResult {
     /// True when the partition answered with `SUCCESS`.
     pub fn is_ok(&self) -> bool {
-        matches!(&self.result, Ok(r) if r.is_success())
+        self.result.is_ok()
     }
 }
 
 fn invalid(msg: String) -> Error {
-    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))
+    Error::InvalidArgument(msg)
 }
 
 /// Runs `procedure` once on every partition: one key
@@ -165,7 +166,9 @@ pub(super) fn call_all_partitions(
         .map(|(partition_id, partition_key, sent)| PartitionCallResult {
             partition_id,
             partition_key,
-            result: sent.and_then(|f| dispatch::finish_call(shared, procedure, f)),
+            result: sent
+                .and_then(|f| dispatch::finish_call(shared, procedure, f))
+                .and_then(VoltResponse::ok),
         })
         .collect())
 }

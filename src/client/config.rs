@@ -200,16 +200,7 @@ impl ClientConfig {
 }
 
 /// Parses `"host"`, `"host:port"`, `"[v6addr]:port"` or a bare IPv6 address.
-///
-/// ```
-/// use voltdb::client::parse_host;
-/// assert_eq!(parse_host("volt1", 21212).unwrap(), ("volt1".to_string(), 21212));
-/// assert_eq!(parse_host("volt1:21211", 21212).unwrap(), ("volt1".to_string(), 21211));
-/// assert_eq!(parse_host("[::1]:5000", 21212).unwrap(), ("::1".to_string(), 5000));
-/// assert_eq!(parse_host("::1", 21212).unwrap(), ("::1".to_string(), 21212));
-/// assert!(parse_host("volt1:port", 21212).is_err());
-/// ```
-pub fn parse_host(s: &str, default_port: u16) -> Result<(String, u16)> {
+pub(crate) fn parse_host(s: &str, default_port: u16) -> Result<(String, u16)> {
     let s = s.trim();
     let bad = || invalid(format!("invalid host address {s:?}"));
     if s.is_empty() {
@@ -241,7 +232,7 @@ pub fn parse_host(s: &str, default_port: u16) -> Result<(String, u16)> {
 }
 
 fn invalid(msg: String) -> Error {
-    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, msg))
+    Error::InvalidArgument(msg)
 }
 
 pub(crate) type UnsolicitedHook = Arc<dyn Fn(Unsolicited) + Send + Sync>;
@@ -252,6 +243,23 @@ mod tests {
 
     #[test]
     fn host_parsing() {
+        assert_eq!(
+            parse_host("volt1", 21212).unwrap(),
+            ("volt1".to_string(), 21212)
+        );
+        assert_eq!(
+            parse_host("volt1:21211", 21212).unwrap(),
+            ("volt1".to_string(), 21211)
+        );
+        assert_eq!(
+            parse_host("[::1]:5000", 21212).unwrap(),
+            ("::1".to_string(), 5000)
+        );
+        assert_eq!(
+            parse_host("::1", 21212).unwrap(),
+            ("::1".to_string(), 21212)
+        );
+        assert!(parse_host("volt1:port", 21212).is_err());
         assert_eq!(parse_host(" h ", 1).unwrap(), ("h".into(), 1));
         assert_eq!(parse_host("h:2", 1).unwrap(), ("h".into(), 2));
         assert_eq!(parse_host("[::1]", 1).unwrap(), ("::1".into(), 1));

@@ -314,9 +314,10 @@ pub(super) fn refresh(
     let conn = match c.live_subscription() {
         Some(conn) => conn,
         None => {
-            let conn = shared.nodes.any_live().ok_or_else(|| {
-                Error::ConnectionError("topology discovery: no connection is up".into())
-            })?;
+            let conn = shared
+                .nodes
+                .any_live()
+                .ok_or_else(|| Error::unavailable("topology discovery: no connection is up"))?;
             if c.subscribe_due(Instant::now()) {
                 match dispatch::internal_call(
                     shared,
@@ -329,7 +330,9 @@ pub(super) fn refresh(
                         *lock(&c.subscribe_after) = None;
                         fetch = true;
                     }
-                    Err(Error::Server { status, message }) => {
+                    Err(Error::Server {
+                        status, message, ..
+                    }) => {
                         // Declined: work without pushes for a while.
                         *lock(&c.subscribe_after) = Some(Instant::now() + SUBSCRIBE_RETRY);
                         c.record_error(&format!(
@@ -576,15 +579,12 @@ pub(super) fn wait_for_topology(shared: &Shared, timeout: Duration) -> Result<To
     });
     r.unwrap_or_else(|| {
         let last = lock(&c.last_error).clone();
-        Err(Error::ConnectionError(format!(
+        Err(Error::unavailable(format!(
             "the cluster topology is not known after {timeout:?} (last error: {})",
             last.as_deref().unwrap_or("none")
         )))
     })
 }
 fn not_discovering() -> Error {
-    Error::Io(std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        "cluster discovery is off (ClientConfig::discover)",
-    ))
+    Error::InvalidArgument("cluster discovery is off (ClientConfig::discover)".into())
 }

@@ -55,7 +55,8 @@ fn record_unrouted(shared: &Shared, procedure: &str, outcome: Outcome) {
     record_in(&mut lock(&shared.unrouted), procedure, outcome, None, 0, 0);
 }
 
-/// Makes one call: encode, pick a connection, register, send, wait.
+/// Makes one call: encode, pick a connection, register, send, wait. A
+/// status other than `SUCCESS` is [`Error::Server`].
 pub(super) fn call(
     shared: &Shared,
     procedure: &str,
@@ -65,7 +66,7 @@ pub(super) fn call(
     let timeout = opts.timeout.unwrap_or(shared.config.call_timeout);
     let deadline = deadline_after(timeout);
     let f = start_call(shared, procedure, params, opts, timeout, deadline, false)?;
-    finish_call(shared, procedure, f)
+    finish_call(shared, procedure, f).and_then(VoltResponse::ok)
 }
 
 /// Encodes, picks a connection (the partition leader's first when
@@ -179,7 +180,7 @@ pub(super) fn start_call(
 }
 
 /// Waits for the reply of a call sent by [`start_call`](start_call)
-/// and counts it.
+/// and counts it. The response comes back whatever its status.
 pub(super) fn finish_call(shared: &Shared, procedure: &str, f: InFlight) -> Result<VoltResponse> {
     let InFlight {
         conn,
@@ -241,7 +242,7 @@ pub(super) fn internal_call(
     let options = InvocationOptions::default();
     let frame = encode(shared, procedure, handle, &options, params, None)?;
     let timeout = shared.config.connect_timeout.max(Duration::from_secs(10));
-    let lost = || Error::ConnectionLost(format!("{procedure}: the connection ended"));
+    let lost = || Error::lost(format!("{procedure}: the connection ended"));
     if !conn.try_reserve(usize::MAX) {
         return Err(Error::Backpressure(usize::MAX));
     }

@@ -42,7 +42,7 @@ impl Drop for Owner {
 ///     .timeout(Duration::from_secs(1))
 ///     .types(vec![VoltType::String, VoltType::Varbinary])
 ///     .priority(1);
-/// let r = client.call_with("Put", &[Value::from("k"), Value::from(&b"v"[..])], &opts)?.ok()?;
+/// let r = client.call_with("Put", &[Value::from("k"), Value::from(&b"v"[..])], &opts)?;
 /// println!("{}", client.stats());
 /// # Ok::<(), voltdb::Error>(())
 /// ```
@@ -230,6 +230,17 @@ impl Client {
     /// Calls a procedure with the default options: values carry their own
     /// types, the client's default timeout. Blocks this thread only.
     ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] when the server answers with a status other than
+    /// `SUCCESS` (the response is inside; see
+    /// [which calls do this](crate::error#which-calls-return-a-failure-status-as-an-error));
+    /// [`Error::Encode`] for parameters that cannot be sent (nothing is
+    /// sent); [`Error::Timeout`]; [`Error::ConnectionLost`] when the
+    /// connection died with the call in flight; [`Error::ConnectionError`]
+    /// or [`Error::Backpressure`] when it could not be sent;
+    /// [`Error::Closed`].
+    ///
     /// ```no_run
     /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
     /// use voltdb::Value;
@@ -247,6 +258,10 @@ impl Client {
 
     /// Calls a procedure with per-call options: timeout, declared parameter
     /// types, server-side query timeout, priority.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
     ///
     /// ```no_run
     /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
@@ -385,6 +400,10 @@ impl Client {
 
     /// Runs SQL through `@AdHoc`, with optional `?` parameters.
     ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call): SQL the server rejects is [`Error::Server`].
+    ///
     /// ```no_run
     /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
     /// let r = client.adhoc("SELECT COUNT(*) FROM KV", &[])?;
@@ -399,9 +418,13 @@ impl Client {
 
     /// Calls `@Ping` (an ordinary call, with an ordinary handle).
     ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    ///
     /// ```no_run
     /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
-    /// client.ping()?.ok()?;
+    /// client.ping()?;
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn ping(&self) -> Result<VoltResponse> {
@@ -508,13 +531,13 @@ mod tests {
         for _ in 0..20 {
             let t = Instant::now();
             let err = client.ping().unwrap_err();
-            assert!(matches!(err, Error::ConnectionError(_)), "{err:?}");
+            assert!(matches!(err, Error::ConnectionError { .. }), "{err:?}");
             assert!(t.elapsed() < Duration::from_millis(100));
             std::thread::sleep(Duration::from_millis(5));
         }
         assert!(matches!(
             client.wait_connected(Duration::from_millis(50)),
-            Err(Error::ConnectionError(_))
+            Err(Error::ConnectionError { .. })
         ));
         let stats = client.stats();
         assert_eq!(stats.procedures["@Ping"].errors, 20);

@@ -41,9 +41,8 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
             handles
                 .into_iter()
                 .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::ConnectionError("connect thread panicked".into()))
-                    })
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::unavailable("connect thread panicked")))
                 })
                 .collect()
         });

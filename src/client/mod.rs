@@ -64,7 +64,7 @@
 //! let client = Client::lazy_connection_pool(["localhost"], 21212, 4, true)?;
 //! match client.ping() {
 //!     Ok(_) => println!("already up"),
-//!     Err(Error::ConnectionError(why)) => println!("not yet: {why}"),
+//!     Err(Error::ConnectionError { message, .. }) => println!("not yet: {message}"),
 //!     Err(e) => return Err(e),
 //! }
 //! client.wait_connected(Duration::from_secs(30))?;
@@ -91,9 +91,9 @@
 //!     match client.call("Get", &[Value::from("k")]) {
 //!         Ok(r) => println!("{r}"),
 //!         // Not sent: safe to retry after a pause.
-//!         Err(Error::ConnectionError(_)) => std::thread::sleep(Duration::from_millis(100)),
+//!         Err(Error::ConnectionError { .. }) => std::thread::sleep(Duration::from_millis(100)),
 //!         // May or may not have run: the application decides.
-//!         Err(Error::ConnectionLost(why)) => eprintln!("outcome unknown: {why}"),
+//!         Err(Error::ConnectionLost { message, .. }) => eprintln!("outcome unknown: {message}"),
 //!         Err(Error::Timeout(t)) => eprintln!("no answer within {t:?}"),
 //!         Err(e) => return Err(e),
 //!     }
@@ -217,7 +217,8 @@ use crate::response::VoltResponse;
 pub use all_partitions::PartitionCallResult;
 pub use builder::ClientBuilder;
 pub use call_options::CallOptions;
-pub use config::{parse_host, BackpressurePolicy, ClientConfig, DEFAULT_PORT};
+pub(crate) use config::parse_host;
+pub use config::{BackpressurePolicy, ClientConfig, DEFAULT_PORT};
 pub use handle::Client;
 pub use pending::PendingCall;
 pub use stats::{

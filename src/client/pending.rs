@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::dispatch::{self, InFlight};
 use super::shared::Shared;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::response::VoltResponse;
 
 #[cfg(doc)]
@@ -81,15 +81,20 @@ impl PendingCall {
     }
 
     /// Waits for the reply (at most until the call's timeout) and returns
-    /// it, exactly as [`Client::call`] would have: the response, whatever
-    /// its status, or [`Error::Timeout`](crate::Error::Timeout),
-    /// [`Error::ConnectionLost`](crate::Error::ConnectionLost) or
-    /// [`Error::Closed`](crate::Error::Closed). The call is counted in the
-    /// client's statistics with its latency until the reply arrived.
+    /// it, exactly as [`Client::call`] would have. The call is counted in
+    /// the client's statistics with its latency until the reply arrived.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Server`] for a status other than `SUCCESS` (the response is
+    /// inside), [`Error::Timeout`], [`Error::ConnectionLost`] or
+    /// [`Error::Closed`].
     pub fn wait(mut self) -> Result<VoltResponse> {
         match self.call.take() {
-            Some(f) => dispatch::finish_call(&self.shared, &self.procedure, f),
-            None => Err(crate::error::Error::Closed),
+            Some(f) => {
+                dispatch::finish_call(&self.shared, &self.procedure, f).and_then(VoltResponse::ok)
+            }
+            None => Err(Error::Closed),
         }
     }
 }

@@ -167,7 +167,7 @@ impl Shared {
         } else {
             "reconnect is off"
         };
-        Error::ConnectionError(format!(
+        Error::unavailable(format!(
             "no connection to {} is up ({what}; last error: {}); the call was not sent",
             hosts.join(", "),
             last.as_deref().unwrap_or("none")

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, LoginError};
+use crate::error::{Error, ForeignAnswer, LoginError, ProtocolError};
 use crate::wire::login::{HashScheme, LoginRequest, LoginResponse, CONNECTION_LIMIT_BYTE};
 use crate::wire::DEFAULT_FRAME_CAP;
 
@@ -89,7 +89,7 @@ pub(crate) fn server_name(host: &str, port: u16) -> String {
 /// Connects and logs in. Returns the stream (blocking, no timeouts set), the
 /// frame reader (which may already hold bytes) and the login response. The
 /// login request and response go to `dump` (the password digest redacted
-/// unless the dump keeps it).
+/// unless the dump keeps it). Every error names the server as `host:port`.
 pub(crate) fn connect_and_login(
     host: &str,
     port: u16,
@@ -97,37 +97,74 @@ pub(crate) fn connect_and_login(
     dump: &mut Dump,
 ) -> Result<(TcpStream, FrameReader, LoginResponse), Error> {
     let deadline = Instant::now() + opts.connect_timeout;
+    let server = server_name(host, port);
     let mut stream = connect_tcp(host, port, opts.connect_timeout)?;
+    let io_error =
+        |e: io::Error| Error::Io(io::Error::new(e.kind(), format!("login to {server}: {e}")));
     let req = LoginRequest::new(&opts.username, &opts.password, opts.hash_scheme);
     let mut bytes = Vec::new();
     req.encode(&mut bytes);
-    stream.set_write_timeout(Some(opts.connect_timeout.max(Duration::from_millis(1))))?;
-    stream.write_all(&bytes)?;
+    stream
+        .set_write_timeout(Some(opts.connect_timeout.max(Duration::from_millis(1))))
+        .map_err(io_error)?;
+    stream.write_all(&bytes).map_err(io_error)?;
     dump.login_sent(&bytes, req.digest.len());
+    // An HTTP server's `HTTP` or a TLS record header, read as a length,
+    // exceeds any frame cap up to 350 MB: such peers are known at once.
     let mut reader = FrameReader::new(opts.frame_cap);
-    let body = match reader.read_frame(&mut stream, Some(deadline)) {
-        Ok(b) => b,
-        Err(ReadError::TimedOut) => {
-            return Err(Error::Login(LoginError::TimedOut(opts.connect_timeout)))
-        }
-        Err(ReadError::Eof { partial }) => {
-            // A server at its connection limit sends one unframed 0x01 byte and closes.
-            if partial == [CONNECTION_LIMIT_BYTE] {
-                return Err(Error::Login(LoginError::TooManyConnections));
-            }
-            return Err(Error::ConnectionLost(format!(
-                "{} closed the connection during login after {} bytes",
-                server_name(host, port),
-                partial.len()
-            )));
-        }
-        Err(ReadError::Io(e)) => return Err(Error::Io(e)),
-        Err(ReadError::Protocol(p)) => return Err(Error::Protocol(p)),
-    };
+    let body = reader
+        .read_frame(&mut stream, Some(deadline))
+        .map_err(|e| login_read_failed(&server, e, opts.connect_timeout))?;
     dump.received(&body);
-    let login = LoginResponse::parse(&body)?;
-    stream.set_write_timeout(None)?;
+    let login = LoginResponse::parse(&body).map_err(|e| match e {
+        Error::Login { error, .. } => Error::Login {
+            server: server.clone(),
+            error,
+        },
+        Error::Protocol(p) => Error::NotVoltDb {
+            server: server.clone(),
+            answer: ForeignAnswer::Garbage(p),
+        },
+        e => e,
+    })?;
+    stream.set_write_timeout(None).map_err(io_error)?;
     Ok((stream, reader, login))
+}
+
+/// The error for a login response that could not be read from `server`.
+fn login_read_failed(server: &str, e: ReadError, timeout: Duration) -> Error {
+    let login = |error| Error::Login {
+        server: server.to_string(),
+        error,
+    };
+    let foreign = |answer| Error::NotVoltDb {
+        server: server.to_string(),
+        answer,
+    };
+    match e {
+        ReadError::TimedOut => login(LoginError::TimedOut(timeout)),
+        // A server at its connection limit sends one unframed 0x01 byte and closes.
+        ReadError::Eof { partial } if partial == [CONNECTION_LIMIT_BYTE] => {
+            login(LoginError::TooManyConnections)
+        }
+        ReadError::Eof { partial } => {
+            let got = partial.len();
+            match ForeignAnswer::classify(&partial, ProtocolError::UnexpectedEof { got }) {
+                ForeignAnswer::Garbage(_) => Error::lost(format!(
+                    "{server} closed the connection during login after {got} bytes"
+                )),
+                answer => foreign(answer),
+            }
+        }
+        ReadError::Io(e) => Error::Io(io::Error::new(e.kind(), format!("login to {server}: {e}"))),
+        ReadError::Protocol(p) => {
+            let prefix = match p {
+                ProtocolError::BadFrameLength { len, .. } => (len as i32).to_be_bytes(),
+                _ => [0; 4],
+            };
+            foreign(ForeignAnswer::classify(&prefix, p))
+        }
+    }
 }
 
 #[cfg(test)]

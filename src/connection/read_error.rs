@@ -28,16 +28,16 @@ impl ReadError {
             ReadError::Eof { partial } if partial.is_empty() => {
                 let what = "server closed the connection";
                 if in_flight {
-                    Error::ConnectionLost(what.into())
+                    Error::lost(what)
                 } else {
-                    Error::ConnectionError(what.into())
+                    Error::unavailable(what)
                 }
             }
-            ReadError::Eof { partial } => Error::ConnectionLost(format!(
+            ReadError::Eof { partial } => Error::lost(format!(
                 "server closed the connection inside a frame, after {} bytes",
                 partial.len()
             )),
-            ReadError::Io(e) if in_flight => Error::ConnectionLost(e.to_string()),
+            ReadError::Io(e) if in_flight => Error::lost_by("the connection failed", e),
             ReadError::Io(e) => Error::Io(e),
             ReadError::Protocol(p) => Error::Protocol(p),
         }
@@ -58,5 +58,27 @@ impl ReadTimeout for TcpStream {
 impl ReadTimeout for &TcpStream {
     fn set_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
         self.set_read_timeout(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The I/O error that ended a call is its `source`, not repeated in
+    /// the message.
+    #[test]
+    fn a_lost_connection_keeps_its_cause_as_source() {
+        let e = ReadError::Io(io::Error::new(io::ErrorKind::ConnectionReset, "peer reset"));
+        let err = e.into_error(true);
+        assert!(matches!(err, Error::ConnectionLost { .. }), "{err:?}");
+        let source = std::error::Error::source(&err).expect("a source");
+        assert_eq!(source.to_string(), "peer reset");
+        assert!(!err.to_string().contains("peer reset"), "{err}");
+        let err = ReadError::Eof { partial: vec![] }.into_error(false);
+        assert!(
+            matches!(err, Error::ConnectionError { source: None, .. }),
+            "{err:?}"
+        );
     }
 }

@@ -106,7 +106,7 @@ impl Session {
         self.dump.sent(bytes);
         if let Err(e) = r {
             self.broken();
-            return Err(Error::ConnectionLost(e.to_string()));
+            return Err(Error::lost_by("writing the call failed", e));
         }
         Ok(())
     }

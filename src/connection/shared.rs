@@ -293,7 +293,7 @@ impl Connection {
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             s.put(Err(match &death {
                 Death::Closed => Error::Closed,
-                Death::Lost(r) => Error::ConnectionLost(r.clone()),
+                Death::Lost(r) => Error::lost(r.clone()),
             }));
         }
         gate.notify_all();

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::serializer::FastSerializer;
-use crate::error::{EncodeError, Result};
+use crate::error::{EncodeError, Error, Result};
 use crate::response::VoltResponse;
 use crate::wire::invocation::InvocationOptions;
 use crate::wire::types::VoltType;
@@ -68,6 +68,19 @@ impl VoltProcedure {
     /// procedure timeout) bounds the wait; a timeout is [`Error::Timeout`](crate::Error::Timeout).
     /// With `response = false` the response is still awaited (as in Python)
     /// and `Ok(None)` is returned.
+    ///
+    /// As in Python, a response with a failure status is still `Ok`: read
+    /// its [`status`](VoltResponse::status), or call [`VoltResponse::ok`].
+    /// The Rust-native calls ([`FastSerializer::call`],
+    /// [`FastSerializer::invoke`], [`Client::call`](crate::Client::call))
+    /// return it as [`Error::Server`](crate::Error::Server) instead (see
+    /// [which calls do this](crate::error#which-calls-return-a-failure-status-as-an-error)).
+    ///
+    /// # Errors
+    ///
+    /// A wrong parameter count or a value that does not fit its declared
+    /// type → [`Error::Encode`](crate::Error::Encode) (nothing is sent); a
+    /// timeout, a lost or closed connection.
     pub fn call(
         &self,
         params: &[Value],
@@ -82,13 +95,18 @@ impl VoltProcedure {
             }
             .into());
         }
-        let r = self.fser.invoke(
+        let r = match self.fser.invoke(
             &self.name,
             params,
             Some(&self.paramtypes),
             &self.options,
             timeout,
-        )?;
+        ) {
+            Ok(r) => r,
+            // Python's contract: a failure status is a response.
+            Err(Error::Server { response, .. }) => *response,
+            Err(e) => return Err(e),
+        };
         Ok(response.then_some(r))
     }
 }

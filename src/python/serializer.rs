@@ -160,7 +160,11 @@ impl FastSerializer {
     /// each value is sent as its own type). Replies to other handles (late
     /// replies of timed-out calls) and unsolicited notifications are discarded.
     ///
-    /// Errors: bad parameters → [`Error::Encode`] before anything is sent;
+    /// # Errors
+    ///
+    /// A status other than `SUCCESS` → [`Error::Server`], holding the
+    /// response (see [which calls do this](crate::error#which-calls-return-a-failure-status-as-an-error));
+    /// bad parameters → [`Error::Encode`] before anything is sent;
     /// no reply in time → [`Error::Timeout`] (the connection stays usable);
     /// connection failure → [`Error::ConnectionLost`] (outcome unknown; the
     /// connection is closed).
@@ -193,10 +197,17 @@ impl FastSerializer {
         let sent = session.send(&buf.w);
         buf.w.clear();
         sent?;
-        session.wait_reply(handle, sent_at, timeout)
+        session
+            .wait_reply(handle, sent_at, timeout)
+            .and_then(VoltResponse::ok)
     }
 
     /// Calls a procedure with values that carry their own types (no declaration).
+    ///
+    /// # Errors
+    ///
+    /// As [`invoke`](Self::invoke): a status other than `SUCCESS` is
+    /// [`Error::Server`].
     ///
     /// ```no_run
     /// # let fser = voltdb::FastSerializer::new("localhost", 21212)?;
@@ -208,6 +219,10 @@ impl FastSerializer {
     }
 
     /// Runs SQL through `@AdHoc`, with optional `?` parameters.
+    ///
+    /// # Errors
+    ///
+    /// As [`invoke`](Self::invoke): SQL the server rejects is [`Error::Server`].
     ///
     /// ```no_run
     /// # let fser = voltdb::FastSerializer::new("localhost", 21212)?;

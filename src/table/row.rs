@@ -12,6 +12,11 @@ use crate::wire::value::{read_raw, RawCell, Value, ValueRef};
 pub trait ColumnIndex {
     /// The column's index in `table`.
     fn index(&self, table: &VoltTable) -> Result<usize, ConversionError>;
+
+    /// The column's name when it is given by name, for errors to say it.
+    fn name(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl ColumnIndex for usize {
@@ -34,6 +39,10 @@ impl ColumnIndex for &str {
         table
             .column_index(self)
             .ok_or_else(|| ConversionError::NoSuchColumn((*self).to_string()))
+    }
+
+    fn name(&self) -> Option<&str> {
+        Some(self)
     }
 }
 
@@ -89,7 +98,11 @@ impl<'a> Row<'a> {
     /// A cell, converted to `T` (use `Option<T>` for nullable columns).
     #[inline(always)]
     pub fn get<T: FromVolt<'a>>(&self, col: impl ColumnIndex) -> Result<T, ConversionError> {
-        self.cell_as(col.index(self.table)?)
+        let c = col.index(self.table)?;
+        self.cell_as(c).map_err(|e| match col.name() {
+            Some(name) => e.in_column(name),
+            None => e,
+        })
     }
 
     /// A cell as a borrowed [`ValueRef`].

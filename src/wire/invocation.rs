@@ -182,7 +182,8 @@ fn encode_inner(
     }
     out.put_i16(params.len() as i16);
     for (i, v) in params.iter().enumerate() {
-        write_param(out, types.map(|t| t[i]), v)?;
+        let declared = types.map(|t| t[i]);
+        write_param(out, declared, v).map_err(|e| e.in_param(procedure, i, declared))?;
     }
     let len = out.len() - at - 4;
     if len > frame_cap {

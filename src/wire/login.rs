@@ -174,14 +174,17 @@ impl LoginResponse {
     /// use voltdb::{Error, LoginError};
     /// use voltdb::wire::login::LoginResponse;
     /// let err = LoginResponse::parse(&[0, 0xff]).unwrap_err();
-    /// assert!(matches!(err, Error::Login(LoginError::AuthenticationFailed)));
+    /// assert!(matches!(err, Error::Login { error: LoginError::AuthenticationFailed, .. }));
     /// ```
     pub fn parse(body: &[u8]) -> Result<LoginResponse, Error> {
         let mut r = Reader::new(body);
         let _version = r.read_u8("login response version")?;
         let code = r.read_i8("login result code")?;
         if code != 0 {
-            return Err(Error::Login(LoginError::from_code(code)));
+            return Err(Error::Login {
+                server: String::new(),
+                error: LoginError::from_code(code),
+            });
         }
         let host_id = r.read_i32("host id")?;
         let connection_id = r.read_i64("connection id")?;

@@ -153,9 +153,12 @@ impl fmt::Display for Status {
 
 /// The response to a procedure call.
 ///
-/// Fields mirror the Python client's `VoltResponse` attributes. A server-side
-/// failure is an ordinary response with a non-success [`status`](Self::status);
-/// use [`VoltResponse::ok`] to turn it into an [`Error::Server`](crate::error::Error::Server).
+/// Fields mirror the Python client's `VoltResponse` attributes. The
+/// Rust-native calls return a server-side failure as
+/// [`Error::Server`](crate::error::Error::Server), which holds the response;
+/// `VoltProcedure::call` (the Python contract) returns it as an
+/// ordinary response with a non-success [`status`](Self::status), which
+/// [`VoltResponse::ok`] turns into that error.
 ///
 /// ```
 /// use voltdb::{Status, VoltResponse};
@@ -165,6 +168,7 @@ impl fmt::Display for Status {
 /// assert!(r.ok().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VoltResponse {
     /// Protocol version byte (0).
     pub version: u8,
@@ -191,6 +195,7 @@ pub struct VoltResponse {
 /// A serialized server exception (§5.4). VoltDB 11 never sends one; it is
 /// parsed for robustness and parity with the Python client.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VoltException {
     /// The exception type byte (Java ordinal).
     pub ty: i8,
