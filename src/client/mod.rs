@@ -217,7 +217,9 @@ use crate::response::VoltResponse;
 pub use all_partitions::PartitionCallResult;
 pub use builder::ClientBuilder;
 pub use call_options::CallOptions;
-pub use config::{parse_host, BackpressurePolicy, ClientConfig, DEFAULT_PORT};
+pub use config::{
+    parse_host, BackpressurePolicy, ClientConfig, DEFAULT_CALL_TIMEOUT, DEFAULT_PORT,
+};
 pub use handle::Client;
 pub use pending::PendingCall;
 pub use stats::{
