@@ -149,3 +149,83 @@ fn one_call_options_for_both_clients() {
         .unwrap_err();
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
 }
+
+/// The messages of a dump file: each is a frame (length-prefixed) followed
+/// by a newline.
+fn dump_messages(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 4 {
+        let len = 4 + u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        assert_eq!(rest[len], b'\n', "each message ends with a newline");
+        out.push(&rest[..len]);
+        rest = &rest[len + 1..];
+    }
+    assert!(rest.is_empty(), "trailing bytes in the dump");
+    out
+}
+
+#[test]
+fn client_dumps_each_connection_with_the_digest_redacted() {
+    let server = TestServer::start().unwrap();
+    server.register("Echo2", |_ctx, params| {
+        let mut b = VoltTable::builder(vec![VoltColumn::new("V", VoltType::String)]);
+        b.add_row(&[params[0].clone()]).unwrap();
+        Ok(ProcReply::table(b.build()))
+    });
+    let dir = std::env::temp_dir().join(format!("voltdb-client-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for keep in [false, true] {
+        let path = dir.join(format!("client-{keep}.dump"));
+        let client = voltdb::Client::builder()
+            .host("127.0.0.1", server.port())
+            .pool_size(2)
+            .keepalive_interval(None)
+            .username("user")
+            .password("secret")
+            .dump_file(&path)
+            .dump_password_digest(keep)
+            .build()
+            .unwrap();
+        assert_eq!(client.config().dump_file.as_deref(), Some(path.as_path()));
+        for _ in 0..2 {
+            let r = client.call("Echo2", &[Value::from("dump-marker")]).unwrap();
+            assert_eq!(r.tables[0].scalar::<String>().unwrap(), "dump-marker");
+        }
+        client.close();
+        let mut calls = 0;
+        for n in 0..2 {
+            let file = std::fs::read(format!("{}.{n}", path.display())).unwrap();
+            let messages = dump_messages(&file);
+            // The login request and its response come first.
+            let login = messages[0];
+            let digest = &login[login.len() - 32..];
+            assert_eq!(
+                digest.iter().all(|b| *b == 0),
+                !keep,
+                "keep={keep}: {digest:?}"
+            );
+            assert!(login.windows(4).any(|w| w == b"user"));
+            assert!(messages.len() >= 2);
+            // Each call: the invocation sent, then its response.
+            let has = |m: &[u8], s: &[u8]| m.windows(s.len()).any(|w| w == s);
+            for (i, m) in messages.iter().enumerate().skip(2) {
+                if has(m, b"Echo2") {
+                    calls += 1;
+                    assert!(has(m, b"dump-marker"));
+                    let reply = messages.get(i + 1).expect("the reply follows its call");
+                    assert!(has(reply, b"dump-marker") && !has(reply, b"Echo2"));
+                }
+            }
+        }
+        assert_eq!(calls, 2, "keep={keep}: both calls recorded");
+    }
+    // A dump file that cannot be created fails the build, naming the file.
+    let err = voltdb::Client::builder()
+        .host("127.0.0.1", server.port())
+        .dump_file(dir.join("no-such-dir").join("d"))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("no-such-dir"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
