@@ -57,7 +57,7 @@ pub enum BackpressurePolicy {
 pub struct ClientConfig {
     /// Servers to connect to (host, port). Default: `localhost:21212`.
     pub hosts: Vec<(String, u16)>,
-    /// Connections per host (default 1; txtarantool `poolsize`).
+    /// Connections per host (default 1).
     pub pool_size: usize,
     /// Reconnect lost connections in the background (default true).
     pub reconnect: bool,

@@ -63,6 +63,48 @@
 //! | `Echo` | anything | one row, a column `P<i>` of the parameter's type per scalar parameter; then one table per array parameter (column `P<i>`, a row per element) |
 //! | `Sleep` | `INTEGER ms` | no tables, after `ms` milliseconds |
 //!
+//! # Writing a procedure
+//!
+//! A handler receives the call's [`CallContext`] and its parameters as
+//! `&[Value]`, each of the type the client sent. Read them either with the
+//! context's typed helpers, which convert as a real server does and answer
+//! a parameter that does not convert (or is missing) with the server's own
+//! `GRACEFUL_FAILURE` "TYPE ERROR FOR PARAMETER n" — return their error with
+//! `?` — or with [`Value`]'s accessors (`as_i64` for any integer width,
+//! `as_f64`, `as_str`, `as_bytes`, `as_bool`, `as_timestamp`, `as_decimal`,
+//! ...), which return `None` for NULL or another type:
+//!
+//! | helper | gives | takes |
+//! |---|---|---|
+//! | [`ctx.string_param(params, i)`](CallContext::string_param) | `Option<String>` | STRING, UTF-8 VARBINARY or TINYINT array, NULL |
+//! | [`ctx.int_param(params, i)`](CallContext::int_param) | `Option<i64>` | any integer, a STRING holding one, NULL |
+//! | [`ctx.bytes_param(params, i)`](CallContext::bytes_param) | `Option<Vec<u8>>` | VARBINARY, TINYINT array, NULL |
+//! | [`ctx.type_error(i, detail)`](CallContext::type_error) | the error itself | (for checks of your own) |
+//!
+//! ```
+//! use voltdb::testing::{table, ProcReply, TestServer};
+//! use voltdb::{FastSerializer, Value, VoltProcedure, VoltType};
+//!
+//! let server = TestServer::start()?;
+//! server.register("Greet", |ctx, params| {
+//!     let name = ctx.string_param(params, 0)?.unwrap_or_default();
+//!     let times = ctx.int_param(params, 1)?.unwrap_or(1);
+//!     // The same, with the accessors (None for NULL or another type):
+//!     assert_eq!(params[1].as_i64(), Some(times));
+//!     let text = format!("hello {name}").repeat(times as usize);
+//!     Ok(ProcReply::table(table(&[("T", VoltType::String)], &[vec![Value::from(text)]])?))
+//! });
+//! let db = FastSerializer::new("127.0.0.1", server.port())?;
+//! let r = db.call("Greet", &[Value::from("Ann"), Value::from(2u8)])?;
+//! assert_eq!(r.tables[0].scalar::<String>()?, "hello Annhello Ann");
+//! // A parameter that does not convert gets the server's error (read here
+//! // from the response, which the Python-shaped `VoltProcedure::call` returns).
+//! let greet = VoltProcedure::new(&db, "Greet", vec![VoltType::String, VoltType::Float]);
+//! let r = greet.call(&[Value::from("Ann"), Value::from(2.5)], true, None)?.unwrap();
+//! assert!(r.status_string.unwrap().contains("TYPE ERROR FOR PARAMETER 1"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Threads and timing
 //!
 //! One acceptor thread, and per connection a reader thread and a writer
