@@ -8,7 +8,9 @@
 
 pub mod decimal;
 pub mod geo;
-pub mod invocation;
+// Not public: clients take `client::CallOptions`; the test server
+// re-exports what tests of raw invocations need.
+pub(crate) mod invocation;
 pub mod login;
 pub mod reader;
 pub mod response;
@@ -83,7 +85,7 @@ mod tests {
     fn wire_is_a_leaf() {
         // Still importing from above, owned by another change in progress:
         // remove from this list once it no longer does.
-        const PENDING: [&str; 1] = ["invocation.rs"];
+        const PENDING: [&str; 0] = [];
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/wire");
         let mut files = vec![std::path::PathBuf::from(dir)];
         let needle = concat!("crate", "::");
