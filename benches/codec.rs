@@ -25,7 +25,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use serde_json::json;
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::DEFAULT_FRAME_CAP;
 use voltdb::{Decimal, Status, Timestamp, Value, VoltColumn, VoltResponse, VoltTable, VoltType};

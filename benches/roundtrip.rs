@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use voltdb::testing::TestServer;
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::wire::login::{HashScheme, LoginRequest, LoginResponse};
 use voltdb::wire::response::encode_response;
 use voltdb::wire::DEFAULT_FRAME_CAP;

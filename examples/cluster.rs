@@ -250,7 +250,7 @@ fn simulated(args: &Args) -> Result<(), Error> {
         leaders(t.leaders())
     );
     let put = |c: &Client| {
-        let v = Value::from(&b"value"[..]);
+        let v = Value::from(b"value");
         let before = c.stats();
         run(c, args, "Put", std::slice::from_ref(&v));
         report(&before, &c.stats());
@@ -267,7 +267,7 @@ fn simulated(args: &Args) -> Result<(), Error> {
             cluster.kill(1);
             println!("  (node 1 killed)");
         });
-        run(&client, args, "Put", &[Value::from(&b"value"[..])]);
+        run(&client, args, "Put", &[Value::from(b"value")]);
     });
     report(&before, &client.stats());
 

@@ -102,7 +102,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             .ok_or("no response")?;
         // A second run finds the rows already there: a constraint violation is fine.
         if !r.is_success() && r.status != Status::GracefulFailure {
-            return Err(format!("Insert {dialect} failed: {r}").into());
+            return Err(format!("Insert {dialect} failed:\n{r:#}").into());
         }
     }
 
@@ -111,7 +111,9 @@ fn run() -> Result<(), Box<dyn Error>> {
     let response = proc.call(&[Value::from("English")], true, None)?;
     client.close();
     if let Some(response) = response {
-        println!("{response}");
+        // `{}` would print Python's text (`print response`); `{:#}` prints
+        // the status and an aligned table.
+        println!("{response:#}");
     }
     Ok(())
 }

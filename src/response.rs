@@ -52,8 +52,25 @@ impl VoltResponse {
 }
 
 impl fmt::Display for VoltResponse {
-    /// The Python client's `str(response)`.
+    /// `{}`: the Python client's `str(response)`.
+    ///
+    /// `{:#}`: for people to read: the status by name (`status: SUCCESS
+    /// (1)`), the status string, app status and exception when present,
+    /// then each table as `VoltTable`'s `{:#}` prints it (aligned, NULL
+    /// distinct from `'NULL'`), after a blank line.
+    ///
+    /// ```
+    /// use voltdb::{Status, Value, VoltColumn, VoltResponse, VoltTable, VoltType};
+    /// let mut b = VoltTable::builder(vec![VoltColumn::new("N", VoltType::BigInt)]);
+    /// b.add_row(&[Value::from(42i64)]).unwrap();
+    /// let mut r = VoltResponse::new(1, Status::Success);
+    /// r.tables.push(b.build());
+    /// assert_eq!(format!("{r:#}"), "status: SUCCESS (1)\n\n     N\nBIGINT\n------\n    42\n(1 row)\n");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return text_response(self, f);
+        }
         write!(
             f,
             "Status: {}\nInformation: {}\n",
@@ -71,6 +88,29 @@ impl fmt::Display for VoltResponse {
         }
         Ok(())
     }
+}
+
+/// The `{:#}` form of a response (see its `Display`).
+fn text_response(r: &VoltResponse, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "status: {}", r.status)?;
+    if let Some(s) = r.status_string.as_deref().filter(|s| !s.is_empty()) {
+        writeln!(f, "status string: {s}")?;
+    }
+    if r.app_status.is_some() || r.app_status_string.is_some() {
+        let code = r.app_status.map_or("none".to_string(), |c| c.to_string());
+        write!(f, "app status: {code}")?;
+        if let Some(s) = &r.app_status_string {
+            write!(f, " {s}")?;
+        }
+        f.write_str("\n")?;
+    }
+    if let Some(e) = &r.exception {
+        writeln!(f, "exception: {}: {}", e.type_str(), e.message)?;
+    }
+    for t in &r.tables {
+        writeln!(f, "\n{t:#}")?;
+    }
+    Ok(())
 }
 
 impl VoltException {

@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use common::*;
 use serde_json::Value as Json;
+use voltdb::testing::encode_invocation;
 use voltdb::testing::{Invocation, InvocationError};
-use voltdb::wire::invocation::encode_invocation;
 use voltdb::wire::login::{HashScheme, LoginRequest, LoginResponse};
 use voltdb::wire::response::{
     encode_response, parse_response, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE,

@@ -6,7 +6,7 @@ mod common;
 
 use common::{assert_geography_matches, to_hex, unhex};
 use voltdb::testing::Invocation;
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::types::MAX_VALUE_LENGTH;
 use voltdb::wire::value::{read_param, read_value, write_param, write_value, MAX_ARRAY_LEN};

@@ -81,7 +81,7 @@ fn fast_serializer_calls_return_server_errors() {
     assert_server_error(f.call("Select", &two), Status::GracefulFailure, WRONG_COUNT);
     let types = [VoltType::String, VoltType::String];
     assert_server_error(
-        f.invoke("Select", &two, Some(&types), &Default::default(), None),
+        f.call_with("Select", &two, &CallOptions::new().types(types.to_vec())),
         Status::GracefulFailure,
         WRONG_COUNT,
     );
@@ -415,9 +415,7 @@ fn encode_errors_name_procedure_parameter_and_declared_type() {
                 of range for INTEGER (allowed -2147483647..=2147483647)";
     let opts = CallOptions::new().types(types.clone());
     let from_client = c.call_with("X", &params, &opts).unwrap_err();
-    let from_invoke = f
-        .invoke("X", &params, Some(&types), &Default::default(), None)
-        .unwrap_err();
+    let from_invoke = f.call_with("X", &params, &opts).unwrap_err();
     let from_proc = VoltProcedure::new(&f, "X", types)
         .call(&params, true, None)
         .unwrap_err();
@@ -452,12 +450,10 @@ fn encode_errors_name_procedure_parameter_and_declared_type() {
          long; the maximum is 1048576 bytes"
     );
     let err = f
-        .invoke(
+        .call_with(
             "X",
             &[Value::from("a")],
-            Some(&[VoltType::Integer]),
-            &Default::default(),
-            None,
+            &CallOptions::new().types(vec![VoltType::Integer]),
         )
         .unwrap_err();
     assert_eq!(

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use voltdb::client::CallOptions;
 use voltdb::testing::{Fault, TestServer};
 use voltdb::{
     Decimal, EncodeError, Error, FastSerializer, Geography, GeographyPoint, HashScheme, LoginError,
@@ -19,12 +20,10 @@ fn connect(server: &TestServer) -> FastSerializer {
 }
 
 fn ping(f: &FastSerializer) -> voltdb::Result<Status> {
-    f.invoke(
+    f.call_with(
         "@Ping",
         &[],
-        None,
-        &Default::default(),
-        Some(Duration::from_secs(5)),
+        &CallOptions::new().timeout(Duration::from_secs(5)),
     )
     .map(|r| r.status)
 }
@@ -195,7 +194,7 @@ fn unsolicited_and_foreign_replies_are_skipped() {
     assert_eq!(ping(&f).unwrap(), Status::Success);
     server.inject(Fault::ConnectionIdReply);
     assert!(matches!(
-        f.invoke("@Ping", &[], None, &Default::default(), Some(T)),
+        f.call_with("@Ping", &[], &CallOptions::new().timeout(T)),
         Err(Error::Timeout(_))
     ));
     assert_eq!(ping(&f).unwrap(), Status::Success);
@@ -382,7 +381,7 @@ fn fault_matrix() {
         server.inject(fault);
         let t0 = Instant::now();
         let err = f
-            .invoke("@Ping", &[], None, &Default::default(), Some(T))
+            .call_with("@Ping", &[], &CallOptions::new().timeout(T))
             .unwrap_err();
         assert!(check(&err), "{what}: {err:?}");
         assert!(
@@ -407,12 +406,10 @@ fn fault_matrix() {
     // the rest of it is discarded as a late reply by the next call.
     server.inject(Fault::SlowDrip(Duration::from_millis(20)));
     let err = f
-        .invoke(
+        .call_with(
             "@Ping",
             &[],
-            None,
-            &Default::default(),
-            Some(Duration::from_millis(200)),
+            &CallOptions::new().timeout(Duration::from_millis(200)),
         )
         .unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");

@@ -7,8 +7,8 @@
 mod common;
 
 use common::{hex_field, name, unhex, vectors, vectors_of_kind};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::testing::{Invocation, InvocationError};
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
 use voltdb::wire::DEFAULT_FRAME_CAP;
 use voltdb::{Value, VoltType};
 

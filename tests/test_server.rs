@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use voltdb::client::routing::{HashKey, HashRing, MP_INIT_PID};
 use voltdb::client::topology::{leader_host, ProcedureInfo};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::testing::{
     read_frame, table, Fault, Partitioning, ProcError, ProcReply, Procedure, TestServer,
     DEFAULT_BUILD_STRING,
 };
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
 use voltdb::wire::login::{HashScheme, LoginRequest, LoginResponse};
 use voltdb::wire::response::{parse_response, ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 use voltdb::wire::DEFAULT_FRAME_CAP;

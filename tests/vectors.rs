@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use serde_json::Value as Json;
 use voltdb::testing::Invocation;
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::wire::login::{HashScheme, LoginRequest, LoginResponse};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::value::{read_param, read_value, write_param, write_value};

@@ -1,6 +1,7 @@
 //! [`ClientBuilder`]: a [`ClientConfig`] set step by step, then built.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -194,6 +195,22 @@ impl ClientBuilder {
     /// out through a channel instead.)
     pub fn on_unsolicited(mut self, f: impl Fn(Unsolicited) + Send + Sync + 'static) -> Self {
         self.on_unsolicited = Some(Arc::new(f));
+        self
+    }
+
+    /// Records every byte each connection sends and receives, one file per
+    /// connection: `path` with `.n` appended, `n` counting connections as
+    /// they open (see [`ClientConfig::dump_file`]). The password digest in
+    /// each login message is zeroed unless
+    /// [`dump_password_digest`](Self::dump_password_digest) is set.
+    pub fn dump_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.dump_file = Some(path.into());
+        self
+    }
+
+    /// Keep the real password digest in the dump files.
+    pub fn dump_password_digest(mut self, keep: bool) -> Self {
+        self.config.dump_password_digest = keep;
         self
     }
 

@@ -1,6 +1,7 @@
 //! [`ClientConfig`]: every setting of a client, checked before it starts.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,11 @@ use super::{Client, ClientBuilder};
 
 /// The default VoltDB client port.
 pub const DEFAULT_PORT: u16 = 21212;
+
+/// The default client-side timeout of a call, for both clients: 2 minutes
+/// ([`ClientConfig::call_timeout`], and the
+/// [`FastSerializer`](crate::FastSerializer)'s procedure timeout).
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What a call does when its connection already has
 /// [`max_in_flight`](ClientConfig::max_in_flight) calls outstanding (and so
@@ -51,7 +57,7 @@ pub enum BackpressurePolicy {
 pub struct ClientConfig {
     /// Servers to connect to (host, port). Default: `localhost:21212`.
     pub hosts: Vec<(String, u16)>,
-    /// Connections per host (default 1; txtarantool `poolsize`).
+    /// Connections per host (default 1).
     pub pool_size: usize,
     /// Reconnect lost connections in the background (default true).
     pub reconnect: bool,
@@ -106,6 +112,16 @@ pub struct ClientConfig {
     /// configured or discovered (`None`, the default, uses
     /// [`pool_size`](Self::pool_size)).
     pub connections_per_node: Option<usize>,
+    /// Records every byte each connection sends and receives (the
+    /// [`FastSerializer`](crate::FastSerializer)'s dump, per connection):
+    /// connection number `n` (0 for the first opened, counting reconnects
+    /// and discovered nodes) writes to this path with `.n` appended, e.g.
+    /// `volt.dump.0`, `volt.dump.1`. Each message is followed by a newline.
+    /// Default: no dump.
+    pub dump_file: Option<PathBuf>,
+    /// Keep the real password digest in the dump files (default false: the
+    /// digest in each login message is zeroed).
+    pub dump_password_digest: bool,
 }
 
 impl Default for ClientConfig {
@@ -119,7 +135,7 @@ impl Default for ClientConfig {
             password: String::new(),
             hash_scheme: HashScheme::Sha256,
             connect_timeout: Duration::from_secs(8),
-            call_timeout: Duration::from_secs(120),
+            call_timeout: DEFAULT_CALL_TIMEOUT,
             max_in_flight: 3000,
             backpressure: BackpressurePolicy::Block,
             keepalive_interval: Some(Duration::from_secs(10)),
@@ -130,6 +146,8 @@ impl Default for ClientConfig {
             frame_cap: DEFAULT_FRAME_CAP,
             discover: false,
             connections_per_node: None,
+            dump_file: None,
+            dump_password_digest: false,
         }
     }
 }
@@ -156,6 +174,8 @@ impl fmt::Debug for ClientConfig {
             .field("frame_cap", &self.frame_cap)
             .field("discover", &self.discover)
             .field("connections_per_node", &self.connections_per_node)
+            .field("dump_file", &self.dump_file)
+            .field("dump_password_digest", &self.dump_password_digest)
             .finish()
     }
 }

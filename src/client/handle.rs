@@ -124,7 +124,8 @@ impl Client {
     }
 
     /// One connection to `host:port`, connected before returning, with
-    /// reconnect on (txtarantool `Connection`).
+    /// reconnect on: the same as
+    /// `Client::builder().host(host, port).build()`.
     ///
     /// ```no_run
     /// let client = voltdb::client::Client::connection("localhost", 21212)?;
@@ -135,8 +136,9 @@ impl Client {
     }
 
     /// One connection to `host:port`, made in the background, with reconnect
-    /// on (txtarantool `lazyConnection`). Returns at once, even when no server
-    /// is up; only a failure to start the client's thread is an error.
+    /// on: the same as `Client::builder().host(host, port).lazy(true).build()`.
+    /// Returns at once, even when no server is up; only a failure to start
+    /// the client's thread is an error.
     ///
     /// ```no_run
     /// let client = voltdb::client::Client::lazy_connection("localhost", 21212)?;
@@ -146,13 +148,23 @@ impl Client {
         Client::simple(vec![(host.to_string(), port)], 1, true, true)
     }
 
-    /// `pool_size` connections to each host, connected before returning
-    /// (txtarantool `ConnectionPool`). Hosts are `"host"` (using `port`) or
-    /// `"host:port"`. Fails only if no connection at all could be made; the
-    /// others are retried in the background when `reconnect` is on.
+    /// `pool_size` connections to each host, connected before returning.
+    /// Hosts are `"host"` (using `port`) or `"host:port"`. `reconnect`:
+    /// whether lost connections (and those that could not be made at first)
+    /// are made again in the background. Fails only if no connection at all
+    /// could be made.
+    ///
+    /// The same as the builder below, which names each argument (prefer it
+    /// in code others read):
     ///
     /// ```no_run
-    /// let client = voltdb::client::Client::connection_pool(["volt1", "volt2"], 21212, 4, true)?;
+    /// use voltdb::client::Client;
+    /// let client = Client::connection_pool(["volt1", "volt2"], 21212, 4, true)?;
+    /// let client = Client::builder()
+    ///     .hosts(["volt1", "volt2"])?
+    ///     .pool_size(4)
+    ///     .reconnect(true)
+    ///     .build()?;
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn connection_pool<I, S>(
@@ -173,13 +185,22 @@ impl Client {
         )
     }
 
-    /// `pool_size` connections to each host, made in the background
-    /// (txtarantool `lazyConnectionPool`). Returns at once; errors only for
-    /// an invalid host string or pool size. With `reconnect` off, each
-    /// connection gets one attempt.
+    /// `pool_size` connections to each host, made in the background.
+    /// Returns at once; errors only for an invalid host string or pool size.
+    /// `reconnect`: whether failed and lost connections are tried again in
+    /// the background (off: each connection gets one attempt).
+    ///
+    /// The same as the builder below, which names each argument:
     ///
     /// ```no_run
-    /// let client = voltdb::client::Client::lazy_connection_pool(["localhost"], 21212, 4, true)?;
+    /// use voltdb::client::Client;
+    /// let client = Client::lazy_connection_pool(["localhost"], 21212, 4, true)?;
+    /// let client = Client::builder()
+    ///     .hosts(["localhost"])?
+    ///     .pool_size(4)
+    ///     .reconnect(true)
+    ///     .lazy(true)
+    ///     .build()?;
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn lazy_connection_pool<I, S>(

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use super::shared::{spawn, Shared};
 use super::slot::Conn;
 use super::{discovery, reader};
-use crate::connection::{lock, micros_since, Connection, Death};
+use crate::connection::{lock, micros_since, Connection, Death, Dump};
 
 /// Connects (eagerly or lazily) and starts the maintenance thread.
 pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
@@ -100,7 +100,24 @@ fn open(shared: &Shared, slot: usize) -> Result<(Connection, TcpStream, FrameRea
         &shared.connect,
         shared.config.response_timeout,
         shared.epoch,
+        new_dump(shared)?,
     )
+}
+
+/// The dump of the next connection opened: the configured path with
+/// `.n` appended, `n` counting the client's connections (see
+/// [`ClientConfig::dump_file`](super::ClientConfig::dump_file)).
+fn new_dump(shared: &Shared) -> Result<Dump> {
+    let Some(path) = &shared.config.dump_file else {
+        return Ok(Dump::off());
+    };
+    let n = shared.dumps_opened.fetch_add(1, Ordering::SeqCst);
+    let mut name = path.clone().into_os_string();
+    name.push(format!(".{n}"));
+    Ok(Dump::create(
+        name.as_ref(),
+        shared.config.dump_password_digest,
+    )?)
 }
 
 /// The delay before reconnect attempt number `failures + 1`.

@@ -8,30 +8,34 @@
 //! are pipelined over the same connection and matched by client handle, so a
 //! slow call never holds up the others.
 //!
-//! # Modes, next to txtarantool's names
+//! # Building a client
 //!
-//! The constructors follow the Twisted client txtarantool (and txredisapi).
-//! Eager ones connect before they return and fail if no connection could be
-//! made; lazy ones return at once, even when no server is up, and connect in
-//! the background.
+//! [`Client::builder`] names every setting; the short constructors are
+//! shorthands for the common shapes. An *eager* client connects before the
+//! constructor returns and fails if no connection could be made; a *lazy*
+//! one returns at once, even when no server is up, and connects in the
+//! background. With *reconnect* on, a lost connection is made again in the
+//! background (with backoff); with it off, each connection gets one attempt.
 //!
-//! | txtarantool | here | connections |
-//! |---|---|---|
-//! | `Connection(host, port, reconnect=True)` | [`Client::connection`] | 1, eager |
-//! | `lazyConnection(host, port, reconnect=True)` | [`Client::lazy_connection`] | 1, lazy |
-//! | `ConnectionPool(host, port, poolsize, reconnect)` | [`Client::connection_pool`] | `pool_size` per host, eager |
-//! | `lazyConnectionPool(host, port, poolsize, reconnect)` | [`Client::lazy_connection_pool`] | `pool_size` per host, lazy |
-//! | (the Java and Python `VoltClient` cluster clients) | [`Client::cluster`] | 1 per node of the cluster, discovered from the seeds, eager |
-//! | (every option) | [`Client::builder`], [`ClientConfig`] | |
+//! | constructor | connections | connects | reconnect | the builder form |
+//! |---|---|---|---|---|
+//! | [`Client::connection(host, port)`](Client::connection) | 1 | eager | on | `.host(host, port)` |
+//! | [`Client::lazy_connection(host, port)`](Client::lazy_connection) | 1 | lazy | on | `.host(host, port).lazy(true)` |
+//! | [`Client::connection_pool(hosts, port, pool_size, reconnect)`](Client::connection_pool) | `pool_size` per host | eager | `reconnect` | `.hosts(hosts)?.pool_size(n).reconnect(on)` |
+//! | [`Client::lazy_connection_pool(hosts, port, pool_size, reconnect)`](Client::lazy_connection_pool) | `pool_size` per host | lazy | `reconnect` | `… .lazy(true)` |
+//! | [`Client::cluster(seeds)`](Client::cluster) | 1 per node of the cluster, discovered from the seeds | eager | on | `.hosts(seeds)?.discover(true)` |
+//!
+//! (The short names come from the Twisted clients txtarantool and
+//! txredisapi; the builder is the clearer spelling.)
 //!
 //! Single connection:
 //!
 //! ```no_run
 //! use voltdb::client::Client;
 //! use voltdb::Value;
-//! let client = Client::connection("localhost", 21212)?;
+//! let client = Client::builder().host("localhost", 21212).build()?;
 //! let r = client.call("Get", &[Value::from("key-1")])?;
-//! println!("{r}");
+//! println!("{r:#}");
 //! # Ok::<(), voltdb::Error>(())
 //! ```
 //!
@@ -41,13 +45,16 @@
 //! ```no_run
 //! use voltdb::client::Client;
 //! use voltdb::Value;
-//! let client = Client::connection_pool(["volt1", "volt2", "volt3:21212"], 21212, 2, true)?;
+//! let client = Client::builder()
+//!     .hosts(["volt1", "volt2", "volt3:21212"])?
+//!     .pool_size(2)
+//!     .build()?;
 //! std::thread::scope(|s| {
 //!     for t in 0..8 {
 //!         let client = &client;
 //!         s.spawn(move || {
 //!             let key = format!("key-{t}");
-//!             client.call("Put", &[Value::from(key.as_str()), Value::from(&b"value"[..])])
+//!             client.call("Put", &[Value::from(&key), Value::from(b"value")])
 //!         });
 //!     }
 //! });
@@ -61,7 +68,11 @@
 //! use std::time::Duration;
 //! use voltdb::client::Client;
 //! use voltdb::Error;
-//! let client = Client::lazy_connection_pool(["localhost"], 21212, 4, true)?;
+//! let client = Client::builder()
+//!     .host("localhost", 21212)
+//!     .pool_size(4)
+//!     .lazy(true)
+//!     .build()?;
 //! match client.ping() {
 //!     Ok(_) => println!("already up"),
 //!     Err(Error::ConnectionError { message, .. }) => println!("not yet: {message}"),
@@ -89,7 +100,7 @@
 //!     .build()?;
 //! loop {
 //!     match client.call("Get", &[Value::from("k")]) {
-//!         Ok(r) => println!("{r}"),
+//!         Ok(r) => println!("{r:#}"),
 //!         // Not sent: safe to retry after a pause.
 //!         Err(Error::ConnectionError { .. }) => std::thread::sleep(Duration::from_millis(100)),
 //!         // May or may not have run: the application decides.
@@ -218,7 +229,7 @@ pub use all_partitions::PartitionCallResult;
 pub use builder::ClientBuilder;
 pub use call_options::CallOptions;
 pub(crate) use config::parse_host;
-pub use config::{BackpressurePolicy, ClientConfig, DEFAULT_PORT};
+pub use config::{BackpressurePolicy, ClientConfig, DEFAULT_CALL_TIMEOUT, DEFAULT_PORT};
 pub use handle::Client;
 pub use pending::PendingCall;
 pub use stats::{

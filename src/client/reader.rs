@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::connection::{
-    Connection, Death, Dump, FrameReader, ReadError, ReadTimeout, Replies, ReplyError, ReplyTo,
+    Connection, Death, FrameReader, ReadError, ReadTimeout, Replies, ReplyError, ReplyTo,
 };
 use crate::wire::response::{ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 
@@ -68,8 +68,9 @@ pub(super) fn reader_loop(
         }
     };
     let mut replies = Replies::new(reader, BODY_SPARES, BODY_KEEP);
+    let mut dump = conn.dump.clone();
     let reason = loop {
-        let (resp, size) = match replies.next(&mut stream, None, &mut Dump::off()) {
+        let (resp, size) = match replies.next(&mut stream, None, &mut dump) {
             Ok(r) => r,
             Err(ReplyError::Read(e)) => break describe(e),
             // We cannot tell which call it answered: fail them all.
@@ -113,6 +114,7 @@ pub(super) fn reader_loop(
         // in its reply to an invocation it could not parse).
         slot.late.fetch_add(1, Ordering::Relaxed);
     };
+    dump.flush();
     conn.fail(Death::Lost(reason), &shared.gate);
     maintenance::connection_down(&shared, &conn);
 }

@@ -14,7 +14,7 @@
 //! `nodes` → `slots` → a slot's `state`; the gate is never notified while
 //! any of them is held.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -66,6 +66,8 @@ pub(crate) struct Shared {
     pub(super) ping_frame: Vec<u8>,
     /// Cluster discovery and routing state (discovery on only).
     pub(super) cluster: Option<ClusterState>,
+    /// Dump files opened so far (the next one's number).
+    pub(super) dumps_opened: AtomicUsize,
 }
 
 impl Shared {
@@ -109,6 +111,7 @@ impl Shared {
             unrouted: Mutex::new(ProcMap::new()),
             ping_frame,
             cluster,
+            dumps_opened: AtomicUsize::new(0),
         }
     }
 

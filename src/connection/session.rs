@@ -140,7 +140,8 @@ impl Session {
         sent_at: Instant,
         timeout: Option<Duration>,
     ) -> Result<VoltResponse> {
-        let deadline = timeout.map(|t| sent_at + t);
+        // A timeout too long for an `Instant` waits for ever.
+        let deadline = timeout.and_then(|t| sent_at.checked_add(t));
         loop {
             let Some(stream) = self.stream.as_mut() else {
                 return Err(Error::Closed);

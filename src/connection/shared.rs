@@ -51,6 +51,8 @@ pub(crate) struct Connection {
     /// Wakes the writer thread (frames queued, or the connection died).
     outbox_cv: Condvar,
     ctl: TcpStream,
+    /// The traffic dump (off unless asked for), shared with the reader thread.
+    pub(crate) dump: Dump,
     pending: Mutex<PendingMap>,
     in_flight: AtomicUsize,
     last_recv_us: AtomicU64,
@@ -65,8 +67,9 @@ pub(crate) fn micros_since(epoch: Instant, t: Instant) -> u64 {
 }
 
 impl Connection {
-    /// Connects and logs in. Returns the connection, the socket to read from
-    /// and the frame reader (which may already hold bytes).
+    /// Connects and logs in, recording the traffic in `dump`. Returns the
+    /// connection, the socket to read from and the frame reader (which may
+    /// already hold bytes).
     pub(crate) fn open(
         slot: usize,
         host: &str,
@@ -74,8 +77,9 @@ impl Connection {
         opts: &ConnectOptions,
         write_timeout: Duration,
         epoch: Instant,
+        mut dump: Dump,
     ) -> Result<(Connection, TcpStream, FrameReader)> {
-        let (stream, reader, login) = connect_and_login(host, port, opts, &mut Dump::off())?;
+        let (stream, reader, login) = connect_and_login(host, port, opts, &mut dump)?;
         stream.set_write_timeout(Some(write_timeout.max(Duration::from_millis(1))))?;
         let writer = stream.try_clone()?;
         let ctl = stream.try_clone()?;
@@ -87,6 +91,7 @@ impl Connection {
             outbox: Mutex::new(Outbox::default()),
             outbox_cv: Condvar::new(),
             ctl,
+            dump,
             pending: Mutex::new(PendingMap::default()),
             in_flight: AtomicUsize::new(0),
             last_recv_us: AtomicU64::new(micros_since(epoch, Instant::now())),
@@ -204,7 +209,12 @@ impl Connection {
     ) -> (MutexGuard<'a, Outbox>, io::Result<()>) {
         let batch = ob.take_batch();
         drop(ob);
-        let r = lock(&self.writer).write_all(&batch);
+        let r = {
+            let mut w = lock(&self.writer);
+            // Recorded before it is written: a reply cannot precede it in the dump.
+            self.dump.sent_frames(&batch);
+            w.write_all(&batch)
+        };
         let mut ob = lock(&self.outbox);
         ob.batch_written(batch, r.is_ok());
         (ob, r)
@@ -250,6 +260,7 @@ impl Connection {
         let last = self.last_recv_us.load(Ordering::SeqCst);
         let at = micros_since(self.epoch, now).max(last + 1);
         self.ping_sent_us.store(at, Ordering::SeqCst);
+        self.dump.sent(frame);
         w.write_all(frame)?;
         Ok(true)
     }

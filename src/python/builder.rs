@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::client::parse_host;
+use crate::client::{parse_host, DEFAULT_CALL_TIMEOUT};
 use crate::connection::{ConnectOptions, Dump, Session};
 use crate::error::Result;
 use crate::wire::login::HashScheme;
@@ -43,7 +43,7 @@ impl FastSerializerBuilder {
             connect: ConnectOptions::default(),
             dump_file: None,
             dump_password_digest: false,
-            procedure_timeout: None,
+            procedure_timeout: Some(DEFAULT_CALL_TIMEOUT),
             default_timeout: None,
         }
     }
@@ -68,9 +68,19 @@ impl FastSerializerBuilder {
         self.connect.connect_timeout = t;
         self
     }
-    /// Default timeout of procedure calls (Python `procedure_timeout`; none = wait forever).
+    /// Default timeout of procedure calls (Python `procedure_timeout`).
+    /// Default: 2 minutes, as [`ClientConfig::call_timeout`](crate::ClientConfig::call_timeout)
+    /// (Python waits forever: see [`no_procedure_timeout`](Self::no_procedure_timeout)).
+    /// A call that times out fails with [`Error::Timeout`](crate::Error::Timeout)
+    /// and the connection stays usable.
     pub fn procedure_timeout(mut self, t: Duration) -> Self {
         self.procedure_timeout = Some(t);
+        self
+    }
+    /// Procedure calls wait for their response for ever, as Python's
+    /// `procedure_timeout=None` does.
+    pub fn no_procedure_timeout(mut self) -> Self {
+        self.procedure_timeout = None;
         self
     }
     /// Timeout of every other socket read after login (Python `default_timeout`).

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::client::CallOptions;
 use crate::connection::{lock, Session};
 use crate::error::{Error, Result};
 use crate::response::VoltResponse;
@@ -18,6 +19,14 @@ use crate::wire::DEFAULT_FRAME_CAP;
 
 use super::buffer::Buffers;
 use super::builder::FastSerializerBuilder;
+
+/// The parameters of `@AdHoc`: the SQL text, then its `?` parameters.
+fn adhoc_params(sql: &str, params: &[Value]) -> Vec<Value> {
+    let mut all = Vec::with_capacity(params.len() + 1);
+    all.push(Value::from(sql));
+    all.extend_from_slice(params);
+    all
+}
 
 /// The state behind every clone of one [`FastSerializer`].
 struct Inner {
@@ -140,7 +149,8 @@ impl FastSerializer {
         self.lock().session.login().map(|l| l.build_string.clone())
     }
 
-    /// The default procedure timeout.
+    /// The default timeout of procedure calls (2 minutes unless the builder
+    /// set another; `None` when it waits forever).
     pub fn procedure_timeout(&self) -> Option<Duration> {
         self.lock().procedure_timeout
     }
@@ -155,20 +165,19 @@ impl FastSerializer {
         self.lock().session.close()
     }
 
-    /// Calls a procedure: sends one invocation (with a fresh client handle)
-    /// and waits for its response. `types` declares parameter types (`None`:
-    /// each value is sent as its own type). Replies to other handles (late
+    /// Sends one invocation (with a fresh client handle) and waits for its
+    /// response, whatever its status. `types` declares parameter types
+    /// (`None`: each value is sent as its own type); `timeout` (else the
+    /// procedure timeout) bounds the wait. Replies to other handles (late
     /// replies of timed-out calls) and unsolicited notifications are discarded.
     ///
     /// # Errors
     ///
-    /// A status other than `SUCCESS` → [`Error::Server`], holding the
-    /// response (see [which calls do this](crate::error#which-calls-return-a-failure-status-as-an-error));
-    /// bad parameters → [`Error::Encode`] before anything is sent;
+    /// Bad parameters → [`Error::Encode`] before anything is sent;
     /// no reply in time → [`Error::Timeout`] (the connection stays usable);
     /// connection failure → [`Error::ConnectionLost`] (outcome unknown; the
     /// connection is closed).
-    pub fn invoke(
+    pub(crate) fn invoke_raw(
         &self,
         procedure: &str,
         params: &[Value],
@@ -197,16 +206,14 @@ impl FastSerializer {
         let sent = session.send(&buf.w);
         buf.w.clear();
         sent?;
-        session
-            .wait_reply(handle, sent_at, timeout)
-            .and_then(VoltResponse::ok)
+        session.wait_reply(handle, sent_at, timeout)
     }
 
     /// Calls a procedure with values that carry their own types (no declaration).
     ///
     /// # Errors
     ///
-    /// As [`invoke`](Self::invoke): a status other than `SUCCESS` is
+    /// As [`call_with`](Self::call_with): a status other than `SUCCESS` is
     /// [`Error::Server`].
     ///
     /// ```no_run
@@ -215,14 +222,55 @@ impl FastSerializer {
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn call(&self, procedure: &str, params: &[Value]) -> Result<VoltResponse> {
-        self.invoke(procedure, params, None, &InvocationOptions::default(), None)
+        self.invoke_raw(procedure, params, None, &InvocationOptions::default(), None)
+            .and_then(VoltResponse::ok)
+    }
+
+    /// Calls a procedure with [`CallOptions`] (the same options as
+    /// [`Client::call_with`](crate::Client::call_with)): declared parameter
+    /// types, a timeout for this call (else the procedure timeout), and
+    /// server-side options (query timeout, priority), which make the
+    /// invocation version 2.
+    ///
+    /// # Errors
+    ///
+    /// A status other than `SUCCESS` → [`Error::Server`]; bad parameters →
+    /// [`Error::Encode`] before anything is sent; no reply in time →
+    /// [`Error::Timeout`] (the connection stays usable); connection failure
+    /// → [`Error::ConnectionLost`] (outcome unknown; the connection is closed).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use voltdb::{client::CallOptions, FastSerializer, VoltType};
+    /// let fser = FastSerializer::new("localhost", 21212)?;
+    /// let opts = CallOptions::new()
+    ///     .types(vec![VoltType::String])
+    ///     .timeout(Duration::from_secs(5))
+    ///     .query_timeout(Duration::from_millis(500));
+    /// let r = fser.call_with("Select", &["English".into()], &opts)?;
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn call_with(
+        &self,
+        procedure: &str,
+        params: &[Value],
+        options: &CallOptions,
+    ) -> Result<VoltResponse> {
+        self.invoke_raw(
+            procedure,
+            params,
+            options.types.as_deref(),
+            &options.invocation,
+            options.timeout,
+        )
+        .and_then(VoltResponse::ok)
     }
 
     /// Runs SQL through `@AdHoc`, with optional `?` parameters.
     ///
     /// # Errors
     ///
-    /// As [`invoke`](Self::invoke): SQL the server rejects is [`Error::Server`].
+    /// As [`call_with`](Self::call_with): SQL the server rejects is [`Error::Server`].
     ///
     /// ```no_run
     /// # let fser = voltdb::FastSerializer::new("localhost", 21212)?;
@@ -231,10 +279,27 @@ impl FastSerializer {
     /// # Ok::<(), voltdb::Error>(())
     /// ```
     pub fn adhoc(&self, sql: &str, params: &[Value]) -> Result<VoltResponse> {
-        let mut all = Vec::with_capacity(params.len() + 1);
-        all.push(Value::from(sql));
-        all.extend_from_slice(params);
-        self.call("@AdHoc", &all)
+        self.call("@AdHoc", &adhoc_params(sql, params))
+    }
+
+    /// Runs SQL through `@AdHoc` with [`CallOptions`] (timeout, query
+    /// timeout, priority; declared `types`, if any, are those of the `?`
+    /// parameters).
+    ///
+    /// # Errors
+    ///
+    /// As [`call_with`](Self::call_with): SQL the server rejects is [`Error::Server`].
+    pub fn adhoc_with(
+        &self,
+        sql: &str,
+        params: &[Value],
+        options: &CallOptions,
+    ) -> Result<VoltResponse> {
+        let mut options = options.clone();
+        if let Some(t) = &mut options.types {
+            t.insert(0, VoltType::String);
+        }
+        self.call_with("@AdHoc", &adhoc_params(sql, params), &options)
     }
 
     // ----- Python-style buffer primitives -----

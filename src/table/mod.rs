@@ -16,6 +16,7 @@ pub use builder::TableBuilder;
 pub use row::{ColumnIndex, Row, Rows, RowsAs};
 
 use crate::error::ConversionError;
+use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
 impl VoltTable {
@@ -78,8 +79,18 @@ impl VoltTable {
 
     /// The first column of the first row, for single-value results
     /// (`SELECT COUNT(*)`, `modified_tuples`).
+    ///
+    /// A result with no rows reads as NULL, as a scalar subquery does in SQL:
+    /// `Option<T>` gives `None`; a type that cannot hold NULL gives
+    /// [`ConversionError::RowIndex`].
     pub fn scalar<'a, T: FromVolt<'a>>(&'a self) -> crate::Result<T> {
-        Ok(self.row(0)?.get(0)?)
+        match self.row(0) {
+            Ok(row) => Ok(row.get(0)?),
+            Err(empty) => {
+                let ty = self.columns().first().map_or(VoltType::Null, |c| c.ty);
+                T::from_null(ty).map_err(|_| empty.into())
+            }
+        }
     }
 
     /// Every row as owned values (the Python client's `tuples`).

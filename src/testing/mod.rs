@@ -63,6 +63,48 @@
 //! | `Echo` | anything | one row, a column `P<i>` of the parameter's type per scalar parameter; then one table per array parameter (column `P<i>`, a row per element) |
 //! | `Sleep` | `INTEGER ms` | no tables, after `ms` milliseconds |
 //!
+//! # Writing a procedure
+//!
+//! A handler receives the call's [`CallContext`] and its parameters as
+//! `&[Value]`, each of the type the client sent. Read them either with the
+//! context's typed helpers, which convert as a real server does and answer
+//! a parameter that does not convert (or is missing) with the server's own
+//! `GRACEFUL_FAILURE` "TYPE ERROR FOR PARAMETER n" — return their error with
+//! `?` — or with [`Value`]'s accessors (`as_i64` for any integer width,
+//! `as_f64`, `as_str`, `as_bytes`, `as_bool`, `as_timestamp`, `as_decimal`,
+//! ...), which return `None` for NULL or another type:
+//!
+//! | helper | gives | takes |
+//! |---|---|---|
+//! | [`ctx.string_param(params, i)`](CallContext::string_param) | `Option<String>` | STRING, UTF-8 VARBINARY or TINYINT array, NULL |
+//! | [`ctx.int_param(params, i)`](CallContext::int_param) | `Option<i64>` | any integer, a STRING holding one, NULL |
+//! | [`ctx.bytes_param(params, i)`](CallContext::bytes_param) | `Option<Vec<u8>>` | VARBINARY, TINYINT array, NULL |
+//! | [`ctx.type_error(i, detail)`](CallContext::type_error) | the error itself | (for checks of your own) |
+//!
+//! ```
+//! use voltdb::testing::{table, ProcReply, TestServer};
+//! use voltdb::{FastSerializer, Value, VoltProcedure, VoltType};
+//!
+//! let server = TestServer::start()?;
+//! server.register("Greet", |ctx, params| {
+//!     let name = ctx.string_param(params, 0)?.unwrap_or_default();
+//!     let times = ctx.int_param(params, 1)?.unwrap_or(1);
+//!     // The same, with the accessors (None for NULL or another type):
+//!     assert_eq!(params[1].as_i64(), Some(times));
+//!     let text = format!("hello {name}").repeat(times as usize);
+//!     Ok(ProcReply::table(table(&[("T", VoltType::String)], &[vec![Value::from(text)]])?))
+//! });
+//! let db = FastSerializer::new("127.0.0.1", server.port())?;
+//! let r = db.call("Greet", &[Value::from("Ann"), Value::from(2u8)])?;
+//! assert_eq!(r.tables[0].scalar::<String>()?, "hello Annhello Ann");
+//! // A parameter that does not convert gets the server's error (read here
+//! // from the response, which the Python-shaped `VoltProcedure::call` returns).
+//! let greet = VoltProcedure::new(&db, "Greet", vec![VoltType::String, VoltType::Float]);
+//! let r = greet.call(&[Value::from("Ann"), Value::from(2.5)], true, None)?.unwrap();
+//! assert!(r.status_string.unwrap().contains("TYPE ERROR FOR PARAMETER 1"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Threads and timing
 //!
 //! One acceptor thread, and per connection a reader thread and a writer
@@ -77,31 +119,19 @@
 //!
 //! # Example: unit-testing an application against the server
 //!
-//! The application below talks to VoltDB over a raw socket with the wire
-//! codec; the test checks its happy path and its handling of a server that
-//! is unavailable (an injected fault).
+//! The application below talks to VoltDB through a
+//! [`FastSerializer`](crate::FastSerializer); the test checks its happy path
+//! and its handling of a server that is unavailable (an injected fault).
 //!
 //! ```
-//! use std::io::Write;
-//! use std::net::TcpStream;
-//! use voltdb::testing::{read_frame, Fault, ProcReply, TestServer};
-//! use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
-//! use voltdb::wire::login::{HashScheme, LoginRequest, LoginResponse};
-//! use voltdb::wire::response::parse_response;
-//! use voltdb::{Status, Value};
+//! use voltdb::testing::{Fault, ProcReply, TestServer};
+//! use voltdb::{FastSerializer, Status, Value};
 //!
 //! // --- the application under test ---------------------------------------
 //! /// Records a vote; returns the number of rows inserted.
-//! fn vote(conn: &mut TcpStream, phone: i64, contestant: i32) -> Result<i64, String> {
-//!     let mut out = Vec::new();
-//!     let params = [Value::from(phone), Value::from(contestant)];
-//!     encode_invocation(&mut out, "Vote", 1, &InvocationOptions::default(), &params, None,
-//!                       voltdb::wire::DEFAULT_FRAME_CAP).map_err(|e| e.to_string())?;
-//!     conn.write_all(&out).map_err(|e| e.to_string())?;
-//!     let body = read_frame(conn).map_err(|e| e.to_string())?;
-//!     let resp = parse_response(body).map_err(|e| e.to_string())?;
-//!     let resp = resp.ok().map_err(|e| e.to_string())?;
-//!     resp.tables[0].scalar::<i64>().map_err(|e| e.to_string())
+//! fn vote(db: &FastSerializer, phone: i64, contestant: i32) -> voltdb::Result<i64> {
+//!     let resp = db.call("Vote", &[Value::from(phone), Value::from(contestant)])?.ok()?;
+//!     Ok(resp.tables[0].scalar::<i64>()?)
 //! }
 //!
 //! // --- the test -----------------------------------------------------------
@@ -110,17 +140,13 @@
 //!     assert_eq!(params.len(), 2);
 //!     Ok(ProcReply::modified_tuples(1))
 //! });
-//! let mut conn = TcpStream::connect(server.addr())?;
-//! let mut login = Vec::new();
-//! LoginRequest::new("", "", HashScheme::Sha256).encode(&mut login);
-//! conn.write_all(&login)?;
-//! LoginResponse::parse(&read_frame(&mut conn)?)?;
+//! let db = FastSerializer::new("127.0.0.1", server.port())?;
 //!
-//! assert_eq!(vote(&mut conn, 5551234567, 2), Ok(1));
+//! assert_eq!(vote(&db, 5551234567, 2)?, 1);
 //!
 //! server.inject(Fault::Fail(Status::ServerUnavailable, "paused".into()));
-//! let err = vote(&mut conn, 5551234567, 2).unwrap_err();
-//! assert!(err.contains("SERVER_UNAVAILABLE"), "{err}");
+//! let err = vote(&db, 5551234567, 2).unwrap_err();
+//! assert!(err.to_string().contains("SERVER_UNAVAILABLE"), "{err}");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -150,6 +176,13 @@ mod topology;
 use std::io::{self, Read};
 
 pub use crate::wire::invocation::parse::{Invocation, InvocationError};
+/// The wire form of invocations, for tests that send or read them raw:
+/// [`encode_invocation`] appends a framed invocation, and
+/// [`InvocationOptions`] holds the server-side options of a call as they
+/// travel (clients set them through [`CallOptions`](crate::client::CallOptions);
+/// the test server reports them as parsed, in [`CallContext::options`] and
+/// [`Invocation::options`]).
+pub use crate::wire::invocation::{encode_invocation, InvocationOptions};
 pub use builder::{TestServerBuilder, DEFAULT_BUILD_STRING};
 pub use cluster::TestCluster;
 pub use fault::Fault;

@@ -1,6 +1,8 @@
 //! Procedure invocations (PROTOCOL.md §3): versions 0, 1 and 2, both ways.
-//! Encoding is the client's and public; parsing is the test server's
-//! (re-exported as `voltdb::testing::{Invocation, InvocationError}`).
+//! Encoding is the clients'; parsing is the test server's. Neither is part
+//! of the client API (callers set per-call options with
+//! `voltdb::client::CallOptions`): with the `test-server` feature, both are
+//! re-exported at `voltdb::testing` for tests that work on raw invocations.
 
 use crate::error::EncodeError;
 use crate::wire::types::VoltType;
@@ -11,7 +13,7 @@ use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 pub(crate) mod parse;
 
 /// Extension type codes of version-2 invocations (§3.3).
-pub mod ext {
+pub(crate) mod ext {
     /// Per-call SQL batch timeout, `i32` ms.
     pub const BATCH_TIMEOUT: u8 = 1;
     /// Part of an all-partition call (flag).
@@ -19,6 +21,7 @@ pub mod ext {
     /// Run on exactly this partition, `i32`.
     pub const PARTITION_DESTINATION: u8 = 3;
     /// Internal batch call (flag).
+    #[allow(dead_code)] // never sent by the clients; listed to complete the codes
     pub const BATCH_CALL: u8 = 4;
     /// Request priority, `i8` 1 (highest) ..= 8.
     pub const REQUEST_PRIORITY: u8 = 5;
@@ -26,14 +29,10 @@ pub mod ext {
     pub const REQUEST_TIMEOUT: u8 = 6;
 }
 
-/// Per-call options that select a version-2 invocation. With all fields at
-/// their defaults the invocation is version 0, exactly what Python sends.
-///
-/// ```
-/// use voltdb::wire::invocation::InvocationOptions;
-/// assert!(!InvocationOptions::default().needs_v2());
-/// assert!(InvocationOptions { priority: Some(2), ..Default::default() }.needs_v2());
-/// ```
+/// The server-side options of a call as they travel: any set field selects
+/// a version-2 invocation; with all fields at their defaults the invocation
+/// is version 0, exactly what Python sends. Clients set them through
+/// `CallOptions`; the test server reports them as parsed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InvocationOptions {
     /// Server-side SQL batch timeout in milliseconds (`BATCH_TIMEOUT`).
@@ -86,14 +85,6 @@ impl InvocationOptions {
 /// element type) and must have one entry per parameter; values are checked
 /// and converted exactly. Without it each value is sent as its own type. On
 /// error nothing is appended.
-///
-/// ```
-/// use voltdb::Value;
-/// use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
-/// let mut out = Vec::new();
-/// encode_invocation(&mut out, "@Ping", 1, &InvocationOptions::default(), &[], None, voltdb::wire::DEFAULT_FRAME_CAP).unwrap();
-/// assert_eq!(out, [0, 0, 0, 0x14, 0, 0, 0, 0, 5, b'@', b'P', b'i', b'n', b'g', 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
-/// ```
 pub fn encode_invocation(
     out: &mut Vec<u8>,
     procedure: &str,
@@ -194,4 +185,34 @@ fn encode_inner(
     }
     end_frame(out, at);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::DEFAULT_FRAME_CAP;
+
+    #[test]
+    fn default_options_are_version_0() {
+        assert!(!InvocationOptions::default().needs_v2());
+        let v2 = InvocationOptions {
+            priority: Some(2),
+            ..Default::default()
+        };
+        assert!(v2.needs_v2());
+    }
+
+    #[test]
+    fn a_ping_is_24_bytes() {
+        let mut out = Vec::new();
+        let opts = InvocationOptions::default();
+        encode_invocation(&mut out, "@Ping", 1, &opts, &[], None, DEFAULT_FRAME_CAP).unwrap();
+        assert_eq!(
+            out,
+            [
+                0, 0, 0, 0x14, 0, 0, 0, 0, 5, b'@', b'P', b'i', b'n', b'g', 0, 0, 0, 0, 0, 0, 0, 1,
+                0, 0
+            ]
+        );
+    }
 }

@@ -8,7 +8,9 @@
 
 pub mod decimal;
 pub mod geo;
-pub mod invocation;
+// Not public: clients take `client::CallOptions`; the test server
+// re-exports what tests of raw invocations need.
+pub(crate) mod invocation;
 pub mod login;
 pub mod reader;
 pub mod response;

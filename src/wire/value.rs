@@ -9,6 +9,7 @@ use crate::wire::table::VoltTable;
 use crate::wire::timestamp::{Date, Timestamp};
 use crate::wire::types::VoltType;
 
+mod convert;
 mod raw;
 mod read;
 mod write;

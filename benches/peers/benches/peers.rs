@@ -16,7 +16,7 @@ mod common;
 use std::hint::black_box;
 
 use bytebuffer::ByteBuffer;
-use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+use voltdb::testing::{encode_invocation, InvocationOptions};
 use voltdb::wire::response::{encode_response, parse_response};
 use voltdb::wire::DEFAULT_FRAME_CAP;
 use voltdb::{Decimal, Status, Timestamp, Value, VoltColumn, VoltResponse, VoltTable, VoltType};
