@@ -64,6 +64,8 @@ pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
+#[cfg(feature = "tls")]
+pub use connection::TlsConfig;
 pub use error::{ConversionError, EncodeError, Error, LoginError, ProtocolError, Result};
 pub use python::{FastSerializer, FastSerializerBuilder, VoltProcedure};
 pub use response::{VoltException, VoltResponse};

@@ -106,6 +106,10 @@ pub struct ClientConfig {
     /// configured or discovered (`None`, the default, uses
     /// [`pool_size`](Self::pool_size)).
     pub connections_per_node: Option<usize>,
+    /// TLS on every connection, discovered nodes' included (feature `tls`;
+    /// default `None`: plain TCP). See [`TlsConfig`](crate::TlsConfig).
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::TlsConfig>,
 }
 
 impl Default for ClientConfig {
@@ -130,14 +134,16 @@ impl Default for ClientConfig {
             frame_cap: DEFAULT_FRAME_CAP,
             discover: false,
             connections_per_node: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("hosts", &self.hosts)
+        let mut f = f.debug_struct("ClientConfig");
+        f.field("hosts", &self.hosts)
             .field("pool_size", &self.pool_size)
             .field("reconnect", &self.reconnect)
             .field("lazy", &self.lazy)
@@ -155,8 +161,10 @@ impl fmt::Debug for ClientConfig {
             .field("jitter", &self.jitter)
             .field("frame_cap", &self.frame_cap)
             .field("discover", &self.discover)
-            .field("connections_per_node", &self.connections_per_node)
-            .finish()
+            .field("connections_per_node", &self.connections_per_node);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls);
+        f.finish()
     }
 }
 

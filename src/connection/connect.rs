@@ -12,6 +12,9 @@ use crate::wire::DEFAULT_FRAME_CAP;
 use super::dump::Dump;
 use super::frame_reader::FrameReader;
 use super::read_error::ReadError;
+use super::stream::Stream;
+#[cfg(feature = "tls")]
+use super::tls::TlsConfig;
 
 /// How to reach and log in to a server.
 #[derive(Clone)]
@@ -26,17 +29,22 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Largest frame accepted from the server (default 50 MiB).
     pub frame_cap: usize,
+    /// TLS settings (`None`: plain TCP).
+    #[cfg(feature = "tls")]
+    pub tls: Option<TlsConfig>,
 }
 
 impl std::fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectOptions")
-            .field("username", &self.username)
+        let mut f = f.debug_struct("ConnectOptions");
+        f.field("username", &self.username)
             .field("password", &"<redacted>")
             .field("hash_scheme", &self.hash_scheme)
             .field("connect_timeout", &self.connect_timeout)
-            .field("frame_cap", &self.frame_cap)
-            .finish()
+            .field("frame_cap", &self.frame_cap);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls);
+        f.finish()
     }
 }
 
@@ -48,6 +56,8 @@ impl Default for ConnectOptions {
             hash_scheme: HashScheme::Sha256,
             connect_timeout: Duration::from_secs(8),
             frame_cap: DEFAULT_FRAME_CAP,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -86,7 +96,8 @@ pub(crate) fn server_name(host: &str, port: u16) -> String {
     }
 }
 
-/// Connects and logs in. Returns the stream (blocking, no timeouts set), the
+/// Connects (with TLS when the options say so) and logs in. Returns the
+/// stream (blocking, no read timeout set), the
 /// frame reader (which may already hold bytes) and the login response. The
 /// login request and response go to `dump` (the password digest redacted
 /// unless the dump keeps it).
@@ -95,9 +106,10 @@ pub(crate) fn connect_and_login(
     port: u16,
     opts: &ConnectOptions,
     dump: &mut Dump,
-) -> Result<(TcpStream, FrameReader, LoginResponse), Error> {
+) -> Result<(Stream, FrameReader, LoginResponse), Error> {
     let deadline = Instant::now() + opts.connect_timeout;
-    let mut stream = connect_tcp(host, port, opts.connect_timeout)?;
+    let sock = connect_tcp(host, port, opts.connect_timeout)?;
+    let mut stream = Stream::open(sock, host, port, opts, deadline)?;
     let req = LoginRequest::new(&opts.username, &opts.password, opts.hash_scheme);
     let mut bytes = Vec::new();
     req.encode(&mut bytes);
@@ -121,7 +133,7 @@ pub(crate) fn connect_and_login(
                 partial.len()
             )));
         }
-        Err(ReadError::Io(e)) => return Err(Error::Io(e)),
+        Err(ReadError::Io(e)) => return Err(stream.login_error(e, host, port)),
         Err(ReadError::Protocol(p)) => return Err(Error::Protocol(p)),
     };
     dump.received(&body);
