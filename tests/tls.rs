@@ -116,6 +116,14 @@ fn ca_file_and_danger_accept_invalid_certs() {
         .connect()
         .unwrap();
     kv_roundtrip(|p, a| f.call(p, a));
+    // A self-signed certificate given as the CA: trusted as itself.
+    let own = self_signed(&["127.0.0.1"]);
+    let server = server_with(&own);
+    let f = FastSerializer::builder("127.0.0.1", server.port())
+        .tls(TlsConfig::new().ca_pem(own.cert.as_bytes()).unwrap())
+        .connect()
+        .unwrap();
+    kv_roundtrip(|p, a| f.call(p, a));
     // Files that are not there, or hold no certificate, say so.
     let err = TlsConfig::new()
         .ca_file(dir.join("missing.pem"))
