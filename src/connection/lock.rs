@@ -5,9 +5,9 @@
 //! data is still good: recover it rather than let one panic
 //! (a user's hook, a test procedure) fail every later caller.
 
-use std::sync::{
-    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
-};
+#[cfg(any(test, feature = "test-server"))]
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 /// Locks a mutex, recovering the data if another thread panicked with it.
@@ -40,12 +40,15 @@ pub(crate) fn wait_timeout<'a, T>(
     cv.wait_timeout(g, d).unwrap_or_else(|e| e.into_inner()).0
 }
 
-/// Takes a read lock, recovering the data if a writer panicked with it.
+/// Takes a read lock, recovering the data if a writer panicked with it
+/// (only the test server takes read-write locks).
+#[cfg(any(test, feature = "test-server"))]
 pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Takes a write lock, recovering the data if a writer panicked with it.
+#[cfg(any(test, feature = "test-server"))]
 pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|e| e.into_inner())
 }

@@ -39,7 +39,9 @@ pub(crate) use dump::Dump;
 pub(crate) use frame_reader::FrameReader;
 pub(crate) use gate::Gate;
 pub(crate) use handles::Handles;
-pub(crate) use lock::{lock, read, write};
+pub(crate) use lock::lock;
+#[cfg(feature = "test-server")]
+pub(crate) use lock::{read, write};
 pub(crate) use oneshot::Oneshot;
 pub(crate) use outbox::{Sent, WriteMode};
 pub(crate) use read_error::{ReadError, ReadTimeout};
