@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use certs::{self_signed, Ca, Pair};
 use voltdb::client::{CallOptions, Client, ClientBuilder};
-use voltdb::testing::{table, ProcReply, Procedure, TestServer, TestServerBuilder};
+use voltdb::testing::{table, Fault, ProcReply, Procedure, TestServer, TestServerBuilder};
 use voltdb::{Error, FastSerializer, HashScheme, TlsConfig, Value, VoltType};
 
 /// A CA and a test server with a certificate it signed for localhost and
@@ -422,4 +422,51 @@ fn dump_records_the_plaintext() {
         assert!(bytes.windows(needle.len()).any(|w| w == needle));
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn keepalive_timeouts_and_stats_over_tls() {
+    let (ca, server) = tls_server(TestServer::builder());
+    let c = client(server.port(), trusting(&ca))
+        .keepalive_interval(Some(Duration::from_millis(100)))
+        .response_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(450));
+    let s = c.stats();
+    assert!(s.connections[0].pings >= 2, "idle connection pinged: {s}");
+    assert_eq!(s.connections[0].disconnects, 0, "pings answered: {s}");
+    // A call timeout leaves the TLS connection usable; the late reply is dropped.
+    server.inject_for("Echo", Fault::Delay(Duration::from_millis(300)));
+    let err = c
+        .call_with(
+            "Echo",
+            &[Value::from(1i64)],
+            &CallOptions::new().timeout(Duration::from_millis(50)),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    std::thread::sleep(Duration::from_millis(400));
+    let r = c.call("Echo", &[Value::from(2i64)]).unwrap();
+    assert_eq!(r.tables[0].scalar::<i64>().unwrap(), 2);
+    // A server that stops reading is declared dead by the keepalive, and
+    // the client reconnects over TLS.
+    server.inject_for("Get", Fault::StopReading(Duration::from_secs(5)));
+    c.call("Get", &[Value::from("k")]).unwrap();
+    let t0 = Instant::now();
+    let err = c.call("Echo", &[Value::from(3i64)]).unwrap_err();
+    assert!(
+        matches!(err, Error::ConnectionLost(ref m) if m.contains("keepalive")),
+        "{err:?}"
+    );
+    assert!(t0.elapsed() < Duration::from_millis(1500));
+    c.wait_connected(Duration::from_secs(5)).unwrap();
+    c.ping().unwrap().ok().unwrap();
+    let s = c.stats();
+    assert_eq!(
+        (s.connections[0].disconnects, s.connections[0].connects),
+        (1, 2),
+        "{s}"
+    );
+    assert!(s.procedures.contains_key("Echo"), "{s}");
 }

@@ -5,9 +5,9 @@
 //! data is still good: recover it rather than let one panic
 //! (a user's hook, a test procedure) fail every later caller.
 
+use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
 #[cfg(any(test, feature = "test-server"))]
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 /// Locks a mutex, recovering the data if another thread panicked with it.
