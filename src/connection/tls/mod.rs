@@ -6,7 +6,7 @@
 //!
 //! - [`TlsConfig`]: roots, pinned certificate, server name, client
 //!   certificate; turned into a rustls configuration once per config;
-//! - `verify`: the verifiers other than the standard one (pinned, none);
+//! - `verify`: the verifier other than the standard one (pinned, or none);
 //! - `stream`: the handshake and the stream shared by a reader and writers;
 //! - `errors`: what a failed handshake means, in words.
 
@@ -235,12 +235,17 @@ impl TlsConfig {
                 }
                 builder.with_root_certificates(roots)
             }
-            Trust::Pinned(certs) => builder
-                .dangerous()
-                .with_custom_certificate_verifier(verify::Pinned::new(certs.clone(), &provider)),
+            Trust::Pinned(certs) => {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(verify::Pinned::new(
+                        Some(certs.clone()),
+                        &provider,
+                    ))
+            }
             Trust::Anyone => builder
                 .dangerous()
-                .with_custom_certificate_verifier(verify::Anyone::new(&provider)),
+                .with_custom_certificate_verifier(verify::Pinned::new(None, &provider)),
         };
         let config = match &self.client_auth {
             None => builder.with_no_client_auth(),
