@@ -125,6 +125,13 @@ pub enum Error {
         answer: ForeignAnswer,
     },
 
+    /// TLS could not be set up (a bad certificate or key file, no root
+    /// certificates) or the handshake failed (the server's certificate was
+    /// refused, the server refused ours, the server does not speak TLS).
+    /// The text names the server and the reason.
+    #[error("TLS: {0}")]
+    Tls(String),
+
     /// Bytes from the network did not follow the protocol.
     #[error("protocol error: {0}")]
     Protocol(ProtocolError),

@@ -74,6 +74,8 @@ pub mod types;
 pub mod wire;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ClientStats};
+#[cfg(feature = "tls")]
+pub use connection::TlsConfig;
 pub use error::{
     ConversionError, EncodeError, Error, ForeignAnswer, LoginError, ProtocolError, Result,
 };

@@ -2,10 +2,15 @@
 //! the Python API, parameter checks before sending, timeouts, late and
 //! unsolicited replies, login failures, the dump file, and the fault matrix
 //! (every fault ends the call within its timeout with the right typed error,
-//! and leaves the connection either usable or closed).
+//! and leaves the connection either usable or closed; over plain TCP and,
+//! with the `tls` feature, over TLS).
+
+#[path = "tls/transport.rs"]
+mod transport;
 
 use std::time::{Duration, Instant};
 
+use transport::Transport;
 use voltdb::client::CallOptions;
 use voltdb::testing::{Fault, TestServer};
 use voltdb::{
@@ -335,9 +340,11 @@ fn usable_or_closed(f: &FastSerializer) {
     }
 }
 
-#[test]
-fn fault_matrix() {
-    let server = TestServer::start().unwrap();
+over_both!(fault_matrix_on: fault_matrix, fault_matrix_over_tls);
+
+fn fault_matrix_on(t: Transport) {
+    let server = t.server(TestServer::builder());
+    let connect = |server: &TestServer| t.fast(server.port()).connect().expect("connect");
     type Check = fn(&Error) -> bool;
     let cases: Vec<(&str, Fault, Check)> = vec![
         (
@@ -417,9 +424,11 @@ fn fault_matrix() {
     assert_eq!(r.tables[0].scalar::<i64>().unwrap(), 7);
 }
 
-#[test]
-fn server_restart_fails_the_call_then_reconnecting_works() {
-    let server = TestServer::start().unwrap();
+over_both!(server_restart_on: server_restart_fails_the_call_then_reconnecting_works, server_restart_over_tls);
+
+fn server_restart_on(t: Transport) {
+    let server = t.server(TestServer::builder());
+    let connect = |server: &TestServer| t.fast(server.port()).connect().expect("connect");
     let port = server.port();
     let f = connect(&server);
     assert_eq!(ping(&f).unwrap(), Status::Success);
@@ -430,7 +439,7 @@ fn server_restart_fails_the_call_then_reconnecting_works() {
         "{err:?}"
     );
     usable_or_closed(&f);
-    let server2 = TestServer::builder().port(port).start().unwrap();
+    let server2 = t.server(TestServer::builder().port(port));
     let g = connect(&server2);
     assert_eq!(ping(&g).unwrap(), Status::Success);
 }

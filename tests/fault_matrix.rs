@@ -2,10 +2,15 @@
 //! `tests/fast_serializer.rs`): against the test server's fault injection,
 //! every call ends within its timeout with the right typed error, and the
 //! connection is then either usable again (after an automatic reconnect) or
-//! closed — never half-broken.
+//! closed — never half-broken. Each test runs over plain TCP and (feature
+//! `tls`) over TLS.
+
+#[path = "tls/transport.rs"]
+mod transport;
 
 use std::time::{Duration, Instant};
 
+use transport::Transport;
 use voltdb::client::{CallOptions, Client};
 use voltdb::testing::{Fault, TestServer};
 use voltdb::{EncodeError, Error, LoginError, Status, Value, VoltType};
@@ -14,9 +19,8 @@ const CALL: Duration = Duration::from_millis(400);
 /// Slack on top of a call's timeout for thread scheduling on a busy 2-core machine.
 const SLACK: Duration = Duration::from_millis(600);
 
-fn client(server: &TestServer) -> Client {
-    Client::builder()
-        .host("127.0.0.1", server.port())
+fn client(t: Transport, server: &TestServer) -> Client {
+    t.client(server.port())
         .call_timeout(CALL)
         .backoff(Duration::from_millis(20), Duration::from_millis(100), 0.2)
         .build()
@@ -47,10 +51,11 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (r, t0.elapsed())
 }
 
-#[test]
-fn connection_faults() {
-    let server = TestServer::start().unwrap();
-    let c = client(&server);
+over_both!(connection_faults_on: connection_faults, connection_faults_over_tls);
+
+fn connection_faults_on(t: Transport) {
+    let server = t.server(TestServer::builder());
+    let c = client(t, &server);
     type Check = fn(&Error) -> bool;
     let lost: Check = |e| matches!(e, Error::ConnectionLost { .. });
     let cases: Vec<(&str, Fault, Check)> = vec![
@@ -87,10 +92,11 @@ fn connection_faults() {
     }
 }
 
-#[test]
-fn replies_that_must_not_reach_another_call() {
-    let server = TestServer::start().unwrap();
-    let c = client(&server);
+over_both!(replies_that_must_not_reach_another_call_on: replies_that_must_not_reach_another_call, replies_that_must_not_reach_another_call_over_tls);
+
+fn replies_that_must_not_reach_another_call_on(t: Transport) {
+    let server = t.server(TestServer::builder());
+    let c = client(t, &server);
     // A duplicated reply: the copy is dropped.
     server.inject(Fault::DuplicateReply);
     assert_eq!(
@@ -144,11 +150,12 @@ fn replies_that_must_not_reach_another_call() {
     assert!(stats.to_string().contains("Echo"), "{stats}");
 }
 
-#[test]
-fn server_restart() {
-    let server = TestServer::start().unwrap();
+over_both!(server_restart_on: server_restart, server_restart_over_tls);
+
+fn server_restart_on(t: Transport) {
+    let server = t.server(TestServer::builder());
     let port = server.port();
-    let c = client(&server);
+    let c = client(t, &server);
     usable_again(&c);
     server.inject(Fault::NoReply);
     let pending = {
@@ -170,18 +177,16 @@ fn server_restart() {
     let (r, took) = timed(|| c.ping());
     assert!(matches!(r, Err(Error::ConnectionError { .. })), "{r:?}");
     assert!(took < Duration::from_millis(100), "{took:?}");
-    let _server2 = TestServer::builder().port(port).start().unwrap();
+    let _server2 = t.server(TestServer::builder().port(port));
     usable_again(&c);
 }
 
-#[test]
-fn login_failures() {
-    let secure = TestServer::builder()
-        .user("admin", "adminpw")
-        .start()
-        .unwrap();
-    let err = Client::builder()
-        .host("127.0.0.1", secure.port())
+over_both!(login_failures_on: login_failures, login_failures_over_tls);
+
+fn login_failures_on(t: Transport) {
+    let secure = t.server(TestServer::builder().user("admin", "adminpw"));
+    let err = t
+        .client(secure.port())
         .username("admin")
         .password("wrong")
         .build()
@@ -197,12 +202,9 @@ fn login_failures() {
         "{err:?}"
     );
 
-    let limited = TestServer::builder().max_connections(1).start().unwrap();
-    let _first = client(&limited);
-    let err = Client::builder()
-        .host("127.0.0.1", limited.port())
-        .build()
-        .unwrap_err();
+    let limited = t.server(TestServer::builder().max_connections(1));
+    let _first = client(t, &limited);
+    let err = t.client(limited.port()).build().unwrap_err();
     assert!(
         matches!(
             err,
@@ -215,10 +217,11 @@ fn login_failures() {
     );
 }
 
-#[test]
-fn bad_parameters_are_rejected_before_sending_and_leave_the_connection_usable() {
-    let server = TestServer::start().unwrap();
-    let c = client(&server);
+over_both!(bad_parameters_are_rejected_before_sending_and_leave_the_connection_usable_on: bad_parameters_are_rejected_before_sending_and_leave_the_connection_usable, bad_parameters_over_tls);
+
+fn bad_parameters_are_rejected_before_sending_and_leave_the_connection_usable_on(t: Transport) {
+    let server = t.server(TestServer::builder());
+    let c = client(t, &server);
     usable_again(&c);
     let before = server.calls();
     let typed = |t: VoltType| CallOptions::new().types(vec![t]);

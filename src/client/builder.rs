@@ -185,6 +185,14 @@ impl ClientBuilder {
         self
     }
 
+    /// TLS on every connection (feature `tls`), discovered nodes' and
+    /// reconnections included. See [`TlsConfig`](crate::TlsConfig).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
+        self.config.tls = Some(tls);
+        self
+    }
+
     /// Receives unsolicited messages: replies whose handle is above the
     /// client's range (`i64::MAX - 64 ..`), other than its keepalive pings,
     /// e.g. `@Subscribe` topology pushes (with

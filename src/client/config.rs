@@ -122,6 +122,10 @@ pub struct ClientConfig {
     /// Keep the real password digest in the dump files (default false: the
     /// digest in each login message is zeroed).
     pub dump_password_digest: bool,
+    /// TLS on every connection, discovered nodes' included (feature `tls`;
+    /// default `None`: plain TCP). See [`TlsConfig`](crate::TlsConfig).
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::TlsConfig>,
 }
 
 impl Default for ClientConfig {
@@ -148,14 +152,16 @@ impl Default for ClientConfig {
             connections_per_node: None,
             dump_file: None,
             dump_password_digest: false,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("hosts", &self.hosts)
+        let mut f = f.debug_struct("ClientConfig");
+        f.field("hosts", &self.hosts)
             .field("pool_size", &self.pool_size)
             .field("reconnect", &self.reconnect)
             .field("lazy", &self.lazy)
@@ -175,8 +181,10 @@ impl fmt::Debug for ClientConfig {
             .field("discover", &self.discover)
             .field("connections_per_node", &self.connections_per_node)
             .field("dump_file", &self.dump_file)
-            .field("dump_password_digest", &self.dump_password_digest)
-            .finish()
+            .field("dump_password_digest", &self.dump_password_digest);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls);
+        f.finish()
     }
 }
 

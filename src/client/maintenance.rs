@@ -6,13 +6,12 @@
 //! thread per connect attempt, so that a host that is slow to answer never
 //! delays keepalive or other hosts.
 
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::connection::FrameReader;
+use crate::connection::{FrameReader, Stream};
 use crate::error::{Error, Result};
 
 use super::shared::{spawn, Shared};
@@ -91,7 +90,7 @@ pub(super) fn start(shared: &Arc<Shared>) -> Result<()> {
     Ok(())
 }
 
-fn open(shared: &Shared, slot: usize) -> Result<(Connection, TcpStream, FrameReader)> {
+fn open(shared: &Shared, slot: usize) -> Result<(Connection, Stream, FrameReader)> {
     let s = shared.nodes.slot(slot);
     Connection::open(
         slot,
@@ -136,7 +135,7 @@ fn backoff(shared: &Shared, failures: u32) -> Duration {
 fn install(
     shared: &Arc<Shared>,
     slot: usize,
-    result: std::result::Result<(Connection, TcpStream, FrameReader), String>,
+    result: std::result::Result<(Connection, Stream, FrameReader), String>,
     failures: u32,
 ) {
     let s = shared.nodes.slot(slot);

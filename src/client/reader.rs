@@ -1,13 +1,12 @@
 //! The reader and writer threads of one connection: frames in, replies
 //! matched to their calls, pushes and unsolicited messages handed on.
 
-use std::net::TcpStream;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::connection::{
-    Connection, Death, FrameReader, ReadError, ReadTimeout, Replies, ReplyError, ReplyTo,
+    Connection, Death, FrameReader, ReadError, ReadTimeout, Replies, ReplyError, ReplyTo, Stream,
 };
 use crate::wire::response::{ASYNC_PROC_HANDLE, ASYNC_TOPO_HANDLE};
 
@@ -22,7 +21,7 @@ const BODY_KEEP: usize = 64 << 10;
 
 /// The reader thread's socket: reads block without a timeout (the socket is
 /// shut down to stop it), so the per-read `set_read_timeout` is skipped.
-struct BlockingRead(TcpStream);
+struct BlockingRead(Stream);
 
 impl std::io::Read for BlockingRead {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -52,7 +51,7 @@ fn describe(e: ReadError) -> String {
 pub(super) fn reader_loop(
     shared: Arc<Shared>,
     conn: Arc<Connection>,
-    stream: TcpStream,
+    stream: Stream,
     reader: FrameReader,
 ) {
     let slot = shared.nodes.slot(conn.slot);

@@ -81,6 +81,8 @@ impl Shared {
             hash_scheme: config.hash_scheme,
             connect_timeout: config.connect_timeout,
             frame_cap: config.frame_cap,
+            #[cfg(feature = "tls")]
+            tls: config.tls.clone(),
         };
         let mut ping_frame = Vec::new();
         // Cannot fail: no parameters, a valid name.

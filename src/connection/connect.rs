@@ -12,6 +12,9 @@ use crate::wire::DEFAULT_FRAME_CAP;
 use super::dump::Dump;
 use super::frame_reader::FrameReader;
 use super::read_error::ReadError;
+use super::stream::Stream;
+#[cfg(feature = "tls")]
+use super::tls::TlsConfig;
 
 /// How to reach and log in to a server.
 #[derive(Clone)]
@@ -26,17 +29,22 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Largest frame accepted from the server (default 50 MiB).
     pub frame_cap: usize,
+    /// TLS settings (`None`: plain TCP).
+    #[cfg(feature = "tls")]
+    pub tls: Option<TlsConfig>,
 }
 
 impl std::fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectOptions")
-            .field("username", &self.username)
+        let mut f = f.debug_struct("ConnectOptions");
+        f.field("username", &self.username)
             .field("password", &"<redacted>")
             .field("hash_scheme", &self.hash_scheme)
             .field("connect_timeout", &self.connect_timeout)
-            .field("frame_cap", &self.frame_cap)
-            .finish()
+            .field("frame_cap", &self.frame_cap);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls);
+        f.finish()
     }
 }
 
@@ -48,6 +56,8 @@ impl Default for ConnectOptions {
             hash_scheme: HashScheme::Sha256,
             connect_timeout: Duration::from_secs(8),
             frame_cap: DEFAULT_FRAME_CAP,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -86,7 +96,8 @@ pub(crate) fn server_name(host: &str, port: u16) -> String {
     }
 }
 
-/// Connects and logs in. Returns the stream (blocking, no timeouts set), the
+/// Connects (with TLS when the options say so) and logs in. Returns the
+/// stream (blocking, no read timeout set), the
 /// frame reader (which may already hold bytes) and the login response. The
 /// login request and response go to `dump` (the password digest redacted
 /// unless the dump keeps it). Every error names the server as `host:port`.
@@ -95,10 +106,11 @@ pub(crate) fn connect_and_login(
     port: u16,
     opts: &ConnectOptions,
     dump: &mut Dump,
-) -> Result<(TcpStream, FrameReader, LoginResponse), Error> {
+) -> Result<(Stream, FrameReader, LoginResponse), Error> {
     let deadline = Instant::now() + opts.connect_timeout;
     let server = server_name(host, port);
-    let mut stream = connect_tcp(host, port, opts.connect_timeout)?;
+    let sock = connect_tcp(host, port, opts.connect_timeout)?;
+    let mut stream = Stream::open(sock, host, port, opts, deadline)?;
     let io_error =
         |e: io::Error| Error::Io(io::Error::new(e.kind(), format!("login to {server}: {e}")));
     let req = LoginRequest::new(&opts.username, &opts.password, opts.hash_scheme);
@@ -114,7 +126,14 @@ pub(crate) fn connect_and_login(
     let mut reader = FrameReader::new(opts.frame_cap);
     let body = reader
         .read_frame(&mut stream, Some(deadline))
-        .map_err(|e| login_read_failed(&server, e, opts.connect_timeout))?;
+        .map_err(|e| match e {
+            // A TLS session's failure, in words; anything else as for TCP.
+            ReadError::Io(e) => match stream.login_error(e, host, port) {
+                Error::Io(e) => login_read_failed(&server, ReadError::Io(e), opts.connect_timeout),
+                tls => tls,
+            },
+            e => login_read_failed(&server, e, opts.connect_timeout),
+        })?;
     dump.received(&body);
     let login = LoginResponse::parse(&body).map_err(|e| match e {
         Error::Login { error, .. } => Error::Login {

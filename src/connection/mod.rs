@@ -12,7 +12,8 @@
 //!   ([`session`]);
 //! - the [`Client`](crate::Client)'s shared, pipelined connection
 //!   ([`shared`]) with its calls in flight ([`pending`], [`oneshot`]), its
-//!   write queue ([`outbox`]) and the wait for room ([`gate`]).
+//!   write queue ([`outbox`]) and the wait for room ([`gate`]);
+//! - the byte stream under both, plain TCP or TLS ([`stream`], `tls`).
 
 pub(crate) mod body_pool;
 pub(crate) mod connect;
@@ -29,6 +30,9 @@ pub(crate) mod replies;
 pub(crate) mod reply_to;
 pub(crate) mod session;
 pub(crate) mod shared;
+pub(crate) mod stream;
+#[cfg(feature = "tls")]
+pub(crate) mod tls;
 
 pub(crate) use connect::ConnectOptions;
 pub(crate) use dump::Dump;
@@ -45,3 +49,6 @@ pub(crate) use replies::{Replies, ReplyError};
 pub(crate) use reply_to::ReplyTo;
 pub(crate) use session::Session;
 pub(crate) use shared::{micros_since, Connection, Death};
+pub(crate) use stream::Stream;
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;

@@ -3,7 +3,6 @@
 //! connection). No threads: the caller's own reads match the reply.
 
 use std::io::Write;
-use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -18,6 +17,7 @@ use super::handles::Handles;
 use super::read_error::ReadError;
 use super::replies::{Replies, ReplyError};
 use super::reply_to::ReplyTo;
+use super::stream::Stream;
 
 /// Body buffers kept for reuse: the last one (reused once the caller drops
 /// the response that holds it), if at most 1 MiB.
@@ -27,7 +27,7 @@ const BODY_KEEP: usize = 1 << 20;
 /// One logged-in socket (or none: offline or closed), its reading side, its
 /// client handles and its dump.
 pub(crate) struct Session {
-    stream: Option<TcpStream>,
+    stream: Option<Stream>,
     replies: Replies,
     handles: Handles,
     dump: Dump,
@@ -174,7 +174,7 @@ impl Session {
 
     fn broken(&mut self) {
         if let Some(s) = self.stream.take() {
-            let _ = s.shutdown(Shutdown::Both);
+            s.shutdown();
         }
     }
 }

@@ -25,6 +25,7 @@ use super::lock::{lock, try_lock, wait};
 use super::oneshot::{Oneshot, Reply};
 use super::outbox::{Outbox, Sent, WriteMode};
 use super::pending::PendingMap;
+use super::stream::Stream;
 
 /// Rounds a calling thread writes for others before it hands what is left
 /// to the writer thread.
@@ -46,7 +47,7 @@ pub(crate) struct Connection {
     pub(crate) slot: usize,
     pub(crate) login: LoginResponse,
     epoch: Instant,
-    writer: Mutex<TcpStream>,
+    writer: Mutex<Stream>,
     outbox: Mutex<Outbox>,
     /// Wakes the writer thread (frames queued, or the connection died).
     outbox_cv: Condvar,
@@ -78,11 +79,11 @@ impl Connection {
         write_timeout: Duration,
         epoch: Instant,
         mut dump: Dump,
-    ) -> Result<(Connection, TcpStream, FrameReader)> {
+    ) -> Result<(Connection, Stream, FrameReader)> {
         let (stream, reader, login) = connect_and_login(host, port, opts, &mut dump)?;
         stream.set_write_timeout(Some(write_timeout.max(Duration::from_millis(1))))?;
         let writer = stream.try_clone()?;
-        let ctl = stream.try_clone()?;
+        let ctl = stream.socket().try_clone()?;
         let conn = Connection {
             slot,
             login,

@@ -105,6 +105,14 @@ impl FastSerializerBuilder {
         self.connect.frame_cap = cap;
         self
     }
+    /// TLS on the connection (feature `tls`; the Python client's
+    /// `ssl_config_file`, verifying by default). See
+    /// [`TlsConfig`](crate::TlsConfig).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
+        self.connect.tls = Some(tls);
+        self
+    }
     /// Connects and logs in.
     ///
     /// The host may carry its own port, as in the [`Client`](crate::Client)

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::connection::Stream;
 use crate::wire::login::{
     encode_login_failure, HashScheme, LoginRequest, LoginResponse, CONNECTION_LIMIT_BYTE,
 };
@@ -62,16 +63,33 @@ fn on_accept(node: &Arc<Node>, stream: TcpStream) {
     }
 }
 
+/// The stream of a new connection: plain, or TLS after the handshake
+/// (`None` if that failed).
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+fn open(node: &Node, sock: TcpStream) -> Option<Stream> {
+    #[cfg(feature = "tls")]
+    return super::tls::accept(node, sock);
+    #[cfg(not(feature = "tls"))]
+    Some(Stream::Plain(sock))
+}
+
 /// A connection over the limit: the single unframed byte `0x01`, then close.
-fn reject(node: &Node, mut stream: TcpStream) {
+fn reject(node: &Node, stream: TcpStream) {
+    let Some(mut stream) = open(node, stream) else {
+        return;
+    };
     let _ = write_fully(node, None, &mut stream, &[CONNECTION_LIMIT_BYTE]);
-    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.socket().shutdown(Shutdown::Write);
     Input::new(stream).drain(node);
 }
 
 /// The reader thread of one connection: login, then invocations until EOF,
 /// a bad frame, a close or the shutdown.
 fn serve(node: &Arc<Node>, conn: &Arc<Conn>, stream: TcpStream) {
+    let Some(stream) = open(node, stream) else {
+        conn.close(node);
+        return;
+    };
     let mut input = Input::new(stream);
     let Some((username, reply)) = login(node, conn, &mut input) else {
         conn.close(node);

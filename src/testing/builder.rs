@@ -50,6 +50,8 @@ pub struct TestServerBuilder {
     ring_tokens: u32,
     login_timeout: Duration,
     hangup_timeout: Duration,
+    #[cfg(feature = "tls")]
+    tls: Option<super::tls::TlsSetup>,
 }
 
 impl Default for TestServerBuilder {
@@ -77,6 +79,8 @@ impl TestServerBuilder {
             ring_tokens: 16_384,
             login_timeout: Duration::from_secs(30),
             hangup_timeout: Duration::from_secs(30),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -185,6 +189,37 @@ impl TestServerBuilder {
         self
     }
 
+    /// Speaks TLS (feature `tls`) with this certificate chain and private
+    /// key (PEM text; the key PKCS#8, PKCS#1 or SEC1), on every node: the
+    /// handshake first, then the login inside it, as a VoltDB server with
+    /// `<ssl enabled="true" external="true">`. Bad PEM fails
+    /// [`start`](Self::start).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use voltdb::testing::TestServer;
+    /// let server = TestServer::builder()
+    ///     .tls(&std::fs::read("server-chain.pem")?, &std::fs::read("server-key.pem")?)
+    ///     .start()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, cert_chain_pem: &[u8], key_pem: &[u8]) -> TestServerBuilder {
+        let setup = self.tls.get_or_insert_with(Default::default);
+        setup.cert_chain_pem = cert_chain_pem.to_vec();
+        setup.key_pem = key_pem.to_vec();
+        self
+    }
+
+    /// With [`tls`](Self::tls): require a client certificate signed by one
+    /// of these CA certificates (PEM), i.e. mutual TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls_client_ca(mut self, ca_pem: &[u8]) -> TestServerBuilder {
+        let setup = self.tls.get_or_insert_with(Default::default);
+        setup.client_ca_pem = Some(ca_pem.to_vec());
+        self
+    }
+
     /// Binds `127.0.0.1:port` and starts serving.
     pub fn start(self) -> io::Result<TestServer> {
         let cluster = self.start_cluster(1)?;
@@ -206,6 +241,8 @@ impl TestServerBuilder {
             hangup_timeout: self.hangup_timeout,
             partitions: self.partitions,
             hosts,
+            #[cfg(feature = "tls")]
+            tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
         };
         let ring = HashRing::uniform(self.partitions, self.ring_tokens);
         // Restarted nodes get the host ids after the first `hosts`.

@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex, TryLockError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::connection::Stream;
+
 use super::node::Node;
 use super::state::lock;
 
@@ -48,7 +50,7 @@ pub(crate) enum WriteOp {
 /// writes immediate replies itself) and its writer thread (queued and timed
 /// operations). Whoever holds the lock writes whole frames only.
 struct Out {
-    stream: TcpStream,
+    stream: Stream,
     /// The unwritten rest of bytes the reader thread could not write without
     /// waiting: written before anything else by whoever writes next (an
     /// operation queued with it makes sure the writer thread does).
@@ -127,10 +129,11 @@ impl Conn {
                     && !node.is_shutdown()
                 {
                     match write_some(&mut out.stream, bytes) {
-                        Ok(n) if n == bytes.len() => {}
+                        Ok(n) if n == bytes.len() && !out.stream.has_pending() => {}
                         Ok(n) => {
                             // The socket would block: the writer thread
-                            // finishes the frame (before anything else).
+                            // finishes the frame (before anything else;
+                            // TLS: with the records already made).
                             out.carry.extend_from_slice(&bytes[n..]);
                             self.send(WriteOp::Bytes(Vec::new()));
                         }
@@ -186,7 +189,7 @@ impl Conn {
     pub(crate) fn start_writer(
         self: &Arc<Conn>,
         node: &Arc<Node>,
-        stream: &TcpStream,
+        stream: &Stream,
         first: Vec<u8>,
     ) -> Option<JoinHandle<()>> {
         let (tx, rx) = mpsc::channel();
@@ -232,7 +235,7 @@ pub(crate) fn is_transient(e: &std::io::Error) -> bool {
 
 /// Writes as much of `bytes` as the socket takes without waiting more than
 /// one tick; how much was written, or `Err` on a socket error.
-fn write_some(stream: &mut TcpStream, bytes: &[u8]) -> Result<usize, ()> {
+fn write_some(stream: &mut Stream, bytes: &[u8]) -> Result<usize, ()> {
     let mut done = 0;
     while done < bytes.len() {
         match stream.write(&bytes[done..]) {
@@ -260,27 +263,33 @@ fn pause(node: &Node, conn: Option<&Conn>, d: Duration) -> bool {
     }
 }
 
-/// Writes all of `bytes`, tolerating a client that reads slowly; gives up
-/// on shutdown, on close, on an error, or when no byte could be written for
-/// the hang-up timeout (a real server closes such a connection after 30 s).
+/// Writes all of `bytes` (and, over TLS, the records still waiting),
+/// tolerating a client that reads slowly; gives up on shutdown, on close,
+/// on an error, or when no byte could be written for the hang-up timeout
+/// (a real server closes such a connection after 30 s).
 pub(crate) fn write_fully(
     node: &Node,
     conn: Option<&Conn>,
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     bytes: &[u8],
 ) -> bool {
     let mut rest = bytes;
     let mut stalled: Option<Instant> = None;
-    while !rest.is_empty() {
+    while !rest.is_empty() || stream.has_pending() {
         if node.is_shutdown() || conn.is_some_and(Conn::is_closing) {
             return false;
         }
-        match stream.write(rest) {
-            Ok(0) => return false,
-            Ok(n) => {
+        let written = match rest.is_empty() {
+            true => stream.flush().map(|()| None),
+            false => stream.write(rest).map(Some),
+        };
+        match written {
+            Ok(Some(0)) => return false,
+            Ok(Some(n)) => {
                 rest = &rest[n..];
                 stalled = None;
             }
+            Ok(None) => stalled = None,
             Err(e) if is_transient(&e) => {
                 let since = *stalled.get_or_insert_with(Instant::now);
                 if since.elapsed() >= node.cluster.cfg.hangup_timeout {

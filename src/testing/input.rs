@@ -2,9 +2,9 @@
 //! into frames by the framing rules of a real server.
 
 use std::io::Read;
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use crate::connection::Stream;
 use crate::wire::{frame_status, FrameStatus, DEFAULT_FRAME_CAP};
 
 use super::conn::is_transient;
@@ -33,7 +33,7 @@ pub(crate) enum Next<'a> {
 /// The reading side of a connection: the socket and the bytes received but
 /// not yet consumed.
 pub(crate) struct Input {
-    pub(crate) stream: TcpStream,
+    pub(crate) stream: Stream,
     buf: Vec<u8>,
     /// Where the unconsumed bytes of `buf` start.
     pos: usize,
@@ -41,7 +41,7 @@ pub(crate) struct Input {
 }
 
 impl Input {
-    pub(crate) fn new(stream: TcpStream) -> Input {
+    pub(crate) fn new(stream: Stream) -> Input {
         Input {
             stream,
             buf: Vec::new(),

@@ -171,6 +171,8 @@ mod server;
 mod shape;
 mod state;
 mod sysprocs;
+#[cfg(feature = "tls")]
+mod tls;
 mod topology;
 
 use std::io::{self, Read};

@@ -37,6 +37,9 @@ pub(crate) struct Config {
     pub(crate) partitions: u32,
     /// The number of nodes the cluster was started with (`FULLCLUSTERSIZE`).
     pub(crate) hosts: usize,
+    /// TLS on every node's port (`None`: plain TCP).
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 #[derive(Default)]
