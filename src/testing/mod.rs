@@ -139,12 +139,14 @@ mod dispatch;
 mod fault;
 mod gzip;
 mod input;
+mod loads;
 mod node;
 mod proc;
 mod server;
 mod shape;
 mod state;
 mod sysprocs;
+mod tables;
 mod topology;
 
 use std::io::{self, Read};
@@ -155,6 +157,7 @@ pub use cluster::TestCluster;
 pub use fault::Fault;
 pub use proc::{CallContext, Partitioning, ProcError, ProcReply, ProcResult, Procedure};
 pub use server::TestServer;
+pub use tables::TableDef;
 
 use crate::error::EncodeError;
 use crate::table::{TableBuilder, VoltColumn, VoltTable};
