@@ -7,7 +7,7 @@
 //! partition) fails the whole call with a constraint violation and stores
 //! nothing; success answers the number of rows written as one BIGINT.
 
-use crate::client::routing::HashKey;
+use crate::client::routing::{HashKey, HashRing};
 use crate::response::VoltResponse;
 use crate::table::VoltTable;
 use crate::wire::response::Status;
@@ -77,52 +77,7 @@ fn load(node: &Node, h: i64, p: &[Value], partition: Option<i32>) -> VoltRespons
             )));
         }
         let rows = decode(t, rows)?;
-        let mut keyed = Vec::with_capacity(rows.len());
-        let mut seen = std::collections::HashSet::new();
-        for row in rows {
-            if let (Some(want), Some(pc)) = (partition, t.partition) {
-                let ty = t.def.columns[pc].1;
-                if ring.partition_for_value(ty, &row[pc]) != Some(want) {
-                    return Err(violation(
-                        t,
-                        "PARTITIONING",
-                        &row,
-                        &row,
-                        "Mispartitioned tuple in single-partition insert statement.",
-                    ));
-                }
-            }
-            let Some(key) = t.key_of(&row) else {
-                return Err(not_null(t, &row));
-            };
-            if !upsert {
-                let existing = t.get(&key).cloned();
-                if let Some(old) = existing {
-                    return Err(violation(
-                        t,
-                        "UNIQUE",
-                        &old,
-                        &row,
-                        "Attempted violation of constraint",
-                    ));
-                }
-                if !seen.insert(key.clone()) {
-                    return Err(violation(
-                        t,
-                        "UNIQUE",
-                        &row,
-                        &row,
-                        "Attempted violation of constraint",
-                    ));
-                }
-            }
-            keyed.push((key, row));
-        }
-        let n = keyed.len() as i64;
-        for (key, row) in keyed {
-            t.put(key, row);
-        }
-        Ok(n)
+        store(t, ring, partition, upsert, rows)
     });
     match outcome {
         None => failure(h, Status::UserAbort, "Table not present in catalog."),
@@ -132,6 +87,63 @@ fn load(node: &Node, h: i64, p: &[Value], partition: Option<i32>) -> VoltRespons
             build(&[("", VoltType::BigInt)], vec![vec![Value::BigInt(n)]]).map(|t| vec![t]),
         ),
     }
+}
+
+/// Stores `rows` in `t`, all or none: a refused row undoes the rows
+/// stored before it. Returns the number of rows written.
+fn store(
+    t: &mut Table,
+    ring: &HashRing,
+    partition: Option<i32>,
+    upsert: bool,
+    rows: Vec<Vec<Value>>,
+) -> Result<i64, Refusal> {
+    let n = rows.len() as i64;
+    let mut undo = Vec::with_capacity(rows.len());
+    for row in rows {
+        let stored = admit(t, ring, partition, &row).and_then(|key| {
+            t.put(key, row, upsert).map_err(|(row, old)| {
+                let old = t.row_at(old).cloned().unwrap_or_default();
+                violation(t, "UNIQUE", &old, &row, "Attempted violation of constraint")
+            })
+        });
+        match stored {
+            Ok(u) => undo.push(u),
+            Err(e) => {
+                for u in undo.into_iter().rev() {
+                    t.undo(u);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// The key of `row` if it may be stored: of the load's partition, no NULL
+/// key (a duplicate key is found when it is stored).
+fn admit(
+    t: &Table,
+    ring: &HashRing,
+    partition: Option<i32>,
+    row: &[Value],
+) -> Result<Vec<u8>, Refusal> {
+    if let (Some(want), Some(pc)) = (partition, t.partition) {
+        let ty = t.def.columns[pc].1;
+        if ring.partition_for_value(ty, &row[pc]) != Some(want) {
+            return Err(violation(
+                t,
+                "PARTITIONING",
+                row,
+                row,
+                "Mispartitioned tuple in single-partition insert statement.",
+            ));
+        }
+    }
+    let Some(key) = t.key_of(row) else {
+        return Err(not_null(t, row));
+    };
+    Ok(key)
 }
 
 fn int_flag(v: &Value) -> Option<bool> {
@@ -158,11 +170,21 @@ fn decode(t: &Table, input: &VoltTable) -> Result<Vec<Vec<Value>>, Refusal> {
             "Input table has the wrong number of columns for bulk insert.".into(),
         ));
     }
+    // Cells of the table's own column types need no conversion check.
+    let same_types = input
+        .columns()
+        .iter()
+        .zip(cols)
+        .all(|(c, (_, ty))| c.ty == *ty);
     let mut out = Vec::with_capacity(input.row_count());
     for row in input.rows() {
         let values = row
             .values()
             .map_err(|e| abort(format!("bad input row: {e}")))?;
+        if same_types {
+            out.push(values);
+            continue;
+        }
         for ((name, ty), v) in cols.iter().zip(&values) {
             if let Err(e) = write_param(&mut Vec::new(), Some(*ty), v) {
                 return Err((

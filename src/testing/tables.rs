@@ -2,6 +2,7 @@
 //! `PRIMARYKEYS` list and what `@LoadSinglepartitionTable` /
 //! `@LoadMultipartitionTable` write to (see `loads.rs`).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -94,21 +95,55 @@ impl Table {
         Some(out)
     }
 
-    /// The stored row with this key.
-    pub(crate) fn get(&self, key: &[u8]) -> Option<&Vec<Value>> {
-        self.index.get(key).map(|&i| &self.rows[i])
+    /// The row at index `i` (in insertion order).
+    pub(crate) fn row_at(&self, i: usize) -> Option<&Vec<Value>> {
+        self.rows.get(i)
     }
 
-    /// Stores `row` under `key`, replacing a row with the same key.
-    pub(crate) fn put(&mut self, key: Vec<u8>, row: Vec<Value>) {
-        match self.index.get(&key) {
-            Some(&i) => self.rows[i] = row,
-            None => {
-                self.index.insert(key, self.rows.len());
+    /// Stores `row` under `key`: with `replace`, replacing a row with the
+    /// same key, else refusing it (giving back the row and the index of the
+    /// row with that key). Returns how to undo it.
+    pub(crate) fn put(
+        &mut self,
+        key: Vec<u8>,
+        row: Vec<Value>,
+        replace: bool,
+    ) -> Result<Undo, (Vec<Value>, usize)> {
+        match self.index.entry(key) {
+            Entry::Occupied(e) if !replace => Err((row, *e.get())),
+            Entry::Occupied(e) => {
+                let i = *e.get();
+                Ok(Undo::Replaced(i, std::mem::replace(&mut self.rows[i], row)))
+            }
+            Entry::Vacant(e) => {
+                e.insert(self.rows.len());
                 self.rows.push(row);
+                Ok(Undo::Added)
             }
         }
     }
+
+    /// Undoes a [`put`](Self::put); puts are undone last first.
+    pub(crate) fn undo(&mut self, u: Undo) {
+        match u {
+            Undo::Replaced(i, old) => self.rows[i] = old,
+            Undo::Added => {
+                if let Some(row) = self.rows.pop() {
+                    if let Some(key) = self.key_of(&row) {
+                        self.index.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How to undo one [`Table::put`].
+pub(crate) enum Undo {
+    /// A row was appended.
+    Added,
+    /// The row at this index was replaced; the old row.
+    Replaced(usize, Vec<Value>),
 }
 
 /// The tables of a cluster (shared by its nodes, like its other data).

@@ -53,13 +53,17 @@ impl Batches {
         }
     }
 
-    /// The open batch of `partition`, opened with `key` if there is none.
-    pub(crate) fn open(&mut self, partition: i32, key: Option<Vec<u8>>) -> &mut Batch {
+    /// The open batch of `partition`, opened with `key()` if there is none.
+    pub(crate) fn open(
+        &mut self,
+        partition: i32,
+        key: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> &mut Batch {
         let columns = &self.columns;
         self.open.entry(partition).or_insert_with(|| Batch {
             rows: TableBuilder::new(columns.clone()),
             positions: Vec::new(),
-            key,
+            key: key(),
             started: Instant::now(),
         })
     }

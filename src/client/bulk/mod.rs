@@ -102,7 +102,7 @@ impl BulkLoader {
     /// nothing is buffered. Blocks while the loader holds its
     /// [maximum of pending rows](BulkLoaderBuilder::max_pending_rows).
     pub fn insert(&self, row: impl IntoRow) -> Result<u64> {
-        self.shared.insert(row.into_row())
+        self.shared.insert(row.into_row().as_ref())
     }
 
     /// Sends every buffered row and waits until no row is pending: each is

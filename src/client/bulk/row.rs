@@ -13,37 +13,50 @@ use crate::wire::value::Value;
 /// assert_eq!((1i64, "a").into_row(), vec![Value::from(1i64), Value::from("a")]);
 /// ```
 pub trait IntoRow {
+    /// The values: borrowed rows are not copied.
+    type Values: AsRef<[Value]>;
+
     /// The values, in column order.
-    fn into_row(self) -> Vec<Value>;
+    fn into_row(self) -> Self::Values;
 }
 
 impl IntoRow for Vec<Value> {
+    type Values = Vec<Value>;
+
     fn into_row(self) -> Vec<Value> {
         self
     }
 }
 
-impl IntoRow for &[Value] {
-    fn into_row(self) -> Vec<Value> {
-        self.to_vec()
+impl<'a> IntoRow for &'a [Value] {
+    type Values = &'a [Value];
+
+    fn into_row(self) -> &'a [Value] {
+        self
     }
 }
 
-impl IntoRow for &Vec<Value> {
-    fn into_row(self) -> Vec<Value> {
-        self.clone()
+impl<'a> IntoRow for &'a Vec<Value> {
+    type Values = &'a [Value];
+
+    fn into_row(self) -> &'a [Value] {
+        self
     }
 }
 
 impl<const N: usize> IntoRow for [Value; N] {
-    fn into_row(self) -> Vec<Value> {
-        self.into()
+    type Values = [Value; N];
+
+    fn into_row(self) -> [Value; N] {
+        self
     }
 }
 
 macro_rules! tuple_row {
     ($($t:ident $i:tt),+) => {
         impl<$($t: Into<Value>),+> IntoRow for ($($t,)+) {
+            type Values = Vec<Value>;
+
             fn into_row(self) -> Vec<Value> {
                 vec![$(self.$i.into()),+]
             }

@@ -115,28 +115,33 @@ impl TableSchema {
     /// For a partitioned table: the partition `row` belongs to and the
     /// partition parameter of `@LoadSinglepartitionTable` (the value's
     /// hash-input bytes). `None` for a replicated table.
-    pub(crate) fn partition_of(
+    pub(crate) fn partition_of<'r>(
         &self,
         ring: &HashRing,
-        row: &[Value],
-    ) -> Result<Option<(i32, Vec<u8>)>> {
+        row: &'r [Value],
+    ) -> Result<Option<(i32, KeyBytes<'r>)>> {
         let Some(i) = self.partition else {
             return Ok(None);
         };
         let column = &self.columns[i];
-        let bytes = match (&row[i], column.ty) {
+        let Some(value) = row.get(i) else {
+            // A short row: `append` names the problem.
+            return Ok(Some((0, KeyBytes::Raw(&[]))));
+        };
+        let int = |v: i64| KeyBytes::Int(v.to_le_bytes());
+        let key = match (value, column.ty) {
             (v, _) if v.is_null() => {
                 return Err(self.bad_row(
                     Some(&column.name),
                     "the partitioning column cannot be NULL".into(),
                 ))
             }
-            (Value::TinyInt(v), _) => i64::from(*v).to_le_bytes().to_vec(),
-            (Value::SmallInt(v), _) => i64::from(*v).to_le_bytes().to_vec(),
-            (Value::Integer(v), _) => i64::from(*v).to_le_bytes().to_vec(),
-            (Value::BigInt(v), _) => v.to_le_bytes().to_vec(),
-            (Value::String(s), VoltType::String) => s.as_bytes().to_vec(),
-            (Value::Varbinary(b), VoltType::Varbinary) => b.clone(),
+            (Value::TinyInt(v), _) => int(i64::from(*v)),
+            (Value::SmallInt(v), _) => int(i64::from(*v)),
+            (Value::Integer(v), _) => int(i64::from(*v)),
+            (Value::BigInt(v), _) => int(*v),
+            (Value::String(s), VoltType::String) => KeyBytes::Raw(s.as_bytes()),
+            (Value::Varbinary(b), VoltType::Varbinary) => KeyBytes::Raw(b),
             (v, ty) => {
                 return Err(self.bad_row(
                     Some(&column.name),
@@ -144,8 +149,24 @@ impl TableSchema {
                 ))
             }
         };
-        let partition = ring.partition_for_token(murmur3_token(&bytes));
-        Ok(Some((partition, bytes)))
+        let partition = ring.partition_for_token(murmur3_token(key.as_slice()));
+        Ok(Some((partition, key)))
+    }
+}
+
+/// A partitioning value's hash-input bytes: an integer's 8 bytes
+/// little-endian, a string's UTF-8, a VARBINARY's own bytes.
+pub(crate) enum KeyBytes<'a> {
+    Int([u8; 8]),
+    Raw(&'a [u8]),
+}
+
+impl KeyBytes<'_> {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match self {
+            KeyBytes::Int(b) => b,
+            KeyBytes::Raw(b) => b,
+        }
     }
 }
 

@@ -90,16 +90,18 @@ impl Shared {
 
     /// Checks and buffers one row; returns its position. Blocks while the
     /// loader holds `max_pending` rows not yet done.
-    pub(crate) fn insert(&self, row: Vec<Value>) -> Result<u64> {
+    pub(crate) fn insert(&self, row: &[Value]) -> Result<u64> {
         let part = match &self.ring {
-            Some(ring) => self.schema.partition_of(ring, &row)?,
+            Some(ring) => self.schema.partition_of(ring, row)?,
             None => None,
         };
         let mut st = self.wait_for_room()?;
         let (partition, key) = part.map_or((REPLICATED, None), |(p, k)| (p, Some(k)));
         let position = st.next_position;
-        let batch = st.batches.open(partition, key);
-        self.schema.append(&mut batch.rows, &row)?;
+        let batch = st
+            .batches
+            .open(partition, || key.map(|k| k.as_slice().to_vec()));
+        self.schema.append(&mut batch.rows, row)?;
         batch.positions.push(position);
         let full = batch.positions.len() >= self.settings.batch_size;
         st.next_position += 1;
