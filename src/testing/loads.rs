@@ -206,6 +206,14 @@ fn show_row(row: &[Value]) -> String {
         .map(|v| match v {
             v if v.is_null() => "NULL".to_string(),
             Value::String(s) => s.clone(),
+            Value::TinyInt(i) => i.to_string(),
+            Value::SmallInt(i) => i.to_string(),
+            Value::Integer(i) => i.to_string(),
+            Value::BigInt(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Decimal(d) => d.to_string(),
+            Value::Timestamp(t) => t.to_string(),
+            Value::Varbinary(b) => b.iter().map(|x| format!("{x:02X}")).collect(),
             v => format!("{v:?}"),
         })
         .collect::<Vec<_>>()
