@@ -172,6 +172,27 @@ pub enum Error {
     /// Too many calls are in flight and the caller asked not to wait.
     #[error("backpressure: {0} calls already in flight")]
     Backpressure(usize),
+
+    /// A bulk loader refused a row before buffering it (nothing was sent).
+    #[error("bulk load into {table}: row refused{}: {reason}", column.as_ref().map(|c| format!(" at column {c}")).unwrap_or_default())]
+    BadRow {
+        /// The table.
+        table: String,
+        /// The column whose value does not fit, if one does not.
+        column: Option<String>,
+        /// Why.
+        reason: String,
+    },
+
+    /// A bulk loader cannot load this table (unknown table, unusable
+    /// partitioning column, catalog not readable, loader closed).
+    #[error("cannot bulk-load table {table}: {reason}")]
+    BulkLoad {
+        /// The table.
+        table: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// `"; app status 7: custom"` for a response whose procedure set one, else nothing.

@@ -12,7 +12,7 @@ use crate::wire::value::Value;
 
 use super::config::{parse_host, ClientConfig, UnsolicitedHook, DEFAULT_PORT};
 use super::shared::Shared;
-use super::{all_partitions, discovery, dispatch, maintenance, stats};
+use super::{all_partitions, bulk, discovery, dispatch, maintenance, stats};
 use super::{CallOptions, ClientBuilder};
 use super::{ClientStats, PartitionCallResult, PendingCall, Topology};
 
@@ -394,6 +394,20 @@ impl Client {
         options: &CallOptions,
     ) -> Result<Vec<PartitionCallResult>> {
         all_partitions::call_all_partitions(&self.owner.shared, procedure, params, options)
+    }
+
+    /// A [`BulkLoader`](bulk::BulkLoader) for `table`, to configure and
+    /// [`build`](bulk::BulkLoaderBuilder::build) (see [`bulk`]).
+    ///
+    /// ```no_run
+    /// # let client = voltdb::client::Client::connection("localhost", 21212)?;
+    /// let loader = client.bulk_loader("CUSTOMER").batch_size(500).upsert(true).build()?;
+    /// loader.insert((1i64, "Ada"))?;
+    /// let done = loader.close();
+    /// # Ok::<(), voltdb::Error>(())
+    /// ```
+    pub fn bulk_loader(&self, table: &str) -> bulk::BulkLoaderBuilder {
+        bulk::BulkLoaderBuilder::new(self.clone(), table)
     }
 
     /// The cluster topology the client routes by (partition leaders, hash

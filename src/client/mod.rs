@@ -204,6 +204,7 @@
 
 mod all_partitions;
 mod builder;
+pub mod bulk;
 mod call_options;
 mod config;
 mod discovery;

@@ -16,6 +16,7 @@ use super::node::NodeHandle;
 use super::proc::{CallContext, Partitioning, ProcResult, Procedure};
 use super::server::TestServer;
 use super::state::{Cluster, Config};
+use super::tables::TableDef;
 
 /// The default build string of the login response and `@SystemInformation`.
 pub const DEFAULT_BUILD_STRING: &str = "11.4.0_voltdb-client test server";
@@ -45,6 +46,7 @@ pub struct TestServerBuilder {
     helloworld: bool,
     kv: bool,
     procedures: Vec<Procedure>,
+    tables: Vec<TableDef>,
     partitioning: HashMap<String, Partitioning>,
     partitions: u32,
     ring_tokens: u32,
@@ -74,6 +76,7 @@ impl TestServerBuilder {
             helloworld: true,
             kv: true,
             procedures: Vec::new(),
+            tables: Vec::new(),
             partitioning: HashMap::new(),
             partitions: 2,
             ring_tokens: 16_384,
@@ -154,6 +157,13 @@ impl TestServerBuilder {
     /// registered (built-in ones included).
     pub fn partitioned(self, name: &str, parameter: usize, ty: VoltType) -> TestServerBuilder {
         self.partitioning(name, Partitioning::Single { parameter, ty })
+    }
+
+    /// Adds an in-memory table (for `@SystemCatalog COLUMNS` and the
+    /// bulk-load system procedures; see [`TableDef`]).
+    pub fn table(mut self, def: TableDef) -> TestServerBuilder {
+        self.tables.push(def);
+        self
     }
 
     /// Sets the partitioning of procedure `name` (see [`partitioned`](Self::partitioned)).
@@ -253,6 +263,12 @@ impl TestServerBuilder {
         }
         for p in self.procedures {
             cluster.insert_procedure(p);
+        }
+        for t in self.tables {
+            cluster
+                .tables
+                .create(t)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         }
         let mut nodes: Vec<NodeHandle> = Vec::with_capacity(hosts);
         for i in 0..hosts {

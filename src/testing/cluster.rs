@@ -16,6 +16,7 @@ use super::fault::Fault;
 use super::node::NodeHandle;
 use super::proc::{CallContext, ProcResult, Procedure};
 use super::state::{lock, Cluster};
+use super::tables::TableDef;
 use super::topology;
 
 /// Several test server nodes forming one cluster: one catalog, one data
@@ -188,6 +189,21 @@ impl TestCluster {
         if !system {
             self.cluster.push_procedures();
         }
+    }
+
+    /// Adds (or replaces) an in-memory table (see [`TableDef`]); refuses a
+    /// definition without a primary key or naming an unknown column.
+    pub fn create_table(&self, def: TableDef) -> io::Result<()> {
+        self.cluster
+            .tables
+            .create(def)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    }
+
+    /// The rows of table `name` (any case) in insertion order (an upsert
+    /// replaces a row in place); `None` if there is no such table.
+    pub fn table_rows(&self, name: &str) -> Option<Vec<Vec<Value>>> {
+        self.cluster.tables.rows(name)
     }
 
     /// Queues a fault for the next invocation received, on any node and

@@ -23,7 +23,11 @@
 //! * **Pipelining**: any number of calls per connection; replies are written
 //!   in completion order, matched by handle.
 //! * **System procedures**: `@Ping`, `@SystemInformation` (`OVERVIEW`,
-//!   `DEPLOYMENT`), `@SystemCatalog PROCEDURES`, `@Statistics` (`TOPO` with
+//!   `DEPLOYMENT`), `@SystemCatalog` (`PROCEDURES`, and `COLUMNS` /
+//!   `PRIMARYKEYS` of the [tables](TableDef)), `@LoadSinglepartitionTable` and
+//!   `@LoadMultipartitionTable` (all rows or none, a duplicate key or a row
+//!   of another partition failing the call with a constraint violation),
+//!   `@Statistics` (`TOPO` with
 //!   interval 0 or 1, `PARTITIONCOUNT`), `@GetPartitionKeys`, `@Subscribe
 //!   TOPOLOGY`, `@AdHoc` (DDL only, unless a handler for `@AdHoc` is
 //!   registered), `@Quiesce`, `@UpdateClasses`. Unknown procedures get
@@ -165,12 +169,14 @@ mod dispatch;
 mod fault;
 mod gzip;
 mod input;
+mod loads;
 mod node;
 mod proc;
 mod server;
 mod shape;
 mod state;
 mod sysprocs;
+mod tables;
 #[cfg(feature = "tls")]
 mod tls;
 mod topology;
@@ -190,6 +196,7 @@ pub use cluster::TestCluster;
 pub use fault::Fault;
 pub use proc::{CallContext, Partitioning, ProcError, ProcReply, ProcResult, Procedure};
 pub use server::TestServer;
+pub use tables::TableDef;
 
 use crate::error::EncodeError;
 use crate::table::{TableBuilder, VoltColumn, VoltTable};

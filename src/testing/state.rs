@@ -14,6 +14,7 @@ use super::conn::WriteOp;
 use super::fault::Fault;
 use super::node::Node;
 use super::proc::{Partitioning, Procedure};
+use super::tables::Tables;
 use super::{sysprocs, topology};
 
 // Poisoning ignored: a panicking handler must not take the server down with it.
@@ -69,6 +70,8 @@ pub(crate) struct Cluster {
     pub(crate) leader_overrides: Mutex<HashMap<i32, i32>>,
     /// Partitioned calls served by a node that did not lead their partition.
     pub(crate) off_leader: AtomicU64,
+    /// The in-memory tables the bulk-load sysprocs write to.
+    pub(crate) tables: Tables,
 }
 
 impl Cluster {
@@ -92,6 +95,7 @@ impl Cluster {
             next_host_id: AtomicI32::new(first_restart_id),
             leader_overrides: Mutex::new(HashMap::new()),
             off_leader: AtomicU64::new(0),
+            tables: Tables::default(),
         }
     }
 

@@ -15,6 +15,7 @@ use super::node::Node;
 use super::state::Cluster;
 use super::status_table;
 use super::topology::{partition_keys, topo_tables};
+use super::{loads, tables as catalog_tables};
 
 /// Runs system procedure `procedure` (client handle `h`, parameters `p`),
 /// or `None` if the test server does not know it.
@@ -39,6 +40,8 @@ pub(crate) fn run(
         "@AdHoc" => adhoc(h, p),
         "@Quiesce" => tables(h, vec![status_table()]),
         "@UpdateClasses" => VoltResponse::new(h, Status::Success),
+        "@LoadSinglepartitionTable" => loads::single(node, h, p),
+        "@LoadMultipartitionTable" => loads::multi(node, h, p),
         _ => return None,
     })
 }
@@ -265,7 +268,7 @@ const CATALOG_SELECTORS: [&str; 13] = [
     "TOPICS",
 ];
 
-/// `@SystemCatalog selector`: `PROCEDURES` only.
+/// `@SystemCatalog selector`: `PROCEDURES`, `COLUMNS` and `PRIMARYKEYS`.
 fn system_catalog(node: &Node, h: i64, p: &[Value]) -> VoltResponse {
     if p.len() != 1 {
         return graceful(
@@ -278,6 +281,14 @@ fn system_catalog(node: &Node, h: i64, p: &[Value]) -> VoltResponse {
     }
     match selector(p, 0) {
         Some(s) if s == "PROCEDURES" => tables(h, vec![procedures_table(&node.cluster)]),
+        Some(s) if s == "COLUMNS" => respond(
+            h,
+            catalog_tables::columns_table(&node.cluster.tables).map(|t| vec![t]),
+        ),
+        Some(s) if s == "PRIMARYKEYS" => respond(
+            h,
+            catalog_tables::primary_keys_table(&node.cluster.tables).map(|t| vec![t]),
+        ),
         Some(s) if CATALOG_SELECTORS.contains(&s.as_str()) => graceful(
             h,
             format!("The VoltDB test server does not implement @SystemCatalog {s}"),

@@ -1,6 +1,7 @@
 //! Where a call should go: a pure function of the topology, the procedure
 //! and its parameters.
 
+use crate::wire::types::VoltType;
 use crate::wire::value::Value;
 
 use super::super::topology::Topology;
@@ -62,6 +63,8 @@ pub enum Unrouted {
 ///    encoder accepts, only its width, so they do not matter here);
 /// 3. a multi-partition procedure that is not compound → the host of the
 ///    multi-partition initiator (partition 16383);
+///    (`@LoadSinglepartitionTable` counts as partitioned on its first
+///    parameter, hashed as VARBINARY);
 /// 4. anything else (system or unknown procedures, compound ones, no
 ///    topology yet) → [`Route::Any`].
 pub fn route(
@@ -74,6 +77,22 @@ pub fn route(
         return Route::Partition {
             partition: p,
             leader: topology.leader(p),
+        };
+    }
+    if procedure == "@LoadSinglepartitionTable" {
+        // The bulk-load system procedure is partitioned on its first
+        // parameter: the partition key's hash-input bytes, as VARBINARY.
+        let ring = topology.ring();
+        return match (ring, params.first()) {
+            (Some(ring), Some(key)) => match ring.partition_for_value(VoltType::Varbinary, key) {
+                Some(partition) => Route::Partition {
+                    partition,
+                    leader: topology.leader(partition),
+                },
+                None => Route::Any(Unrouted::Unhashable),
+            },
+            (None, _) => Route::Any(Unrouted::NoTopology),
+            (_, None) => Route::Any(Unrouted::MissingParameter),
         };
     }
     let Some(catalog) = topology.procedures() else {
@@ -262,6 +281,14 @@ mod tests {
         assert_eq!(
             Topology::new().route("Sp", &[Value::Null, Value::Null], None),
             Route::Any(Unrouted::NoTopology)
+        );
+        let bytes = Value::from(&42i64.to_le_bytes()[..]);
+        assert_eq!(
+            t.route("@LoadSinglepartitionTable", &[bytes], None),
+            Route::Partition {
+                partition: 3,
+                leader: None
+            }
         );
         assert_eq!(t.partitions_by_host()[&1], vec![1]);
         assert!(t.is_complete());
