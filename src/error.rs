@@ -568,7 +568,7 @@ impl EncodeError {
     /// matching on what is wrong whether or not it came from a call.
     ///
     /// ```
-    /// use voltdb::wire::invocation::{encode_invocation, InvocationOptions};
+    /// use voltdb::testing::{encode_invocation, InvocationOptions};
     /// use voltdb::{EncodeError, Value, VoltType};
     /// let params = [Value::from(1), Value::from("a"), Value::BigInt(5_000_000_000)];
     /// let types = [VoltType::Integer, VoltType::String, VoltType::Integer];

@@ -9,7 +9,15 @@ use std::time::{Duration, Instant};
 use voltdb::client::bulk::{FailureKind, RowFailure};
 use voltdb::client::Client;
 use voltdb::testing::{Fault, TableDef, TestServer};
-use voltdb::{Error, Status, Value, VoltColumn, VoltTable, VoltType};
+use voltdb::{Error, Status, Value, VoltColumn, VoltResponse, VoltTable, VoltType};
+
+/// The response a failure status came back in (`Error::Server`).
+fn failure_response(e: Error) -> VoltResponse {
+    match e {
+        Error::Server { response, .. } => *response,
+        other => panic!("expected a failure status, got {other}"),
+    }
+}
 
 fn people() -> TableDef {
     TableDef::new("PEOPLE")
@@ -306,7 +314,9 @@ fn server_refuses_wrong_partition_and_replicated_single_loads() {
                 Value::Table(b.build()),
             ],
         )
-        .unwrap();
+        .map_or_else(failure_response, |r| {
+            panic!("expected a failure, got {r:?}")
+        });
     assert_eq!(r.status, Status::GracefulFailure);
     let text = r.status_string.clone().unwrap_or_default();
     assert!(
@@ -348,7 +358,9 @@ fn server_refuses_wrong_partition_and_replicated_single_loads() {
                 Value::Table(t.build()),
             ],
         )
-        .unwrap();
+        .map_or_else(failure_response, |r| {
+            panic!("expected a failure, got {r:?}")
+        });
     assert_eq!(r.status, Status::UserAbort);
     let r = client
         .call(
@@ -359,7 +371,9 @@ fn server_refuses_wrong_partition_and_replicated_single_loads() {
                 Value::Table(t.build()),
             ],
         )
-        .unwrap();
+        .map_or_else(failure_response, |r| {
+            panic!("expected a failure, got {r:?}")
+        });
     assert_eq!(r.status, Status::UserAbort);
     assert_eq!(
         r.status_string.as_deref(),

@@ -71,7 +71,10 @@ mod chrono_cells {
         assert_eq!(last.get::<Option<DateTime<Utc>>>("T").unwrap(), None);
         assert_eq!(last.get::<Option<NaiveDateTime>>("T").unwrap(), None);
         assert_eq!(
-            last.get::<DateTime<Utc>>("T").unwrap_err(),
+            last.get::<DateTime<Utc>>("T")
+                .unwrap_err()
+                .problem()
+                .clone(),
             ConversionError::UnexpectedNull { column: 1 }
         );
         let some = t.row(3).unwrap().get::<Option<DateTime<Utc>>>("T").unwrap();
@@ -103,7 +106,13 @@ mod chrono_cells {
     #[test]
     fn beyond_chrono_is_an_error_naming_the_column() {
         let t = table(&[i64::MAX]);
-        let err = t.row(0).unwrap().get::<DateTime<Utc>>("T").unwrap_err();
+        let err = t
+            .row(0)
+            .unwrap()
+            .get::<DateTime<Utc>>("T")
+            .unwrap_err()
+            .problem()
+            .clone();
         assert_eq!(
             err,
             ConversionError::Overflow {
@@ -128,7 +137,13 @@ mod chrono_cells {
     #[test]
     fn other_column_types_are_refused() {
         let t = table(&[0]);
-        let err = t.row(0).unwrap().get::<DateTime<Utc>>("ID").unwrap_err();
+        let err = t
+            .row(0)
+            .unwrap()
+            .get::<DateTime<Utc>>("ID")
+            .unwrap_err()
+            .problem()
+            .clone();
         assert!(
             matches!(
                 err,
@@ -175,7 +190,10 @@ mod time_cells {
         assert_eq!(last.get::<Option<OffsetDateTime>>("T").unwrap(), None);
         assert_eq!(last.get::<Option<PrimitiveDateTime>>("T").unwrap(), None);
         assert_eq!(
-            last.get::<PrimitiveDateTime>("T").unwrap_err(),
+            last.get::<PrimitiveDateTime>("T")
+                .unwrap_err()
+                .problem()
+                .clone(),
             ConversionError::UnexpectedNull { column: 1 }
         );
     }
@@ -195,7 +213,11 @@ mod time_cells {
         // holds only with its `large-dates` feature.
         let t = table(&[Timestamp::SQL_MAX.micros() + 1, i64::MAX]);
         for row in t.rows().take(2) {
-            let err = row.get::<OffsetDateTime>("T").unwrap_err();
+            let err = row
+                .get::<OffsetDateTime>("T")
+                .unwrap_err()
+                .problem()
+                .clone();
             assert_eq!(
                 err,
                 ConversionError::Overflow {

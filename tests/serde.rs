@@ -593,13 +593,16 @@ fn parameters_from_a_struct_through_a_procedure() {
     wrong[1] = VoltType::Integer;
     let echo = VoltProcedure::new(&client, "Echo", wrong);
     let err = echo.call(&params, true, None).unwrap_err();
+    let Error::Encode(e) = &err else {
+        panic!("{err:?}")
+    };
     assert!(
         matches!(
-            err,
-            Error::Encode(EncodeError::TypeMismatch {
+            e.problem(),
+            EncodeError::TypeMismatch {
                 expected: VoltType::Integer,
                 got: "string"
-            })
+            }
         ),
         "{err:?}"
     );
@@ -622,14 +625,17 @@ fn parameters_from_a_struct_through_a_procedure() {
     let err = echo
         .call(&voltdb::to_params(&big).unwrap(), true, None)
         .unwrap_err();
+    let Error::Encode(e) = &err else {
+        panic!("{err:?}")
+    };
     assert!(
         matches!(
-            err,
-            Error::Encode(EncodeError::OutOfRange {
+            e.problem(),
+            EncodeError::OutOfRange {
                 ty: VoltType::TinyInt,
                 value: 200,
                 ..
-            })
+            }
         ),
         "{err:?}"
     );
