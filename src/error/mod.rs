@@ -21,7 +21,7 @@
 //!
 //! * [`FastSerializer::call`](crate::FastSerializer::call),
 //!   [`adhoc`](crate::FastSerializer::adhoc) and
-//!   [`invoke`](crate::FastSerializer::invoke);
+//!   [`invoke`](crate::VoltProcedure::invoke);
 //! * [`Client::call`](crate::Client::call), [`call_with`](crate::Client::call_with),
 //!   [`adhoc`](crate::Client::adhoc), [`ping`](crate::Client::ping),
 //!   [`PendingCall::wait`](crate::client::PendingCall::wait) and each
