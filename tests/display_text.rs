@@ -1,5 +1,5 @@
 //! `{:#}` of tables and responses: an aligned text table in Rust/SQL
-//! notation (issue 16 §6); `{}` stays the Python client's text.
+//! notation (issue 16 docs/protocol.md#tables); `{}` stays the Python client's text.
 
 use voltdb::{
     Date, Decimal, Geography, GeographyPoint, Status, Timestamp, Value, VoltColumn, VoltResponse,

@@ -1,4 +1,4 @@
-//! The user's-first-hour papercuts (issue 16 §5): short calls, conversions,
+//! The user's-first-hour papercuts (issue 16 docs/protocol.md#responses): short calls, conversions,
 //! `scalar` on an empty result, timeouts, one `CallOptions`, the client's
 //! traffic dump.
 //!

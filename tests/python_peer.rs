@@ -119,7 +119,7 @@ fn random_value(rng: &mut Rng, ty: VoltType) -> (Value, Json) {
                     // Random bit patterns: every exponent, every mantissa.
                     let f = f64::from_bits(rng.next());
                     // Python reads anything within 1e307 of the NULL sentinel as NULL
-                    // (§10.12); that difference has its own test below.
+                    // (a known Python client quirk); that difference has its own test below.
                     if f.is_finite() && (f - -1.7e308).abs() > 1e307 {
                         break f;
                     }
@@ -257,7 +257,7 @@ fn randomized_cross_check_with_python_serializer() {
         );
         let got = &dec[i]["value"];
         let same = match ty {
-            // Python reads TIMESTAMP through float seconds (§10.12): far from
+            // Python reads TIMESTAMP through float seconds: far from
             // 1970 it can be off by the float's rounding. Recorded, not matched.
             VoltType::Timestamp => {
                 let (g, w) = (got["timestamp_us"].as_i64(), j["timestamp_us"].as_i64());
@@ -303,11 +303,11 @@ fn randomized_cross_check_with_python_serializer() {
     }
     assert_eq!(checked, TYPES.len() * PER_TYPE + arrays.len());
     eprintln!(
-        "checked {checked} values; Python's float-seconds TIMESTAMP reader was off for {python_timestamp_rounding} of {PER_TYPE} (PROTOCOL.md §10.12)"
+        "checked {checked} values; Python's float-seconds TIMESTAMP reader was off for {python_timestamp_rounding} of {PER_TYPE}"
     );
 }
 
-/// Where the Python client is known to be wrong (PROTOCOL.md §10.12), the
+/// Where the Python client is known to be wrong, the
 /// difference is recorded explicitly rather than matched.
 #[test]
 #[ignore = "needs VOLTDB_PYTHON"]

@@ -278,7 +278,7 @@ fn unknown_procedure() {
 }
 
 /// With security on (`VOLTDB_USER` set) a wrong password is refused; with
-/// it off, the server accepts any user name and password (PROTOCOL.md §2).
+/// it off, the server accepts any user name and password (docs/protocol.md#login).
 #[test]
 #[ignore = "needs VOLTDB_HOST"]
 fn wrong_password_is_rejected_when_security_is_on() {

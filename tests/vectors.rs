@@ -186,7 +186,7 @@ fn array_param_vectors() {
         assert_eq!(encode_param(None, &value).unwrap(), got, "{n}: undeclared");
 
         if n == "array_varbinary_unsupported" {
-            // Python raises; §4.3 defines VARBINARY arrays: i16 count, each i32 len + bytes.
+            // Python raises; docs/protocol.md#arrays defines VARBINARY arrays: i16 count, each i32 len + bytes.
             assert!(v["hex"].is_null());
             assert!(v["python_error"].as_str().unwrap().contains("Unsupported"));
             assert_eq!(to_hex(&got), "9d19000200000001610000000162", "{n}");
@@ -194,7 +194,7 @@ fn array_param_vectors() {
             let hex = hex_field(v, "hex");
             assert_eq!(to_hex(&got), to_hex(&hex), "{n}");
             if let Some(py) = v.get("python_hex").and_then(Json::as_str) {
-                // Known Python bug (§10.12): empty arrays without the count.
+                // Known Python bug: empty arrays without the count.
                 assert_ne!(to_hex(&got), py, "{n}");
                 assert!(n.starts_with("array_empty_"), "{n}: unexpected python_hex");
                 python_bugs.push(n.to_owned());
@@ -644,7 +644,7 @@ fn python_behaviour_vectors() {
                 Value::Array(VoltType::Float, vec![Value::Float(1.0), Value::Float(2.0)]),
             ),
             "write(VOLTTABLE)" => {
-                // Python has no VOLTTABLE writer; we send tables as parameters (§4.2).
+                // Python has no VOLTTABLE writer; we send tables as parameters (docs/protocol.md#scalar-encodings).
                 let t = sample_table();
                 let bytes = encode_param(Some(VoltType::Table), &Value::Table(t.clone())).unwrap();
                 assert_eq!(bytes[0], 0x15);
@@ -652,7 +652,7 @@ fn python_behaviour_vectors() {
                 mismatch(VoltType::Table, Value::Integer(1));
             }
             "writeArray(VARBINARY)" => {
-                // Python can't; §4.3 defines it.
+                // Python can't; docs/protocol.md#arrays defines it.
                 let a = Value::Array(
                     VoltType::Varbinary,
                     vec![Value::from(vec![0xdeu8]), Value::Null],

@@ -33,7 +33,7 @@ impl ForeignAnswer {
     }
 }
 
-/// Login rejections, with the numeric code the server sent (PROTOCOL.md §2.2).
+/// Login rejections, with the numeric code the server sent (docs/protocol.md#login-response).
 ///
 /// `Display` gives the official Python client's message for each code.
 ///

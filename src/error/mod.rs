@@ -20,8 +20,10 @@
 //! synchronous `callProcedure` throws on it:
 //!
 //! * [`FastSerializer::call`](crate::FastSerializer::call),
-//!   [`adhoc`](crate::FastSerializer::adhoc) and
-//!   [`invoke`](crate::VoltProcedure::invoke);
+//!   [`call_with`](crate::FastSerializer::call_with),
+//!   [`adhoc`](crate::FastSerializer::adhoc),
+//!   [`adhoc_with`](crate::FastSerializer::adhoc_with), and
+//!   [`VoltProcedure::invoke`](crate::VoltProcedure::invoke);
 //! * [`Client::call`](crate::Client::call), [`call_with`](crate::Client::call_with),
 //!   [`adhoc`](crate::Client::adhoc), [`ping`](crate::Client::ping),
 //!   [`PendingCall::wait`](crate::client::PendingCall::wait) and each

@@ -145,7 +145,7 @@ fn read_loop(node: &Arc<Node>, conn: &Arc<Conn>, input: &mut Input, username: &s
     }
 }
 
-/// The login handshake (PROTOCOL.md §2). Returns the user name and the
+/// The login handshake (docs/protocol.md#login). Returns the user name and the
 /// login response to send on success; on failure the rejection (if any) has
 /// been written.
 fn login(node: &Node, conn: &Conn, input: &mut Input) -> Option<(String, Vec<u8>)> {

@@ -204,7 +204,7 @@ fn route(
                         "Illegal partition parameter. Value cannot be null".to_string(),
                     );
                 }
-                // A value of no hashable type hashes as NULL (§9.3).
+                // A value of no hashable type hashes as NULL (docs/protocol.md#hash-input-bytes).
                 let key = HashKey::from_value(key).unwrap_or(HashKey::Null);
                 Ok((Some(node.cluster.ring.partition_for(ty, key)), 0))
             }

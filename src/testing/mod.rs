@@ -3,10 +3,10 @@
 //! [`TestServer`] listens on `127.0.0.1` and speaks the VoltDB wire protocol
 //! with the same codec as the client ([`crate::wire`]), so applications and
 //! client code can be tested without a VoltDB installation. It behaves like
-//! a real 11.4 node where a client can tell (PROTOCOL.md §7.6, checked
+//! a real 11.4 node where a client can tell (docs/protocol.md#what-the-test-server-must-do, checked
 //! against recordings of a real server):
 //!
-//! * **Login** (§2): scheme byte (unknown → code 3), digest length (wrong →
+//! * **Login** (docs/protocol.md#login): scheme byte (unknown → code 3), digest length (wrong →
 //!   −1), service (not `database` → 5), and with [users](TestServerBuilder::user)
 //!   the user name and the SHA-256 or SHA-1 digest of the password (→ −1);
 //!   legacy version-0 logins are accepted. Rejections are followed by a
@@ -14,7 +14,7 @@
 //!   new connection gets the single unframed byte `0x01` and is closed; a
 //!   connection that sends no login within the
 //!   [login timeout](TestServerBuilder::login_timeout) is closed.
-//! * **Framing** (§1, §0.2): a frame length `<= 0` or above 50 MiB closes the
+//! * **Framing** (docs/protocol.md#framing, docs/protocol.md#real-server-behaviour): a frame length `<= 0` or above 50 MiB closes the
 //!   connection without a message, checked only once more than 4 bytes are
 //!   buffered; an unparseable invocation header gets `UNEXPECTED_FAILURE`
 //!   with the connection id as handle; bad parameters get `GRACEFUL_FAILURE`

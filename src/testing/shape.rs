@@ -6,7 +6,7 @@ use crate::wire::types::VoltType;
 use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 
 /// The columns (and status byte) of a result table, kept as the encoding of
-/// the table with no rows (PROTOCOL.md §6: total length, header length,
+/// the table with no rows (docs/protocol.md#tables: total length, header length,
 /// status, columns, row count). [`write`](Self::write) appends a table of
 /// that layout with rows the caller encodes — the same bytes
 /// [`TableBuilder::build`] makes for the same values, without building a

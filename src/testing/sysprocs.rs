@@ -1,4 +1,4 @@
-//! The system procedures the test server answers (PROTOCOL.md §8, §9.2),
+//! The system procedures the test server answers (docs/protocol.md#system-procedures, docs/protocol.md#topology-and-catalog-results),
 //! with the table layouts of a real 11.4 server.
 
 use std::sync::atomic::Ordering;

@@ -74,7 +74,7 @@ pub(crate) fn leader_of(cluster: &Cluster, partition: i32) -> Option<i32> {
     })
 }
 
-/// The two tables of `@Statistics TOPO` (§9.2): every partition with its
+/// The two tables of `@Statistics TOPO` (docs/protocol.md#topology-and-catalog-results): every partition with its
 /// one site (k-factor 0) and leader, plus the MP initiator row; and the hash
 /// ring, raw (`json` false) or as gzip-compressed JSON.
 pub(crate) fn topo_tables(cluster: &Cluster, json: bool) -> Vec<VoltTable> {

@@ -1,4 +1,4 @@
-//! DECIMAL(38, 12): an exact `i128`-backed decimal (PROTOCOL.md §4.2).
+//! DECIMAL(38, 12): an exact `i128`-backed decimal (docs/protocol.md#scalar-encodings).
 
 use std::fmt;
 use std::str::FromStr;

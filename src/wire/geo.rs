@@ -1,4 +1,4 @@
-//! GEOGRAPHY_POINT and GEOGRAPHY (polygons), with WKT both ways (PROTOCOL.md §4.2).
+//! GEOGRAPHY_POINT and GEOGRAPHY (polygons), with WKT both ways (docs/protocol.md#scalar-encodings).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Procedure invocations (PROTOCOL.md §3): versions 0, 1 and 2, both ways.
+//! Procedure invocations (docs/protocol.md#invocations): versions 0, 1 and 2, both ways.
 //! Encoding is the clients'; parsing is the test server's. Neither is part
 //! of the client API (callers set per-call options with
 //! `voltdb::client::CallOptions`): with the `test-server` feature, both are
@@ -12,7 +12,7 @@ use crate::wire::writer::{begin_frame, end_frame, WireWrite};
 #[cfg(feature = "test-server")]
 pub(crate) mod parse;
 
-/// Extension type codes of version-2 invocations (§3.3).
+/// Extension type codes of version-2 invocations (docs/protocol.md#invocation-extensions).
 pub(crate) mod ext {
     /// Per-call SQL batch timeout, `i32` ms.
     pub const BATCH_TIMEOUT: u8 = 1;

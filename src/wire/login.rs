@@ -1,4 +1,4 @@
-//! The login handshake (PROTOCOL.md §2): request and response, both ways.
+//! The login handshake (docs/protocol.md#login): request and response, both ways.
 
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -58,7 +58,7 @@ impl HashScheme {
     }
 }
 
-/// A login request (§2.1).
+/// A login request (docs/protocol.md#login-request).
 ///
 /// ```
 /// use voltdb::wire::login::{HashScheme, LoginRequest};
@@ -140,7 +140,7 @@ impl LoginRequest {
     }
 }
 
-/// A successful login response (§2.2).
+/// A successful login response (docs/protocol.md#login-response).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LoginResponse {
     /// Id of the node this connection is on.

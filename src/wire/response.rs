@@ -1,4 +1,4 @@
-//! Procedure responses (PROTOCOL.md §5): status codes, parsing and encoding.
+//! Procedure responses (docs/protocol.md#responses): status codes, parsing and encoding.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ pub const ASYNC_PROC_HANDLE: i64 = i64::MAX - 2;
 /// Client handles above this value are reserved for the server's notices.
 pub const MAX_CLIENT_HANDLE: i64 = i64::MAX - 64;
 
-/// A response status (§5.2). Keeps the numeric value: unknown codes are
+/// A response status (docs/protocol.md#status-codes). Keeps the numeric value: unknown codes are
 /// [`Status::Other`].
 ///
 /// ```
@@ -192,7 +192,7 @@ pub struct VoltResponse {
     pub tables: Vec<VoltTable>,
 }
 
-/// A serialized server exception (§5.4). VoltDB 11 never sends one; it is
+/// A serialized server exception (docs/protocol.md#serialized-exceptions). VoltDB 11 never sends one; it is
 /// parsed for robustness and parity with the Python client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,4 +1,4 @@
-//! TIMESTAMP: microseconds since the Unix epoch, UTC (PROTOCOL.md §4.2), and
+//! TIMESTAMP: microseconds since the Unix epoch, UTC (docs/protocol.md#scalar-encodings), and
 //! the DATE type of newer servers.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Volt type codes, NULL sentinels and fixed sizes (PROTOCOL.md §4.1).
+//! Volt type codes, NULL sentinels and fixed sizes (docs/protocol.md#type-codes).
 
 use crate::error::ProtocolError;
 

@@ -1,6 +1,6 @@
 //! Values: the [`Value`] enum (owned, for parameters), [`ValueRef`] (borrowed,
 //! for table cells), and the encoding and decoding of every Volt type
-//! (PROTOCOL.md §4).
+//! (docs/protocol.md#values).
 
 use crate::error::ProtocolError;
 use crate::wire::decimal::Decimal;
@@ -71,7 +71,7 @@ pub enum Value {
     /// An array parameter of the given element type; elements are values of
     /// that type (or NULLs).
     Array(VoltType, Vec<Value>),
-    /// A TINYINT array given as raw bytes (sent with an `i32` count, §4.3).
+    /// A TINYINT array given as raw bytes (sent with an `i32` count, docs/protocol.md#arrays).
     TinyIntArray(Vec<u8>),
 }
 

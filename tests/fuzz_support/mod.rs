@@ -42,7 +42,7 @@ fn show<T: std::fmt::Display>(v: &T) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// Framing (§1)
+// Framing (docs/protocol.md#framing)
 // ---------------------------------------------------------------------------
 
 /// `frame_status` over a byte stream: the first byte picks a frame cap (the
@@ -101,7 +101,7 @@ pub fn frame(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------
-// Login (§2)
+// Login (docs/protocol.md#login)
 // ---------------------------------------------------------------------------
 
 /// `LoginResponse::parse` (a login response body, no length prefix).
@@ -144,7 +144,7 @@ pub fn login_request(body: &[u8]) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// Responses (§5) and tables (§6)
+// Responses (docs/protocol.md#responses) and tables (docs/protocol.md#tables)
 // ---------------------------------------------------------------------------
 
 /// `parse_response` (a response body, no length prefix), then `Display`,
@@ -489,7 +489,7 @@ fn exercise_value_ref(v: &ValueRef<'_>) {
 }
 
 // ---------------------------------------------------------------------------
-// Values (§4): GEOGRAPHY, DECIMAL, every bare value
+// Values (docs/protocol.md#values): GEOGRAPHY, DECIMAL, every bare value
 // ---------------------------------------------------------------------------
 
 fn same_loops(a: &Geography, b: &Geography) -> bool {
@@ -622,7 +622,7 @@ pub fn decimal_str(s: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// Test-server decoders: invocations (§3) and parameter sets (§3.5)
+// Test-server decoders: invocations (docs/protocol.md#invocations) and parameter sets (docs/protocol.md#parameter-sets)
 // ---------------------------------------------------------------------------
 
 /// `Invocation::parse` (an invocation body, no length prefix).
@@ -687,7 +687,7 @@ fn exercise_param(v: &Value) {
 }
 
 // ---------------------------------------------------------------------------
-// Hashinator (§9)
+// Hashinator (docs/protocol.md#partition-routing)
 // ---------------------------------------------------------------------------
 
 /// `HashRing::from_raw_config` (a raw HASHCONFIG blob); a parsed ring

@@ -68,8 +68,8 @@ Commands (field "cmd"); every error string is "ExceptionType: message":
 
 Optional request fields: "watchdog_s" (network commands default to 300 s; null
 disables) aborts a run that hangs, e.g. in the client's bufferForRead(), which
-spins forever on a connection closed inside a length prefix (PROTOCOL.md
-§10.12). Network commands also accept "connect_timeout".
+spins forever on a connection closed inside a length prefix (a known Python
+client bug). Network commands also accept "connect_timeout".
 
 Exit codes: 0 = a JSON result was produced (it may still hold an "error" the
 client reported, e.g. a failed login or an undecodable response); 1 = an

@@ -110,7 +110,7 @@ impl<'a> Header<'a> {
     }
 }
 
-/// Reads one extension (§3.3): its type and payload.
+/// Reads one extension (docs/protocol.md#invocation-extensions): its type and payload.
 fn read_extension<'a>(r: &mut Reader<'a>) -> Result<(u8, &'a [u8]), ProtocolError> {
     let ty = r.read_u8("extension type")?;
     let code = r.read_u8("extension length")?;

@@ -36,7 +36,7 @@ pub fn skip_value(r: &mut Reader<'_>, ty: VoltType) -> Result<usize, ProtocolErr
     Ok(r.position() - start)
 }
 
-/// Reads one parameter (§3.5): the inverse of [`write_param`](super::write_param). Used by the
+/// Reads one parameter (docs/protocol.md#parameter-sets): the inverse of [`write_param`](super::write_param). Used by the
 /// test server; sentinels come back as [`Value::TypedNull`].
 pub fn read_param(r: &mut Reader<'_>) -> Result<Value, ProtocolError> {
     let code = r.read_i8("parameter type")?;

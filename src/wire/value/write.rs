@@ -207,7 +207,7 @@ pub fn write_value(out: &mut Vec<u8>, ty: VoltType, v: &Value) -> Result<(), Enc
     Ok(())
 }
 
-/// Writes one parameter (§3.5): type byte and value, or `9d`, element type
+/// Writes one parameter (docs/protocol.md#parameter-sets): type byte and value, or `9d`, element type
 /// and array body. With `declared = None` the value's own type is used.
 /// On error, `out` is left as it was.
 #[inline]
